@@ -1,0 +1,85 @@
+import { Component, JsonFile, Project } from 'projen';
+import { Workspace } from './workspace';
+
+/** swc transform shared by every Jest project: TypeScript, TSX and decorator metadata (Nest, TypeORM). */
+const SWC_TRANSFORM = {
+  '^.+\\.(t|j)sx?$': ['@swc/jest', {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', tsx: true, decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, react: { runtime: 'automatic' } },
+    },
+    module: { type: 'commonjs' },
+  }],
+};
+
+export interface JestConfigProps {
+  /** Workspaces, each one Jest project running `<workspace>/test/**` tests. */
+  readonly workspaces: Workspace[];
+  /** Test environment per workspace id. @default node */
+  readonly environments?: Record<string, 'node' | 'jsdom'>;
+  /** Extra setup files per workspace id (paths relative to the workspace). */
+  readonly setupFiles?: Record<string, string[]>;
+}
+
+/**
+ * `jest.config.json` (unit and integration tests: the pipeline constructs under `test/`
+ * plus one project per workspace) and `e2e/jest.config.json` (docker, browser and deploy
+ * end-to-end tests, run one file at a time). Sources of sibling workspaces are mapped so
+ * tests never need a build first.
+ */
+export class JestConfig extends Component {
+  constructor(project: Project, props: JestConfigProps) {
+    super(project, 'JestConfig');
+    const moduleNameMapper = Object.fromEntries(
+      props.workspaces
+        .filter((ws) => ws.compiler === 'tsc')
+        .map((ws) => [`^${ws.name}$`, `<rootDir>/../../${ws.dir}/src/index.ts`]),
+    );
+    const base = { transform: SWC_TRANSFORM, testTimeout: 30_000 };
+
+    const workspaceProjects = props.workspaces.map((ws) => {
+      const id = ws.name.replace(/^@[^/]+\//, '');
+      return {
+        ...base,
+        displayName: id,
+        rootDir: `<rootDir>/${ws.dir}`,
+        testEnvironment: props.environments?.[id] ?? 'node',
+        testMatch: ['<rootDir>/test/**/*.test.ts?(x)'],
+        moduleNameMapper,
+        setupFilesAfterEnv: (props.setupFiles?.[id] ?? []).map((f) => `<rootDir>/${f}`),
+      };
+    });
+
+    new JsonFile(project, 'jest.config.json', {
+      obj: {
+        globalSetup: '<rootDir>/test/support/global-setup.ts',
+        globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+        projects: [
+          { ...base, displayName: 'pipeline', testMatch: ['<rootDir>/test/**/*.test.ts'], testEnvironment: 'node' },
+          ...workspaceProjects,
+        ],
+      },
+      newline: true,
+      committed: true,
+    });
+
+    new JsonFile(project, 'e2e/jest.config.json', {
+      obj: {
+        ...base,
+        displayName: 'e2e',
+        rootDir: '..',
+        roots: ['<rootDir>/e2e'],
+        testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'],
+        testEnvironment: 'node',
+        moduleNameMapper: Object.fromEntries(Object.entries(moduleNameMapper).map(([k, v]) => [k, v.replace('<rootDir>/../../', '<rootDir>/')])),
+        globalSetup: '<rootDir>/test/support/global-setup.ts',
+        globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+        testTimeout: 900_000,
+        maxWorkers: 1,
+      },
+      newline: true,
+      committed: true,
+    });
+  }
+}

@@ -1,0 +1,167 @@
+import { Component, JsonFile, Project } from 'projen';
+
+/** A dependency spec such as `telegraf@^4.16.3` or a sibling workspace `@dialogstack/db`. */
+export type DependencySpec = string;
+
+export interface WorkspaceProps {
+  /** Folder under the repository root, e.g. `src/bot`. */
+  readonly dir: string;
+  /** Package name, e.g. `@dialogstack/bot`. */
+  readonly name: string;
+  readonly description: string;
+  /** Runtime dependencies (`name@range`); sibling workspaces are given by name only. */
+  readonly deps?: DependencySpec[];
+  /** Build and test dependencies. */
+  readonly devDeps?: DependencySpec[];
+  /** npm scripts of the workspace. */
+  readonly scripts?: Record<string, string>;
+  /** Sibling workspaces whose TypeScript project this one references. */
+  readonly references?: Workspace[];
+  /**
+   * How the workspace is compiled.
+   * - `tsc`: a composite TypeScript project emitting CommonJS into `dist/`.
+   * - `next`: a Next.js app; TypeScript only type-checks.
+   */
+  readonly compiler?: 'tsc' | 'next';
+  /** Jest test environment. @default node */
+  readonly testEnvironment?: 'node' | 'jsdom';
+  /** Extra fields merged into package.json. */
+  readonly packageFields?: Record<string, unknown>;
+}
+
+/**
+ * One npm workspace under `src/`: its package.json, tsconfig.json and jest settings are
+ * synthesized here so that every workspace is configured the same way. Dependencies are
+ * installed once, at the root (one lockfile).
+ */
+export class Workspace extends Component {
+  public readonly dir: string;
+  public readonly name: string;
+  public readonly compiler: 'tsc' | 'next';
+  public readonly packageJson: JsonFile;
+  public readonly tsconfig: JsonFile;
+  private readonly deps: Record<string, string>;
+  private readonly devDeps: Record<string, string>;
+
+  constructor(project: Project, id: string, props: WorkspaceProps) {
+    super(project, id);
+    this.dir = props.dir;
+    this.name = props.name;
+    this.compiler = props.compiler ?? 'tsc';
+    this.deps = parseDependencies(props.deps ?? [], `Workspace '${id}'`);
+    this.devDeps = parseDependencies(props.devDeps ?? [], `Workspace '${id}'`);
+    const references = props.references ?? [];
+
+    const tsc = this.compiler === 'tsc';
+    this.packageJson = new JsonFile(project, `${this.dir}/package.json`, {
+      obj: {
+        name: props.name,
+        version: '0.0.0',
+        private: true,
+        description: props.description,
+        license: 'MIT',
+        ...(tsc ? { main: 'dist/index.js', types: 'dist/index.d.ts' } : {}),
+        scripts: {
+          ...(tsc ? { build: 'tsc -b' } : {}),
+          ...props.scripts,
+        },
+        dependencies: sortKeys(this.deps),
+        devDependencies: sortKeys(this.devDeps),
+        ...props.packageFields,
+      },
+      newline: true,
+      committed: true,
+    });
+
+    this.tsconfig = new JsonFile(project, `${this.dir}/tsconfig.json`, {
+      obj: tsc ? tscConfig(this.dir, references) : nextConfig(),
+      newline: true,
+      committed: true,
+    });
+  }
+
+  /** The Jest project config for this workspace (used by the root jest.config.json). */
+  public jestProject(testEnvironment: 'node' | 'jsdom' = 'node') {
+    return {
+      displayName: this.name.replace(/^@[^/]+\//, ''),
+      rootDir: `<rootDir>/${this.dir}`,
+      testEnvironment,
+    };
+  }
+}
+
+const SHARED_COMPILER_OPTIONS = {
+  target: 'ES2022',
+  lib: ['ES2023'],
+  strict: true,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  forceConsistentCasingInFileNames: true,
+  resolveJsonModule: true,
+  noUnusedLocals: true,
+  noUnusedParameters: true,
+  noImplicitReturns: true,
+  noFallthroughCasesInSwitch: true,
+};
+
+function tscConfig(dir: string, references: Workspace[]) {
+  return {
+    compilerOptions: {
+      ...SHARED_COMPILER_OPTIONS,
+      module: 'CommonJS',
+      moduleResolution: 'Node10',
+      composite: true,
+      declaration: true,
+      sourceMap: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      rootDir: 'src',
+      outDir: 'dist',
+      types: ['node'],
+    },
+    include: ['src/**/*.ts'],
+    exclude: ['**/*.test.ts'],
+    references: references.map((ref) => ({ path: relativePath(dir, ref.dir) })),
+  };
+}
+
+function nextConfig() {
+  return {
+    compilerOptions: {
+      ...SHARED_COMPILER_OPTIONS,
+      lib: ['DOM', 'DOM.Iterable', 'ES2023'],
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      jsx: 'react-jsx',
+      noEmit: true,
+      allowJs: false,
+      isolatedModules: true,
+      incremental: true,
+      plugins: [{ name: 'next' }],
+      paths: { '@/*': ['./*'] },
+    },
+    include: ['next-env.d.ts', '**/*.ts', '**/*.tsx', '.next/types/**/*.ts'],
+    exclude: ['node_modules', '.next'],
+  };
+}
+
+function relativePath(from: string, to: string): string {
+  const up = from.split('/').map(() => '..');
+  return [...up, to].join('/');
+}
+
+/** `name@range` → { name: range }; a bare `@dialogstack/x` is a sibling workspace (`*`). */
+export function parseDependencies(specs: DependencySpec[], owner: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const at = spec.lastIndexOf('@');
+    const [name, range] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, '*'];
+    if (out[name]) throw new Error(`${owner}: dependency '${name}' is listed twice`);
+    out[name] = range;
+  }
+  return out;
+}
+
+function sortKeys(obj: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => a.localeCompare(b)));
+}

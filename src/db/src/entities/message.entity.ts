@@ -1,0 +1,45 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { User } from './user.entity';
+
+export type MessageRole = 'user' | 'assistant';
+
+/**
+ * One message of a dialog. `/reset` sets `hiddenAt`: the message leaves the bot's context
+ * but still counts in statistics. Indexes live in the migration (partial / covering
+ * indexes that decorators cannot express).
+ */
+@Entity({ name: 'messages' })
+export class Message {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'bigint' })
+  userId!: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: User;
+
+  @Column({ name: 'chat_id', type: 'bigint' })
+  chatId!: string;
+
+  @Column({ type: 'text' })
+  role!: MessageRole;
+
+  @Column({ type: 'text' })
+  content!: string;
+
+  /** Length in characters (Unicode code points), kept so statistics never read `content`. */
+  @Column({ type: 'integer' })
+  length!: number;
+
+  /** Telegram message id of a user's message: makes a re-delivered update idempotent. */
+  @Column({ name: 'telegram_message_id', type: 'bigint', nullable: true })
+  telegramMessageId!: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'hidden_at', type: 'timestamptz', nullable: true })
+  hiddenAt!: Date | null;
+}

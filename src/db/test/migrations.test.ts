@@ -1,0 +1,63 @@
+import { createDataSource, migrateDown, migrateUp, migrationStatus } from '@dialogstack/db';
+import { Client } from 'pg';
+import { createTestDatabase, TestDatabase } from '../../../test/support/database';
+
+describe('migrations', () => {
+  let db: TestDatabase;
+  beforeAll(async () => { db = await createTestDatabase('migrations'); });
+  afterAll(async () => { await db.drop(); });
+
+  const withDataSource = async <T>(url: string, fn: (ds: ReturnType<typeof createDataSource>) => Promise<T>) => {
+    const ds = createDataSource({ url, applicationName: 'test', poolSize: 1 });
+    await ds.initialize();
+    try { return await fn(ds); } finally { await ds.destroy(); }
+  };
+
+  it('applies every migration on an empty database, then is a no-op', async () => {
+    const first = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
+    expect(first.applied).toEqual(['InitialSchema1764374400000']);
+    const second = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
+    expect(second.applied).toEqual([]);
+    const status = await withDataSource(db.writerUrl, migrationStatus);
+    expect(status.pending).toEqual([]);
+  });
+
+  it('round-trips down and up', async () => {
+    const undone = await withDataSource(db.writerUrl, migrateDown);
+    expect(undone).toBe('InitialSchema1764374400000');
+    const tables = await withDataSource(db.adminUrl, (ds) => ds.query(`SELECT to_regclass('messages') AS t`));
+    expect(tables[0].t).toBeNull();
+    const again = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
+    expect(again.applied).toEqual(['InitialSchema1764374400000']);
+  });
+
+  it('lets the read-only role select but not write', async () => {
+    const reader = new Client({ connectionString: db.readerUrl });
+    await reader.connect();
+    try {
+      await expect(reader.query('SELECT count(*) FROM messages')).resolves.toBeDefined();
+      await expect(reader.query(`INSERT INTO users (id) VALUES (1)`)).rejects.toThrow(/permission denied/);
+    } finally {
+      await reader.end();
+    }
+  });
+
+  it('keeps the daily rollup in step with inserted messages (UTC days)', async () => {
+    const writer = new Client({ connectionString: db.writerUrl });
+    await writer.connect();
+    try {
+      await writer.query(`INSERT INTO users (id, first_name) VALUES (42, 'Ada')`);
+      await writer.query(`INSERT INTO messages (user_id, chat_id, role, content, length, created_at) VALUES
+        (42, 42, 'user', 'hi', 2, '2026-01-01T23:59:59Z'),
+        (42, 42, 'assistant', 'hello', 5, '2026-01-02T00:00:00Z'),
+        (42, 42, 'user', 'abc', 3, '2026-01-02T00:00:01Z')`);
+      const { rows } = await writer.query(`SELECT day::text, messages, user_messages, user_length::int FROM daily_activity ORDER BY day`);
+      expect(rows).toEqual([
+        { day: '2026-01-01', messages: 1, user_messages: 1, user_length: 2 },
+        { day: '2026-01-02', messages: 2, user_messages: 1, user_length: 3 },
+      ]);
+    } finally {
+      await writer.end();
+    }
+  });
+});
