@@ -1,6 +1,8 @@
 import { javascript, typescript } from 'projen';
-import { JestConfig } from './projenrc/jest-config';
-import { Workspace } from './projenrc/workspace';
+import {
+  Dockerignore, EnvTemplate, InitEnvScript, JestConfig, PostgresInitScript, Stack, StackCompose, StackMakefile,
+  Workspace, envVar, httpHealthCheck, nextStandaloneRecipe, nodeServiceRecipe, pgIsReadyHealthCheck, postgresRecipe,
+} from './projenrc';
 
 const project = new typescript.TypeScriptProject({
   name: 'dialogstack',
@@ -74,8 +76,8 @@ const bot = new Workspace(project, 'bot', {
   dir: 'src/bot',
   name: '@dialogstack/bot',
   description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
-  deps: ['@dialogstack/db', 'telegraf@^4.16.3'],
-  references: [db],
+  deps: ['telegraf@^4.16.3'],
+  uses: [db],
   scripts: { start: 'node dist/main.js' },
 });
 
@@ -84,8 +86,6 @@ const api = new Workspace(project, 'api', {
   name: '@dialogstack/api',
   description: 'Usage statistics API (NestJS + TypeORM) over a read-only database role',
   deps: [
-    '@dialogstack/contract',
-    '@dialogstack/db',
     '@nestjs/common@^12.5.1',
     '@nestjs/core@^12.5.1',
     '@nestjs/platform-express@^12.5.1',
@@ -96,7 +96,7 @@ const api = new Workspace(project, 'api', {
     'typeorm@^1.1.1',
   ],
   devDeps: ['@nestjs/testing@^12.1.1'],
-  references: [contract, db],
+  uses: [contract, db],
   scripts: { start: 'node dist/main.js', seed: 'node dist/cli/seed.js' },
 });
 
@@ -105,7 +105,8 @@ const frontend = new Workspace(project, 'frontend', {
   name: '@dialogstack/frontend',
   description: 'Usage dashboard (Next.js App Router); calls the api server-side only',
   compiler: 'next',
-  deps: ['@dialogstack/contract', 'next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0'],
+  deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0'],
+  uses: [contract],
   devDeps: [
     '@types/react@^19.2.0',
     '@types/react-dom@^19.2.0',
@@ -121,16 +122,251 @@ const devtools = new Workspace(project, 'devtools', {
   dir: 'src/devtools',
   name: '@dialogstack/devtools',
   description: 'Local stand-ins for Telegram and the LLM, and a traffic generator; for tests and demo mode only, never shipped',
-  deps: [],
   scripts: { start: 'node dist/main.js' },
 });
 
 const workspaces = [contract, db, bot, api, frontend, devtools];
 project.package.addField('workspaces', workspaces.map((ws) => ws.dir));
 
-new JestConfig(project, {
-  workspaces,
-  environments: { frontend: 'jsdom' },
+new JestConfig(project, { workspaces, environments: { frontend: 'jsdom' } });
+
+// ---------------------------------------------------------------- the stack
+
+const stack = new Stack(project, {
+  name: 'dialogstack',
+  registry: { owner: 'dialogstack', repository: 'dialogstack' },
+});
+
+const Ports = { bot: 8080, api: 4000, frontend: 3000, postgres: 5432, telegram: 8081, llm: 8082 } as const;
+
+const logLevel = envVar('LOG_LEVEL', { description: 'Log level of the Node.js services: debug, info, warn or error', default: 'info' });
+const postgresUser = stack.variable(envVar('POSTGRES_USER', { description: 'PostgreSQL superuser (used only inside the postgres container)', default: 'postgres' }));
+const postgresPassword = stack.variable(envVar('POSTGRES_PASSWORD', { description: 'Password of the PostgreSQL superuser', required: true, secret: true, generate: 'hex32' }));
+const postgresDb = stack.variable(envVar('POSTGRES_DB', { description: 'Database name', default: 'dialogstack' }));
+const writerUser = stack.variable(envVar('DB_WRITER_USER', { description: 'Role that owns the schema and writes dialogs (bot, migrate)', default: 'dialogstack_writer' }));
+const writerPassword = stack.variable(envVar('DB_WRITER_PASSWORD', { description: 'Password of the writer role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }));
+const readerUser = stack.variable(envVar('DB_READER_USER', { description: 'Read-only role the api connects as', default: 'dialogstack_reader' }));
+const readerPassword = stack.variable(envVar('DB_READER_PASSWORD', { description: 'Password of the read-only role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }));
+stack.variable(envVar('IMAGE_PREFIX', { description: 'Registry path of the images', default: stack.imagePrefix, environments: ['prod'] }));
+stack.variable(envVar('IMAGE_TAG', { description: 'Image tag to run: latest, sha-<commit> or branch-<name>', default: 'latest', environments: ['prod'] }));
+const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
+
+const databaseUrl = (user: string, password: string) =>
+  `postgres://\${${user}}:\${${password}}@postgres:${Ports.postgres}/\${${postgresDb.name}}`;
+
+const postgresImage = stack.addImage({
+  name: 'postgres',
+  description: 'PostgreSQL 17 with the init script that creates the writer and read-only roles.',
+  context: ['devops/postgres'],
+  recipe: postgresRecipe({ initScriptsDir: 'devops/postgres/initdb', healthCheck: pgIsReadyHealthCheck() }),
+});
+new PostgresInitScript(stack, {
+  filePath: 'devops/postgres/initdb/10-roles.sh',
+  writerUser: writerUser.name, writerPassword: writerPassword.name,
+  readerUser: readerUser.name, readerPassword: readerPassword.name,
+});
+
+const nodeImage = (ws: Workspace, command: string[], port?: number, healthPath?: string) => ({
+  workspace: ws,
+  allWorkspaces: workspaces,
+  command,
+  port,
+  healthCheck: port && healthPath ? httpHealthCheck(port, healthPath) : undefined,
+  pruneExtra: ['node_modules/typeorm/browser'],
+});
+
+const botImage = stack.addImage({
+  name: 'bot',
+  description: 'The Telegram bot; also runs database migrations (src/db) as the one-shot migrate service.',
+  context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/db', 'src/bot'],
+  recipe: nodeServiceRecipe(nodeImage(bot, ['node', 'src/bot/dist/main.js'], Ports.bot, '/health')),
+});
+const apiImage = stack.addImage({
+  name: 'api',
+  description: 'The statistics API (NestJS).',
+  context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/contract', 'src/db', 'src/api'],
+  recipe: nodeServiceRecipe(nodeImage(api, ['node', 'src/api/dist/main.js'], Ports.api, '/api/v1/health')),
+});
+const frontendImage = stack.addImage({
+  name: 'frontend',
+  description: 'The dashboard (Next.js standalone server).',
+  context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/contract', 'src/frontend'],
+  recipe: nextStandaloneRecipe(nodeImage(frontend, ['node', 'src/frontend/server.js'], Ports.frontend, '/api/health')),
+});
+const devtoolsImage = stack.addImage({
+  name: 'devtools',
+  description: 'Local Telegram Bot API emulator, LLM stub and traffic generator. Demo and tests only; never published.',
+  published: false,
+  context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/devtools'],
+  recipe: nodeServiceRecipe(nodeImage(devtools, ['node', 'src/devtools/dist/main.js'])),
+});
+
+stack.addService('postgres', {
+  description: 'PostgreSQL 17; data in a named volume',
+  image: postgresImage,
+  port: Ports.postgres,
+  publish: { variable: 'POSTGRES_PORT', defaultHostPort: 15432, environments: ['dev'] },
+  healthCheck: pgIsReadyHealthCheck(),
+  environment: {
+    POSTGRES_USER: postgresUser, POSTGRES_PASSWORD: postgresPassword, POSTGRES_DB: postgresDb,
+    DB_WRITER_USER: writerUser, DB_WRITER_PASSWORD: writerPassword,
+    DB_READER_USER: readerUser, DB_READER_PASSWORD: readerPassword,
+  },
+  volumes: [{ volume: 'postgres-data', target: '/var/lib/postgresql/data' }],
+  resources: { memoryMb: 512, cpus: 1 },
+  stopGracePeriodSeconds: 30,
+});
+
+stack.addService('migrate', {
+  description: 'Applies database migrations once, then exits',
+  image: botImage,
+  command: ['node', 'src/db/dist/cli/migrate.js', 'up'],
+  oneShot: true,
+  dependsOn: [{ service: 'postgres', condition: 'service_healthy' }],
+  environment: {
+    DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name),
+    DB_READER_USER: readerUser,
+  },
+  resources: { memoryMb: 256, cpus: 0.5 },
+});
+
+stack.addService('bot', {
+  description: 'Telegram bot (long polling, or webhook when TELEGRAM_WEBHOOK_URL is set)',
+  image: botImage,
+  port: Ports.bot,
+  healthCheck: httpHealthCheck(Ports.bot, '/health'),
+  dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
+  environment: {
+    TELEGRAM_BOT_TOKEN: envVar('TELEGRAM_BOT_TOKEN', { description: 'Bot token from @BotFather', required: true, secret: true }),
+    TELEGRAM_API_ROOT: envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' }),
+    TELEGRAM_WEBHOOK_URL: envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' }),
+    TELEGRAM_WEBHOOK_SECRET: envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' }),
+    LLM_BASE_URL: envVar('LLM_BASE_URL', { description: 'OpenAI-compatible API base URL', default: 'https://openrouter.ai/api/v1' }),
+    LLM_API_KEY: envVar('LLM_API_KEY', { description: 'API key of the LLM provider', required: true, secret: true }),
+    LLM_MODEL: envVar('LLM_MODEL', { description: 'Model name at the provider', default: 'openai/gpt-4o-mini' }),
+    LLM_TEMPERATURE: envVar('LLM_TEMPERATURE', { description: 'Sampling temperature, 0 to 2', default: '0.7' }),
+    LLM_MAX_TOKENS: envVar('LLM_MAX_TOKENS', { description: 'Maximum tokens of one reply', default: '1024' }),
+    LLM_TIMEOUT_MS: envVar('LLM_TIMEOUT_MS', { description: 'Give up on the LLM after this many milliseconds', default: '60000' }),
+    BOT_SYSTEM_PROMPT: envVar('BOT_SYSTEM_PROMPT', { description: 'The assistant\'s role (system prompt); empty uses the built-in one', example: 'You are a concise assistant for a small team.' }),
+    BOT_CONTEXT_MESSAGES: envVar('BOT_CONTEXT_MESSAGES', { description: 'How many earlier messages of the dialog the LLM sees', default: '20' }),
+    DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name),
+    PORT: String(Ports.bot),
+    LOG_LEVEL: logLevel,
+  },
+  resources: { memoryMb: 256, cpus: 1 },
+  stopGracePeriodSeconds: 30,
+});
+
+stack.addService('api', {
+  description: 'Statistics API; reads with the read-only role',
+  image: apiImage,
+  port: Ports.api,
+  publish: { variable: 'API_PORT', defaultHostPort: 4000 },
+  healthCheck: httpHealthCheck(Ports.api, '/api/v1/health'),
+  dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
+  environment: {
+    DATABASE_URL: databaseUrl(readerUser.name, readerPassword.name),
+    API_TOKEN: apiToken,
+    CORS_ORIGINS: envVar('CORS_ORIGINS', { description: 'Comma-separated origins allowed to call the api from a browser; empty disables CORS', example: 'https://dashboard.example.com' }),
+    PORT: String(Ports.api),
+    LOG_LEVEL: logLevel,
+  },
+  resources: { memoryMb: 384, cpus: 1 },
+});
+
+stack.addService('frontend', {
+  description: 'Dashboard; calls the api server-side',
+  image: frontendImage,
+  port: Ports.frontend,
+  publish: { variable: 'FRONTEND_PORT', defaultHostPort: 3000 },
+  healthCheck: httpHealthCheck(Ports.frontend, '/api/health'),
+  environment: {
+    API_URL: `http://api:${Ports.api}`,
+    API_TOKEN: apiToken,
+    DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard', required: true, secret: true, generate: 'hex16' }),
+    SESSION_SECRET: envVar('SESSION_SECRET', { description: 'Key that signs session cookies (at least 32 characters)', required: true, secret: true, generate: 'hex32' }),
+    SESSION_COOKIE_SECURE: envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' }),
+  },
+  resources: { memoryMb: 384, cpus: 1 },
+});
+
+// Demo profile: local fakes for the two SaaS APIs plus simulated users.
+const demo = { profiles: ['demo'], environments: ['dev' as const], image: devtoolsImage };
+stack.addService('telegram', {
+  ...demo,
+  description: 'Telegram Bot API emulator (demo only)',
+  command: ['node', 'src/devtools/dist/main.js', 'telegram'],
+  port: Ports.telegram,
+  healthCheck: httpHealthCheck(Ports.telegram, '/health'),
+  environment: { PORT: String(Ports.telegram) },
+});
+stack.addService('llm', {
+  ...demo,
+  description: 'OpenAI-compatible LLM stub (demo only)',
+  command: ['node', 'src/devtools/dist/main.js', 'llm'],
+  port: Ports.llm,
+  healthCheck: httpHealthCheck(Ports.llm, '/health'),
+  environment: { PORT: String(Ports.llm) },
+});
+stack.addService('traffic', {
+  ...demo,
+  description: 'Simulated users chatting with the bot through the emulator (demo only)',
+  command: ['node', 'src/devtools/dist/main.js', 'traffic'],
+  dependsOn: [
+    { service: 'telegram', condition: 'service_healthy' },
+    { service: 'bot', condition: 'service_healthy' },
+  ],
+  environment: { TELEGRAM_EMULATOR_URL: `http://telegram:${Ports.telegram}` },
+});
+
+// ---------------------------------------------------------------- files rendered from the stack
+
+new StackCompose(stack, 'ComposeDev', {
+  stack,
+  environment: 'dev',
+  filePath: 'docker-compose.yml',
+  description: 'Local stack, built from source: `make up` (or `docker compose up --build`).\nDemo with local fakes for Telegram and the LLM: `make demo`.',
+});
+new StackCompose(stack, 'ComposeProd', {
+  stack,
+  environment: 'prod',
+  filePath: 'docker-compose.prod.yml',
+  description: 'Production: pulls ${IMAGE_PREFIX}/<service>:${IMAGE_TAG} from the registry.\nUse with `--env-file .env.production` (see devops/doc/guides/manual-deploy.md).',
+});
+new EnvTemplate(stack, '.env.example', {
+  stack,
+  environment: 'dev',
+  description: 'Local settings for docker-compose.yml. `make env` copies this to .env and generates the passwords.',
+});
+new EnvTemplate(stack, '.env.production.example', {
+  stack,
+  environment: 'prod',
+  description: 'Production settings for docker-compose.prod.yml. Copy to .env.production on the server (never commit it).\nFill every secret; the generate hints print a suitable random value.',
+});
+new InitEnvScript(stack);
+new Dockerignore(stack, '.dockerignore', {
+  include: ['package.json', 'package-lock.json', 'src', 'devops/postgres'],
+});
+
+new StackMakefile(stack, {
+  devComposeFile: 'docker-compose.yml',
+  prodComposeFile: 'docker-compose.prod.yml',
+  devEnvTemplate: '.env.example',
+  prodEnvFile: '.env.production',
+  database: { service: 'postgres', userVariable: postgresUser.name, dbVariable: postgresDb.name },
+  migrateService: 'migrate',
+  demoProfile: 'demo',
+  demoEnvironment: {
+    TELEGRAM_API_ROOT: `http://telegram:${Ports.telegram}`,
+    TELEGRAM_BOT_TOKEN: '123456:demo-token-for-the-local-emulator',
+    LLM_BASE_URL: `http://llm:${Ports.llm}/v1`,
+    LLM_API_KEY: 'demo-key-for-the-local-stub',
+  },
+  extraTargets: [
+    { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx projen test-all'] },
+    { group: 'Tests', name: 'test-unit', description: 'Unit and integration tests only', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest'] },
+    { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
+  ],
 });
 
 project.synth();

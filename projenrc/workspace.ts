@@ -9,14 +9,14 @@ export interface WorkspaceProps {
   /** Package name, e.g. `@dialogstack/bot`. */
   readonly name: string;
   readonly description: string;
-  /** Runtime dependencies (`name@range`); sibling workspaces are given by name only. */
+  /** Runtime dependencies from npm (`name@range`). */
   readonly deps?: DependencySpec[];
+  /** Sibling workspaces this one imports at run time (dependency + TypeScript reference). */
+  readonly uses?: Workspace[];
   /** Build and test dependencies. */
   readonly devDeps?: DependencySpec[];
   /** npm scripts of the workspace. */
   readonly scripts?: Record<string, string>;
-  /** Sibling workspaces whose TypeScript project this one references. */
-  readonly references?: Workspace[];
   /**
    * How the workspace is compiled.
    * - `tsc`: a composite TypeScript project emitting CommonJS into `dist/`.
@@ -40,6 +40,7 @@ export class Workspace extends Component {
   public readonly compiler: 'tsc' | 'next';
   public readonly packageJson: JsonFile;
   public readonly tsconfig: JsonFile;
+  public readonly uses: Workspace[];
   private readonly deps: Record<string, string>;
   private readonly devDeps: Record<string, string>;
 
@@ -48,9 +49,14 @@ export class Workspace extends Component {
     this.dir = props.dir;
     this.name = props.name;
     this.compiler = props.compiler ?? 'tsc';
-    this.deps = parseDependencies(props.deps ?? [], `Workspace '${id}'`);
-    this.devDeps = parseDependencies(props.devDeps ?? [], `Workspace '${id}'`);
-    const references = props.references ?? [];
+    this.uses = props.uses ?? [];
+    this.deps = {
+      ...parseDependencies(props.deps ?? [], `Workspace '${id}'`),
+      ...Object.fromEntries(this.uses.map((ws) => [ws.name, '*'])),
+    };
+    // Each workspace brings its own compiler so an image build installs only this workspace.
+    this.devDeps = parseDependencies([...TOOLCHAIN, ...(props.devDeps ?? [])], `Workspace '${id}'`);
+    const references = this.uses;
 
     const tsc = this.compiler === 'tsc';
     this.packageJson = new JsonFile(project, `${this.dir}/package.json`, {
@@ -80,15 +86,19 @@ export class Workspace extends Component {
     });
   }
 
-  /** The Jest project config for this workspace (used by the root jest.config.json). */
-  public jestProject(testEnvironment: 'node' | 'jsdom' = 'node') {
-    return {
-      displayName: this.name.replace(/^@[^/]+\//, ''),
-      rootDir: `<rootDir>/${this.dir}`,
-      testEnvironment,
+  /** This workspace and every sibling it uses, transitively, dependencies first. */
+  public workspaceClosure(): Set<Workspace> {
+    const out = new Set<Workspace>();
+    const visit = (ws: Workspace) => {
+      for (const u of ws.uses) visit(u);
+      out.add(ws);
     };
+    visit(this);
+    return out;
   }
 }
+
+const TOOLCHAIN = ['typescript@~5.9.3', '@types/node@^20'];
 
 const SHARED_COMPILER_OPTIONS = {
   target: 'ES2022',

@@ -1,0 +1,96 @@
+import { IConstruct } from 'constructs';
+import { FileBase, IResolver } from 'projen';
+import { stringify } from 'yaml';
+
+/** The subset of the Compose Specification we use, typed. */
+export type ComposeHealthCheck = {
+  readonly test: string[];
+  readonly interval: string;
+  readonly timeout: string;
+  readonly retries: number;
+  readonly start_period: string;
+} | { readonly disable: true };
+
+export interface ComposeDependency {
+  readonly condition: 'service_started' | 'service_healthy' | 'service_completed_successfully';
+  /** Restart this service when the dependency is restarted by compose. */
+  readonly restart?: boolean;
+}
+
+export interface ComposeService {
+  readonly image?: string;
+  readonly build?: { readonly context: string; readonly dockerfile: string };
+  readonly command?: string[];
+  readonly init?: boolean;
+  readonly restart?: string;
+  readonly profiles?: string[];
+  readonly environment?: Record<string, string>;
+  readonly env_file?: { readonly path: string; readonly required: boolean }[];
+  readonly ports?: string[];
+  readonly volumes?: string[];
+  readonly tmpfs?: string[];
+  readonly read_only?: boolean;
+  readonly cap_drop?: string[];
+  readonly security_opt?: string[];
+  readonly depends_on?: Record<string, ComposeDependency>;
+  readonly healthcheck?: ComposeHealthCheck;
+  readonly networks?: string[];
+  readonly logging?: { readonly driver: string; readonly options: Record<string, string> };
+  readonly deploy?: { readonly resources: { readonly limits: { readonly cpus: string; readonly memory: string } } };
+  readonly stop_grace_period?: string;
+}
+
+export interface ComposeFileProps {
+  /** Comment lines at the top: what the file is for and how to use it. */
+  readonly description: string;
+  /** Compose project name (`name:`). */
+  readonly projectName: string;
+}
+
+/**
+ * A compose file rendered from typed services, networks and volumes. Keys are emitted in
+ * a fixed order so the output is deterministic and diffs stay small.
+ */
+export class ComposeFile extends FileBase {
+  private readonly services = new Map<string, ComposeService>();
+  private readonly volumes = new Set<string>();
+  private readonly networks = new Set<string>();
+
+  constructor(scope: IConstruct, filePath: string, private readonly props: ComposeFileProps) {
+    super(scope, filePath, { committed: true, marker: true, readonly: true });
+  }
+
+  public addService(name: string, service: ComposeService): void {
+    if (this.services.has(name)) throw new Error(`ComposeFile '${this.path}': service '${name}' is added twice`);
+    this.services.set(name, service);
+  }
+
+  public addVolume(name: string): void { this.volumes.add(name); }
+  public addNetwork(name: string): void { this.networks.add(name); }
+
+  public serviceNames(): string[] { return [...this.services.keys()]; }
+  public getService(name: string): ComposeService | undefined { return this.services.get(name); }
+
+  protected synthesizeContent(_resolver: IResolver): string | undefined {
+    const doc: Record<string, unknown> = {
+      name: this.props.projectName,
+      services: Object.fromEntries([...this.services].map(([name, s]) => [name, ordered(s)])),
+    };
+    if (this.networks.size) doc.networks = Object.fromEntries([...this.networks].map((n) => [n, {}]));
+    if (this.volumes.size) doc.volumes = Object.fromEntries([...this.volumes].map((v) => [v, {}]));
+    const header = [this.marker, ...this.props.description.split('\n')].map((l) => `# ${l}`.trimEnd()).join('\n');
+    return `${header}\n${stringify(doc, { lineWidth: 0 })}`;
+  }
+}
+
+const KEY_ORDER: (keyof ComposeService)[] = [
+  'image', 'build', 'command', 'profiles', 'init', 'restart', 'depends_on', 'environment', 'env_file',
+  'ports', 'volumes', 'tmpfs', 'read_only', 'cap_drop', 'security_opt', 'healthcheck', 'networks',
+  'logging', 'deploy', 'stop_grace_period',
+];
+
+function ordered(s: ComposeService): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of KEY_ORDER) if (s[key] !== undefined) out[key] = s[key];
+  return out;
+}

@@ -1,0 +1,137 @@
+import { Dockerfile, DockerfileStage } from './dockerfile';
+import { HealthCheck, withDefaults } from '../health-check';
+import { Workspace } from '../workspace';
+
+/** Base images: official Debian-based images, pinned by tag (never Alpine, never `latest`). */
+export const BaseImages = {
+  node: 'node:24-trixie-slim',
+  postgres: 'postgres:17-trixie',
+} as const;
+
+const NPM_CACHE = [{ target: '/root/.npm', id: 'npm', sharing: 'locked' as const }];
+const NPM_FLAGS = '--ignore-scripts --no-audit --no-fund';
+
+/** Files npm dependencies ship that nothing reads at run time (types, source maps, docs). */
+const PRUNE = "find node_modules -type f \\( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' -o -name '*.md' \\) -delete";
+
+export interface NodeRecipeProps {
+  /** The workspace the image runs. */
+  readonly workspace: Workspace;
+  /** Every workspace of the repository: npm needs all their package.json files. */
+  readonly allWorkspaces: Workspace[];
+  /** Exec-form command, relative to /app. */
+  readonly command: string[];
+  readonly port?: number;
+  readonly healthCheck?: HealthCheck;
+  /** Extra paths removed from the production node_modules (large parts never loaded). */
+  readonly pruneExtra?: string[];
+}
+
+/** Copies the root manifest and every workspace manifest: the cache key of `npm ci`. */
+function copyManifests(stage: DockerfileStage, all: Workspace[]): void {
+  stage.workdir('/app').copy(['package.json', 'package-lock.json'], './');
+  for (const ws of all) stage.copy(`${ws.dir}/package.json`, `${ws.dir}/`);
+}
+
+function runtimeStage(df: Dockerfile): DockerfileStage {
+  return df.addStage('runtime', BaseImages.node).env({ NODE_ENV: 'production' }).workdir('/app');
+}
+
+function finish(stage: DockerfileStage, props: { port?: number; healthCheck?: HealthCheck; command: string[] }): void {
+  // Application files stay owned by root: the process can read its code but not change it.
+  stage.user('node');
+  if (props.port) stage.expose(props.port);
+  if (props.healthCheck) {
+    const hc = withDefaults(props.healthCheck);
+    stage.healthCheck({
+      test: hc.command,
+      intervalSeconds: hc.intervalSeconds,
+      timeoutSeconds: hc.timeoutSeconds,
+      startPeriodSeconds: hc.startPeriodSeconds,
+      retries: hc.retries,
+    });
+  }
+  stage.cmd(props.command);
+}
+
+/**
+ * A Node.js service compiled with `tsc -b`: production dependencies of this workspace only
+ * (pruned), compiled output of it and of the sibling workspaces it uses, non-root.
+ */
+export function nodeServiceRecipe(props: NodeRecipeProps) {
+  return (df: Dockerfile) => {
+    const ws = props.workspace;
+    const used = [...ws.workspaceClosure()];
+    const deps = df.addStage('deps', BaseImages.node);
+    copyManifests(deps, props.allWorkspaces);
+    deps.run([
+      `npm ci --omit=dev --workspace ${ws.dir} ${NPM_FLAGS}`,
+      `&& ${PRUNE}`,
+      ...(props.pruneExtra ?? []).map((p) => `&& rm -rf ${p}`),
+    ].join('\n'), NPM_CACHE);
+
+    const build = df.addStage('build', BaseImages.node);
+    copyManifests(build, props.allWorkspaces);
+    build.run(`npm ci ${used.map((u) => `--workspace ${u.dir}`).join(' ')} ${NPM_FLAGS}`, NPM_CACHE);
+    for (const u of used) build.copy(`${u.dir}/`, `${u.dir}/`);
+    build.run(`npx tsc -b ${ws.dir}`);
+
+    const runtime = runtimeStage(df);
+    runtime.copy('/app/node_modules', 'node_modules', { from: deps });
+    for (const u of used) {
+      runtime.copy([`/app/${u.dir}/package.json`], `${u.dir}/`, { from: build });
+      runtime.copy([`/app/${u.dir}/dist`], `${u.dir}/dist`, { from: build });
+    }
+    finish(runtime, props);
+  };
+}
+
+/**
+ * A Next.js app in standalone mode: the traced server and its minimal node_modules, the
+ * static assets, nothing else. No API address or token is known at build time.
+ */
+export function nextStandaloneRecipe(props: NodeRecipeProps) {
+  return (df: Dockerfile) => {
+    const ws = props.workspace;
+    const used = [...ws.workspaceClosure()];
+    const build = df.addStage('build', BaseImages.node);
+    copyManifests(build, props.allWorkspaces);
+    build.run(`npm ci ${used.map((u) => `--workspace ${u.dir}`).join(' ')} ${NPM_FLAGS}`, NPM_CACHE);
+    for (const u of used) build.copy(`${u.dir}/`, `${u.dir}/`);
+    build.env({ NEXT_TELEMETRY_DISABLED: '1' });
+    const libs = used.filter((u) => u !== ws).map((u) => u.dir);
+    build.run([...(libs.length ? [`npx tsc -b ${libs.join(' ')} &&`] : []), `npm run build --workspace ${ws.dir}`].join('\n'));
+
+    const runtime = runtimeStage(df)
+      .env({ NEXT_TELEMETRY_DISABLED: '1', PORT: String(props.port ?? 3000), HOSTNAME: '0.0.0.0' });
+    runtime.copy(`/app/${ws.dir}/.next/standalone/`, './', { from: build });
+    runtime.copy(`/app/${ws.dir}/.next/static`, `${ws.dir}/.next/static`, { from: build });
+    runtime.copy(`/app/${ws.dir}/public`, `${ws.dir}/public`, { from: build });
+    finish(runtime, props);
+  };
+}
+
+export interface PostgresRecipeProps {
+  /** Folder of init scripts copied to /docker-entrypoint-initdb.d. */
+  readonly initScriptsDir: string;
+  readonly healthCheck: HealthCheck;
+}
+
+/** The official PostgreSQL image plus our init scripts (application roles), run as `postgres`. */
+export function postgresRecipe(props: PostgresRecipeProps) {
+  return (df: Dockerfile) => {
+    const stage = df.addStage('runtime', BaseImages.postgres);
+    stage.copy(`${props.initScriptsDir}/`, '/docker-entrypoint-initdb.d/');
+    // The entrypoint supports a non-root start; the data directory already belongs to postgres.
+    stage.user('postgres');
+    const hc = withDefaults(props.healthCheck);
+    stage.healthCheck({
+      test: hc.command,
+      intervalSeconds: hc.intervalSeconds,
+      timeoutSeconds: hc.timeoutSeconds,
+      startPeriodSeconds: hc.startPeriodSeconds,
+      retries: hc.retries,
+    });
+    stage.cmd(['postgres']);
+  };
+}
