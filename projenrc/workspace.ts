@@ -1,4 +1,9 @@
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Component, JsonFile, Project } from 'projen';
+
+const INSTALLED = new WeakSet<Project>();
 
 /** A dependency spec such as `telegraf@^4.16.3` or a sibling workspace `@dialogstack/db`. */
 export type DependencySpec = string;
@@ -43,6 +48,7 @@ export class Workspace extends Component {
   public readonly uses: Workspace[];
   private readonly deps: Record<string, string>;
   private readonly devDeps: Record<string, string>;
+  private manifestBefore?: string;
 
   constructor(project: Project, id: string, props: WorkspaceProps) {
     super(project, id);
@@ -84,6 +90,22 @@ export class Workspace extends Component {
       newline: true,
       committed: true,
     });
+  }
+
+  /**
+   * A changed workspace manifest changes the lockfile: install once, like projen does for
+   * the root package.json, so `npm ci` keeps working.
+   */
+  public preSynthesize(): void {
+    this.manifestBefore = readIfExists(join(this.project.outdir, this.packageJson.path));
+  }
+
+  public postSynthesize(): void {
+    const after = readIfExists(join(this.project.outdir, this.packageJson.path));
+    if (after === this.manifestBefore || INSTALLED.has(this.project)) return;
+    INSTALLED.add(this.project);
+    this.project.logger.info(`${this.dir}/package.json changed: npm install`);
+    execSync('npm install --no-audit --no-fund', { cwd: this.project.outdir, stdio: 'inherit' });
   }
 
   /** This workspace and every sibling it uses, transitively, dependencies first. */
@@ -174,4 +196,8 @@ export function parseDependencies(specs: DependencySpec[], owner: string): Recor
 
 function sortKeys(obj: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function readIfExists(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }

@@ -31,7 +31,7 @@ export class InitEnvScript extends Component {
           'while IFS= read -r line || [ -n "$line" ]; do',
           '  case "$line" in',
           ...generated.map((v) => `    ${v.name}=) printf '%s=%s\\n' ${v.name} "$(${generatorCommand(v.generate!)})" ;;`),
-          `    *) printf '%s\\n' "$line" ;;`,
+          '    *) printf \'%s\\n\' "$line" ;;',
           '  esac',
           'done <"$template" >"$output"',
           `echo "init-env: wrote $output with generated ${generated.map((v) => v.name).join(', ')}"`,
