@@ -1,6 +1,6 @@
 import { javascript, typescript } from 'projen';
 import {
-  Dockerignore, EnvTemplate, InitEnvScript, JestConfig, PostgresInitScript, Stack, StackCompose, StackMakefile,
+  Dockerignore, EnvTemplate, InitEnvScript, JestConfig, PostgresInitScript, ReadmeSections, Stack, StackCompose, StackMakefile,
   Workspace, envVar, httpHealthCheck, nextStandaloneRecipe, nodeServiceRecipe, pgIsReadyHealthCheck, postgresRecipe,
 } from './projenrc';
 
@@ -386,7 +386,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     include: ['package.json', 'package-lock.json', 'src', 'devops/postgres'],
   });
 
-  new StackMakefile(stack, {
+  const make = new StackMakefile(stack, {
     devComposeFile: 'docker-compose.yml',
     prodComposeFile: 'docker-compose.prod.yml',
     devEnvTemplate: '.env.example',
@@ -406,6 +406,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
     ],
   });
+
+  new ReadmeSections(stack, make.makefile);
 
   return project;
 }

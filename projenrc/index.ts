@@ -17,3 +17,4 @@ export * from './service';
 export * from './stack';
 export * from './validation';
 export * from './workspace';
+export * from './docs/readme-sections';

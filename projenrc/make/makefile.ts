@@ -62,6 +62,12 @@ export class Makefile extends FileBase {
     return lines.join('\n');
   }
 
+  /** The same help as a Markdown table, for the README. */
+  public helpMarkdown(): string {
+    const rows = this.targets.filter((t) => t.description).map((t) => `| \`make ${t.name}\` | ${t.description} |`);
+    return ['| command | what it does |', '|---|---|', ...rows].join('\n');
+  }
+
   private helpRecipe(): string[] {
     const groups = new Map<string, MakeTarget[]>();
     for (const t of this.targets.filter((x) => x.description)) {
