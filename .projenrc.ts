@@ -1,6 +1,6 @@
 import { javascript, typescript } from 'projen';
 import {
-  Dockerignore, EnvTemplate, InitEnvScript, JestConfig, PostgresInitScript, ReadmeSections, Stack, StackCompose, StackMakefile,
+  Dockerignore, EnvTemplate, FixedEnvFile, InitEnvScript, JestConfig, PostgresInitScript, ReadmeSections, Stack, StackCompose, StackMakefile,
   Workspace, envVar, httpHealthCheck, nextStandaloneRecipe, nodeServiceRecipe, pgIsReadyHealthCheck, postgresRecipe,
 } from './projenrc';
 
@@ -382,6 +382,15 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Production settings for docker-compose.prod.yml. Copy to .env.production on the server (never commit it).\nFill every secret; the generate hints print a suitable random value.',
   });
   new InitEnvScript(stack);
+  const demoEnv = new FixedEnvFile(stack, 'devops/demo.env', {
+    description: 'Layered over .env by `make demo` and the e2e tests: the bot talks to the local fakes.\nNot secrets: the emulator accepts any token.',
+    values: {
+      TELEGRAM_API_ROOT: `http://telegram:${Ports.telegram}`,
+      TELEGRAM_BOT_TOKEN: '123456:demo-token-for-the-local-emulator',
+      LLM_BASE_URL: `http://llm:${Ports.llm}/v1`,
+      LLM_API_KEY: 'demo-key-for-the-local-stub',
+    },
+  });
   new Dockerignore(stack, '.dockerignore', {
     include: ['package.json', 'package-lock.json', 'src', 'devops/postgres'],
   });
@@ -394,12 +403,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     database: { service: 'postgres', userVariable: postgresUser.name, dbVariable: postgresDb.name },
     migrateService: 'migrate',
     demoProfile: 'demo',
-    demoEnvironment: {
-      TELEGRAM_API_ROOT: `http://telegram:${Ports.telegram}`,
-      TELEGRAM_BOT_TOKEN: '123456:demo-token-for-the-local-emulator',
-      LLM_BASE_URL: `http://llm:${Ports.llm}/v1`,
-      LLM_API_KEY: 'demo-key-for-the-local-stub',
-    },
+    demoEnvFile: demoEnv.path,
     extraTargets: [
       { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx projen test-all'] },
       { group: 'Tests', name: 'test-unit', description: 'Unit and integration tests only', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest'] },

@@ -46,8 +46,8 @@ up: .env ## Build and start the stack; wait until every service is healthy
 	docker compose -f docker-compose.yml ps
 
 demo: .env ## Start the stack with a local Telegram emulator, LLM stub and simulated users (no credentials)
-	TELEGRAM_API_ROOT=http://telegram:8081 TELEGRAM_BOT_TOKEN=123456:demo-token-for-the-local-emulator LLM_BASE_URL=http://llm:8082/v1 LLM_API_KEY=demo-key-for-the-local-stub docker compose -f docker-compose.yml --profile demo up --build --detach --wait
-	docker compose -f docker-compose.yml --profile demo ps
+	docker compose -f docker-compose.yml --env-file .env --env-file devops/demo.env --profile demo up --build --detach --wait
+	docker compose -f docker-compose.yml --env-file .env --env-file devops/demo.env --profile demo ps
 
 down: ## Stop the stack (data volume kept)
 	docker compose -f docker-compose.yml --profile demo down

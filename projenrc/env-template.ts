@@ -39,3 +39,21 @@ function entry(v: EnvVar): string[] {
   if (v.default !== undefined) return [...out, `${v.name}=${v.default}`];
   return [...out, `${v.name}=`];
 }
+
+export interface FixedEnvFileProps {
+  readonly description: string;
+  /** Non-secret values only: this file is committed. */
+  readonly values: Record<string, string>;
+}
+
+/** An env file of fixed, non-secret values, e.g. the demo profile's endpoints of the local fakes. */
+export class FixedEnvFile extends FileBase {
+  constructor(scope: IConstruct, filePath: string, private readonly props: FixedEnvFileProps) {
+    super(scope, filePath, { committed: true, marker: true, readonly: true });
+  }
+
+  protected synthesizeContent(_resolver: IResolver): string | undefined {
+    const header = [this.marker, ...this.props.description.split('\n')].map((l) => `# ${l}`.trimEnd());
+    return [...header, ...Object.entries(this.props.values).map(([k, v]) => `${k}=${v}`)].join('\n') + '\n';
+  }
+}

@@ -11,8 +11,8 @@ export interface StackMakefileProps {
   readonly database: { readonly service: string; readonly userVariable: string; readonly dbVariable: string };
   /** One-shot service run by `make migrate`. */
   readonly migrateService: string;
-  /** Environment for `make demo`: points the bot at the local fakes. */
-  readonly demoEnvironment: Record<string, string>;
+  /** Env file layered over `.env` by `make demo`: points the bot at the local fakes. */
+  readonly demoEnvFile: string;
   readonly demoProfile: string;
   /** Extra targets declared by the project. */
   readonly extraTargets?: MakeTarget[];
@@ -26,7 +26,7 @@ export class StackMakefile extends Component {
     super(stack.project, 'StackMakefile');
     const dev = `docker compose -f ${props.devComposeFile}`;
     const prod = `docker compose -f ${props.prodComposeFile} --env-file $(PROD_ENV_FILE)`;
-    const demoEnv = Object.entries(props.demoEnvironment).map(([k, v]) => `${k}=${v}`).join(' ');
+    const demo = `${dev} --env-file .env --env-file ${props.demoEnvFile} --profile ${props.demoProfile}`;
     this.makefile = new Makefile(this, 'Makefile', {
       variables: {
         IMAGE_TAG: 'latest',
@@ -42,7 +42,7 @@ export class StackMakefile extends Component {
     const local = 'Local stack (builds from source)';
     t({ group: local, name: 'env', description: 'Create .env from .env.example with generated passwords (never overwrites)', prerequisites: ['.env'], recipe: [] });
     t({ group: local, name: 'up', description: 'Build and start the stack; wait until every service is healthy', prerequisites: ['.env'], recipe: [`${dev} up --build --detach --wait`, `${dev} ps`] });
-    t({ group: local, name: 'demo', description: 'Start the stack with a local Telegram emulator, LLM stub and simulated users (no credentials)', prerequisites: ['.env'], recipe: [`${demoEnv} ${dev} --profile ${props.demoProfile} up --build --detach --wait`, `${dev} --profile ${props.demoProfile} ps`] });
+    t({ group: local, name: 'demo', description: 'Start the stack with a local Telegram emulator, LLM stub and simulated users (no credentials)', prerequisites: ['.env'], recipe: [`${demo} up --build --detach --wait`, `${demo} ps`] });
     t({ group: local, name: 'down', description: 'Stop the stack (data volume kept)', recipe: [`${dev} --profile ${props.demoProfile} down`] });
     t({ group: local, name: 'build', description: 'Build every image from source', recipe: [`${dev} --profile ${props.demoProfile} build`] });
     t({ group: local, name: 'logs', description: 'Follow logs (SERVICE=api for one service)', recipe: [`${dev} logs --follow --tail=100 $(SERVICE)`] });

@@ -1,0 +1,94 @@
+import { API_ROUTES, statsResponseSchema } from '@dialogstack/contract';
+import { ComposeProject, freePort, requireDocker, waitFor } from './support/docker';
+import { testStackEnv } from './support/stack-env';
+
+/**
+ * D0: the synthesized Dockerfiles and docker-compose.yml really build and start. The whole
+ * stack plus the demo fakes comes up healthy, the api and the dashboard answer from the
+ * host, simulated users' messages reach the database through the real bot, and
+ * `down` is quick because every container stops on SIGTERM.
+ */
+describe('docker compose stack (demo profile)', () => {
+  let stack: ComposeProject;
+  let env: Record<string, string>;
+  let api: string;
+  let frontend: string;
+
+  beforeAll(async () => {
+    requireDocker();
+    const ports = { api: await freePort(), frontend: await freePort(), postgres: await freePort() };
+    env = testStackEnv(ports);
+    stack = new ComposeProject(`dialogstack-e2e-${process.pid}`, ['docker-compose.yml'], env, {
+      profiles: ['demo'],
+      envFiles: ['devops/demo.env'],
+    });
+    api = `http://127.0.0.1:${ports.api}`;
+    frontend = `http://127.0.0.1:${ports.frontend}`;
+    try {
+      await stack.compose(['up', '--build', '--detach', '--wait', '--wait-timeout', '300']);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- logs ---\n${await stack.logs()}`);
+    }
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    await stack?.down();
+  }, 120_000);
+
+  it('runs every long-running service healthy and migrate completed with exit 0', async () => {
+    const states = await stack.ps();
+    const byService = Object.fromEntries(states.map((s) => [s.Service, s]));
+    for (const service of ['postgres', 'bot', 'api', 'frontend', 'telegram', 'llm']) {
+      expect({ service, state: byService[service]?.State, health: byService[service]?.Health })
+        .toEqual({ service, state: 'running', health: 'healthy' });
+    }
+    expect(byService.migrate).toMatchObject({ State: 'exited', ExitCode: 0 });
+  });
+
+  it('runs the application containers as non-root users', async () => {
+    for (const service of ['bot', 'api', 'frontend', 'postgres']) {
+      const uid = (await stack.compose(['exec', '-T', service, 'id', '-u'])).trim();
+      expect({ service, uid }).not.toEqual({ service, uid: '0' });
+    }
+  });
+
+  it('serves api health and readiness on the host port', async () => {
+    expect((await fetch(`${api}${API_ROUTES.health}`)).status).toBe(200);
+    expect((await fetch(`${api}${API_ROUTES.ready}`)).status).toBe(200);
+    expect((await fetch(`${api}${API_ROUTES.stats}`)).status).toBe(401);
+  });
+
+  it('serves the dashboard on the host port and asks for sign-in', async () => {
+    expect((await fetch(`${frontend}/api/health`)).status).toBe(200);
+    const page = await fetch(`${frontend}/`, { redirect: 'follow' });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/password/i);
+  });
+
+  it('stores the simulated users\' dialogs through the real bot, visible in the statistics', async () => {
+    const stats = await waitFor('messages from the traffic generator', async () => {
+      const res = await fetch(`${api}${API_ROUTES.stats}?period=24h`, { headers: { authorization: `Bearer ${env.API_TOKEN}` } });
+      const body = statsResponseSchema.parse(await res.json());
+      return body.kpis.messages.value >= 4 ? body : undefined;
+    }, 90_000, 2000);
+    expect(stats.kpis.activeUsers.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gives the api only read access to the database', async () => {
+    const sql = "SELECT has_table_privilege(current_user, 'messages', 'INSERT')";
+    const out = await stack.compose(['exec', '-T', 'postgres', 'sh', '-c',
+      `PGPASSWORD="$DB_READER_PASSWORD" psql -h 127.0.0.1 -U "$DB_READER_USER" -d "$POSTGRES_DB" -Atc "${sql}"`]);
+    expect(out.trim()).toBe('f');
+  });
+
+  it('stops every container promptly on down (SIGTERM reaches the app)', async () => {
+    const started = Date.now();
+    await stack.compose(['stop', '--timeout', '20']);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const states = await stack.ps();
+    for (const s of states.filter((x) => x.Service !== 'migrate')) {
+      // 0 or 143 (SIGTERM) are clean; 137 would mean compose had to SIGKILL.
+      expect({ service: s.Service, exit: s.ExitCode }).not.toEqual({ service: s.Service, exit: 137 });
+    }
+  });
+});
