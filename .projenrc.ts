@@ -1,6 +1,6 @@
 import { javascript, typescript } from 'projen';
 import {
-  Dockerignore, EnvTemplate, FixedEnvFile, InitEnvScript, JestConfig, PostgresInitScript, ReadmeSections, Stack, StackCompose, StackMakefile,
+  BaseImages, BuildWorkflow, ImageSummaryScript, Dockerignore, EnvTemplate, FixedEnvFile, InitEnvScript, JestConfig, PostgresInitScript, ReadmeSections, Stack, StackCompose, StackMakefile,
   Workspace, envVar, httpHealthCheck, nextStandaloneRecipe, nodeServiceRecipe, pgIsReadyHealthCheck, postgresRecipe,
 } from './projenrc';
 
@@ -26,7 +26,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     sampleCode: false,
     package: false,
     release: false,
-    github: false,
+    github: true,
+    githubOptions: { mergify: false, pullRequestLint: false },
     buildWorkflow: false,
     depsUpgrade: false,
     pullRequestTemplate: false,
@@ -410,6 +411,9 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
     ],
   });
+
+  const imageSummary = new ImageSummaryScript(stack);
+  new BuildWorkflow(stack, { nodeVersion: '20', postgresImage: BaseImages.postgres, summaryScript: imageSummary.path });
 
   new ReadmeSections(stack, make.makefile);
 

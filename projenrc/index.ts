@@ -18,3 +18,7 @@ export * from './stack';
 export * from './validation';
 export * from './workspace';
 export * from './docs/readme-sections';
+export * from './github/actions';
+export * from './github/build-workflow';
+export * from './github/image-tags';
+export * from './scripts/image-summary-script';
