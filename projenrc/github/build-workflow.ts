@@ -1,5 +1,5 @@
 import { Component } from 'projen';
-import { GithubWorkflow, workflows } from 'projen/lib/github';
+import { GitHub, GithubWorkflow, workflows } from 'projen/lib/github';
 import type { Stack } from '../stack';
 import { Actions } from './actions';
 import { metadataActionTags } from './image-tags';
@@ -27,7 +27,7 @@ export class BuildWorkflow extends Component {
 
   constructor(stack: Stack, props: BuildWorkflowProps) {
     super(stack.project, 'BuildWorkflow');
-    const github = stack.project.github;
+    const github = GitHub.of(stack.project);
     if (!github) throw new Error('BuildWorkflow: the project needs GitHub support (github: true)');
     const wf = new GithubWorkflow(github, 'build');
     this.workflow = wf;
