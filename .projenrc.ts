@@ -34,11 +34,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     npmignoreEnabled: false,
     jest: false,
     eslint: true,
-    eslintOptions: { dirs: ['projenrc', 'test', 'e2e', 'bench'], fileExtensions: ['.ts'] },
+    eslintOptions: { dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts'], fileExtensions: ['.ts'] },
     // One type-checked program for everything outside the workspaces (they build with tsc -b).
     disableTsconfigDev: true,
     tsconfig: {
-      include: ['.projenrc.ts', 'projenrc/**/*.ts', 'test/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts'],
+      include: ['.projenrc.ts', 'projenrc/**/*.ts', 'test/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
       compilerOptions: { rootDir: '.', noEmit: true, target: 'ES2022', lib: ['ES2023', 'DOM'], skipLibCheck: true },
     },
     gitignore: [

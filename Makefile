@@ -7,8 +7,9 @@ MAKEFLAGS += --no-print-directory
 IMAGE_TAG ?= latest
 PROD_ENV_FILE ?= .env.production
 SERVICE ?= 
+REGISTRY ?= ghcr.io
 
-.PHONY: help env up demo down build logs ps migrate psql prod-pull prod-up prod-down prod-logs prod-ps test test-unit e2e
+.PHONY: help env up demo down build logs ps migrate psql prod-pull prod-up prod-down prod-logs prod-ps publish test test-unit e2e
 
 help: ## Show this help
 	@printf "Usage: make <target> [VAR=value]\n"
@@ -28,6 +29,7 @@ help: ## Show this help
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-down' 'Stop the production stack (volumes kept)'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-logs' 'Follow production logs (SERVICE=api for one service)'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-ps' 'Show production services and their health'
+	@printf "  \033[36m%-11s\033[0m %s\n" 'publish' 'Build, tag and push the images like the build workflow (REGISTRY=host:port)'
 	@printf "\n\033[1m%s\033[0m\n" 'Tests'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'test' 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'test-unit' 'Unit and integration tests only'
@@ -81,6 +83,9 @@ prod-logs: ## Follow production logs (SERVICE=api for one service)
 
 prod-ps: ## Show production services and their health
 	docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) ps --all
+
+publish: node_modules/.package-lock.json ## Build, tag and push the images like the build workflow (REGISTRY=host:port)
+	npx tsx scripts/publish-images.ts --registry $(REGISTRY)
 
 test: node_modules/.package-lock.json ## Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e
 	npx projen test-all

@@ -40,7 +40,7 @@ export class BuildWorkflow extends Component {
     // Least privilege: read-only by default; only the image job may write packages.
     wf.file?.addOverride('permissions', { contents: 'read' });
     wf.file?.addOverride('concurrency', {
-      group: 'build-${{ github.ref }}',
+      'group': 'build-${{ github.ref }}',
       // Superseded pull request builds are dropped; pushes finish so every commit gets its tags.
       'cancel-in-progress': "${{ github.event_name == 'pull_request' }}",
     });
@@ -61,7 +61,7 @@ export class BuildWorkflow extends Component {
       env: { DATABASE_URL: 'postgres://postgres:postgres@localhost:5432/postgres' },
       steps: [
         { name: 'Check out', uses: Actions.checkout, with: { 'persist-credentials': false } },
-        { name: 'Set up Node.js', uses: Actions.setupNode, with: { 'node-version': props.nodeVersion, cache: 'npm' } },
+        { name: 'Set up Node.js', uses: Actions.setupNode, with: { 'node-version': props.nodeVersion, 'cache': 'npm' } },
         { name: 'Install', run: 'npm ci --no-audit --no-fund' },
         { name: 'Synthesized files match .projenrc.ts', run: 'npx projen && git diff --exit-code' },
         { name: 'Compile and type-check', run: 'npx projen compile' },
@@ -105,17 +105,17 @@ export class BuildWorkflow extends Component {
           name: 'Build and push',
           uses: Actions.buildPush,
           with: {
-            context: '.',
-            file: 'devops/Dockerfile.${{ matrix.image }}',
-            push: "${{ github.event_name != 'pull_request' }}",
-            tags: '${{ steps.meta.outputs.tags }}',
-            labels: '${{ steps.meta.outputs.labels }}',
+            'context': '.',
+            'file': 'devops/Dockerfile.${{ matrix.image }}',
+            'push': "${{ github.event_name != 'pull_request' }}",
+            'tags': '${{ steps.meta.outputs.tags }}',
+            'labels': '${{ steps.meta.outputs.labels }}',
             // One cache scope per image: a shared scope makes the matrix evict its own entries.
             'cache-from': 'type=gha,scope=image-${{ matrix.image }}',
             'cache-to': 'type=gha,mode=max,scope=image-${{ matrix.image }}',
             // Single-platform manifests: no attestation entries listed as unknown/unknown on
             // the package page, and `docker pull` size reporting stays exact.
-            provenance: false,
+            'provenance': false,
           },
         },
         {

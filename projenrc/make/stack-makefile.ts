@@ -32,6 +32,7 @@ export class StackMakefile extends Component {
         IMAGE_TAG: 'latest',
         PROD_ENV_FILE: props.prodEnvFile,
         SERVICE: '',
+        REGISTRY: 'ghcr.io',
       },
     });
     const t = (target: MakeTarget) => this.makefile.addTarget(target);
@@ -56,6 +57,8 @@ export class StackMakefile extends Component {
     t({ group: prodGroup, name: 'prod-down', description: 'Stop the production stack (volumes kept)', recipe: [`${prod} down`] });
     t({ group: prodGroup, name: 'prod-logs', description: 'Follow production logs (SERVICE=api for one service)', recipe: [`${prod} logs --follow --tail=100 $(SERVICE)`] });
     t({ group: prodGroup, name: 'prod-ps', description: 'Show production services and their health', recipe: [`${prod} ps --all`] });
+
+    t({ group: prodGroup, name: 'publish', description: 'Build, tag and push the images like the build workflow (REGISTRY=host:port)', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx tsx scripts/publish-images.ts --registry $(REGISTRY)'] });
 
     for (const extra of props.extraTargets ?? []) t(extra);
   }
