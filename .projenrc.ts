@@ -1,7 +1,8 @@
 import { javascript, typescript } from 'projen';
 import {
-  BaseImages, BuildWorkflow, ImageSummaryScript, Dockerignore, EnvTemplate, FixedEnvFile, InitEnvScript, JestConfig, PostgresInitScript, ReadmeSections, Stack, StackCompose, StackMakefile,
-  Workspace, envVar, httpHealthCheck, nextStandaloneRecipe, nodeServiceRecipe, pgIsReadyHealthCheck, postgresRecipe,
+  BaseImages, BuildWorkflow, Dockerignore, EnvTemplate, FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig,
+  PostgresInitScript, ReadmeSections, Stack, StackCompose, StackMakefile, Workspace,
+  envVar, httpHealthCheck, nextStandaloneRecipe, nodeServiceRecipe, pgIsReadyHealthCheck, postgresRecipe,
 } from './projenrc';
 
 /**
@@ -146,6 +147,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const workspaces = [contract, db, bot, api, frontend, devtools];
   project.package.addField('workspaces', workspaces.map((ws) => ws.dir));
 
+  // Tests and scripts import the workspaces by name; they are local packages, not npm ones.
+  project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/core-modules', workspaces.map((ws) => ws.name));
   // .projenrc.ts is part of tsconfig.json, so it needs no default-project fallback.
   project.tryFindObjectFile('.eslintrc.json')?.addDeletionOverride('parserOptions.projectService.allowDefaultProject');
 

@@ -41,7 +41,7 @@ export function stackModel(): Stack {
 }
 
 function docker(args: string[]): string {
-  return execFileSync('docker', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  return execFileSync('docker', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
 }
 
 export function publishImages(opts: PublishOptions): PublishedImage[] {
@@ -65,7 +65,7 @@ export function publishImages(opts: PublishOptions): PublishedImage[] {
     const build = spawnSync('docker', ['build', '--file', image.dockerfilePath,
       ...refs.flatMap((r) => ['--tag', r]),
       ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
-      '.'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '1' }, maxBuffer: 64 << 20 });
+      '.'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '1' }, maxBuffer: 64 * 1024 * 1024 });
     if (build.status !== 0) throw new Error(`docker build of ${image.name} failed:\n${build.stderr.slice(-4000)}`);
     const buildSeconds = (Date.now() - started) / 1000;
     if (opts.push ?? true) for (const ref of refs) docker(['push', '--quiet', ref]);
