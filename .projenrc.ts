@@ -35,7 +35,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     npmignoreEnabled: false,
     jest: false,
     eslint: true,
-    eslintOptions: { dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts'], fileExtensions: ['.ts'] },
+    eslintOptions: { dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts'], devdirs: ['test', 'e2e', 'bench', 'scripts'], fileExtensions: ['.ts'] },
     // One type-checked program for everything outside the workspaces (they build with tsc -b).
     disableTsconfigDev: true,
     tsconfig: {
