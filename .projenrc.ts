@@ -1,7 +1,8 @@
 import { javascript, typescript } from 'projen';
 import {
-  BaseImages, BuildWorkflow, Dockerignore, EnvTemplate, FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig,
-  PostgresInitScript, ReadmeSections, Stack, StackCompose, StackMakefile, Workspace,
+  BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
+  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
+  RemoteDeployScript, Stack, StackCompose, StackMakefile, Workspace,
   envVar, httpHealthCheck, nextStandaloneRecipe, nodeServiceRecipe, pgIsReadyHealthCheck, postgresRecipe,
 } from './projenrc';
 
@@ -174,6 +175,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   });
 
   const Ports = { bot: 8080, api: 4000, frontend: 3000, postgres: 5432, telegram: 8081, llm: 8082 } as const;
+  // The api's paths, as in src/contract's API_ROUTES (a pipeline test keeps them equal).
+  const ApiRoutes = { health: '/api/v1/health', ready: '/api/v1/ready', stats: '/api/v1/stats' } as const;
 
   const logLevel = envVar('LOG_LEVEL', { description: 'Log level of the Node.js services: debug, info, warn or error', default: 'info' });
   const postgresUser = stack.variable(envVar('POSTGRES_USER', { description: 'PostgreSQL superuser (used only inside the postgres container)', default: 'postgres' }));
@@ -185,7 +188,12 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const readerPassword = stack.variable(envVar('DB_READER_PASSWORD', { description: 'Password of the read-only role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }));
   stack.variable(envVar('IMAGE_PREFIX', { description: 'Registry path of the images', default: stack.imagePrefix, environments: ['prod'] }));
   stack.variable(envVar('IMAGE_TAG', { description: 'Image tag to run: latest, sha-<commit> or branch-<name>', default: 'latest', environments: ['prod'] }));
+  stack.variable(envVar('COMPOSE_PROJECT_NAME', { description: 'Compose project name; give each deployment on one server its own (with its own host ports)', default: stack.name, environments: ['prod'] }));
   const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
+
+  const telegramApiRoot = envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' });
+  const database = { service: 'postgres', userVariable: postgresUser.name, dbVariable: postgresDb.name };
+  const migrateCli = ['node', 'src/db/dist/cli/migrate.js'];
 
   const databaseUrl = (user: string, password: string) =>
     `postgres://\${${user}}:\${${password}}@postgres:${Ports.postgres}/\${${postgresDb.name}}`;
@@ -223,7 +231,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     name: 'api',
     description: 'The statistics API (NestJS).',
     context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/contract', 'src/db', 'src/api'],
-    recipe: nodeServiceRecipe(nodeImage(api, ['node', 'src/api/dist/main.js'], Ports.api, '/api/v1/health')),
+    recipe: nodeServiceRecipe(nodeImage(api, ['node', 'src/api/dist/main.js'], Ports.api, ApiRoutes.health)),
   });
   const frontendImage = stack.addImage({
     name: 'frontend',
@@ -262,7 +270,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   stack.addService('migrate', {
     description: 'Applies database migrations once, then exits',
     image: botImage,
-    command: ['node', 'src/db/dist/cli/migrate.js', 'up'],
+    command: [...migrateCli, 'up'],
     oneShot: true,
     dependsOn: [{ service: 'postgres', condition: 'service_healthy' }],
     environment: {
@@ -280,7 +288,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
     environment: {
       TELEGRAM_BOT_TOKEN: envVar('TELEGRAM_BOT_TOKEN', { description: 'Bot token from @BotFather', required: true, secret: true }),
-      TELEGRAM_API_ROOT: envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' }),
+      TELEGRAM_API_ROOT: telegramApiRoot,
       TELEGRAM_WEBHOOK_URL: envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' }),
       TELEGRAM_WEBHOOK_SECRET: envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' }),
       LLM_BASE_URL: envVar('LLM_BASE_URL', { description: 'OpenAI-compatible API base URL', default: 'https://openrouter.ai/api/v1' }),
@@ -304,7 +312,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     image: apiImage,
     port: Ports.api,
     publish: { variable: 'API_PORT', defaultHostPort: 4000 },
-    healthCheck: httpHealthCheck(Ports.api, '/api/v1/health'),
+    healthCheck: httpHealthCheck(Ports.api, ApiRoutes.health),
     dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
     environment: {
       DATABASE_URL: databaseUrl(readerUser.name, readerPassword.name),
@@ -369,7 +377,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     filePath: 'docker-compose.yml',
     description: 'Local stack, built from source: `make up` (or `docker compose up --build`).\nDemo with local fakes for Telegram and the LLM: `make demo`.',
   });
-  new StackCompose(stack, 'ComposeProd', {
+  const prodCompose = new StackCompose(stack, 'ComposeProd', {
     stack,
     environment: 'prod',
     filePath: 'docker-compose.prod.yml',
@@ -404,7 +412,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     prodComposeFile: 'docker-compose.prod.yml',
     devEnvTemplate: '.env.example',
     prodEnvFile: '.env.production',
-    database: { service: 'postgres', userVariable: postgresUser.name, dbVariable: postgresDb.name },
+    database,
     migrateService: 'migrate',
     demoProfile: 'demo',
     demoEnvFile: demoEnv.path,
@@ -417,6 +425,29 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
 
   const imageSummary = new ImageSummaryScript(stack);
   new BuildWorkflow(stack, { nodeVersion: '20', postgresImage: BaseImages.postgres, summaryScript: imageSummary.path });
+
+  // ---------------------------------------------------------------- deploy (manual and by button)
+
+  const deployment = new Deployment(stack, {
+    composeFile: prodCompose.file.path,
+    envFile: '.env.production',
+    database,
+    migrate: { service: 'migrate', statusCommand: [...migrateCli, 'status'] },
+    httpChecks: [
+      { label: 'api health', service: 'api', path: ApiRoutes.health, exitCode: 12 },
+      { label: 'api readiness', service: 'api', path: ApiRoutes.ready, exitCode: 12 },
+      { label: 'api refuses no token', service: 'api', path: ApiRoutes.stats, expectStatus: 401, exitCode: 13 },
+      { label: 'api stats with token', service: 'api', path: ApiRoutes.stats, bearerToken: apiToken, exitCode: 13 },
+      { label: 'frontend health', service: 'frontend', path: '/api/health', exitCode: 14 },
+      { label: 'frontend page', service: 'frontend', path: '/', exitCode: 14 },
+    ],
+    containerChecks: [{ label: 'bot health', service: 'bot', exitCode: 15 }],
+  });
+  const deployCheck = new DeployCheckScript(deployment);
+  const deploy = new DeployScript(deployment, deployCheck);
+  const remoteDeploy = new RemoteDeployScript(deployment, { deploy, check: deployCheck });
+  const notify = new NotifyTelegramScript(project, { defaultApiRoot: telegramApiRoot.default });
+  new DeployWorkflow(stack, { environments: ['production', 'staging'], remoteDeploy, notify });
 
   new ReadmeSections(stack, make.makefile);
 

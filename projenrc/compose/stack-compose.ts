@@ -5,6 +5,10 @@ import { Environment, Service } from '../service';
 import { Stack } from '../stack';
 import { ComposeFile, ComposeService } from './compose-file';
 
+/** Variables the production rendering reads to choose its images (the deploy scripts set them). */
+export const IMAGE_PREFIX_VARIABLE = 'IMAGE_PREFIX';
+export const IMAGE_TAG_VARIABLE = 'IMAGE_TAG';
+
 export interface StackComposeProps {
   readonly stack: Stack;
   readonly environment: Environment;
@@ -49,7 +53,7 @@ export class StackCompose extends Component {
 
     return {
       ...(prod
-        ? { image: `\${IMAGE_PREFIX:-${this.stack.imagePrefix}}/${image.name}:\${IMAGE_TAG:-latest}` }
+        ? { image: `\${${IMAGE_PREFIX_VARIABLE}:-${this.stack.imagePrefix}}/${image.name}:\${${IMAGE_TAG_VARIABLE}:-latest}` }
         : { image: `${this.stack.name}/${image.name}:dev`, build: { context: '.', dockerfile: image.dockerfilePath } }),
       command: s.props.command,
       profiles: s.props.profiles,

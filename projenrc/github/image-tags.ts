@@ -16,6 +16,9 @@ export type TagRule =
   | { readonly kind: 'semver'; readonly pattern: '{{version}}' | '{{major}}.{{minor}}' }
   | { readonly kind: 'latest-on-default-branch' };
 
+/** Hex digits of the commit in a `sha-` tag (metadata-action's `format=short`). */
+export const SHA_TAG_LENGTH = 7;
+
 export const TAG_RULES: readonly TagRule[] = [
   { kind: 'sha', prefix: 'sha-' },
   { kind: 'branch', prefix: 'branch-' },
@@ -36,6 +39,13 @@ export function metadataActionTags(rules: readonly TagRule[] = TAG_RULES): strin
       case 'latest-on-default-branch': return 'type=raw,value=latest,enable={{is_default_branch}}';
     }
   }).join('\n');
+}
+
+/** The prefix of the tag every build pushes: `sha-<commit>`. */
+export function shaTagPrefix(rules: readonly TagRule[] = TAG_RULES): string {
+  const rule = rules.find((r): r is Extract<TagRule, { kind: 'sha' }> => r.kind === 'sha');
+  if (!rule) throw new Error('The tag rules have no sha rule: deploys default to the sha- tag of a commit');
+  return rule.prefix;
 }
 
 export interface BuildContext {
@@ -62,7 +72,7 @@ export function computeTags(ctx: BuildContext, rules: readonly TagRule[] = TAG_R
   const out: string[] = [];
   for (const r of rules) {
     switch (r.kind) {
-      case 'sha': out.push(`${r.prefix}${ctx.sha.slice(0, 7)}`); break;
+      case 'sha': out.push(`${r.prefix}${ctx.sha.slice(0, SHA_TAG_LENGTH)}`); break;
       case 'branch': if (branch) out.push(sanitizeTag(`${r.prefix}${branch}`)); break;
       case 'pr': if (pr) out.push(`${r.prefix}${pr}`); break;
       case 'semver':

@@ -1,0 +1,198 @@
+usage() {
+  cat <<USAGE
+Usage: $0 [options]
+
+Checks the deployed stack in this directory: every service running (and healthy when it has
+a health check), migrations applied, and the HTTP endpoints answering as they should. Runs
+every check, prints one line per check and exits with the code of the first failure.
+
+Options:
+  -f, --file FILE          compose file; repeat to add overrides
+                           (default: \$COMPOSE_FILE, else $DEFAULT_COMPOSE_FILE)
+  -p, --project-name NAME  compose project (default: COMPOSE_PROJECT_NAME from the
+                           environment or the env file, else the compose file's name)
+      --env-file FILE      variables for compose and for the checks (default: $DEFAULT_ENV_FILE)
+      --expect-tag TAG     fail unless every service runs image tag TAG
+$(options_help)
+  -h, --help               show this help
+
+Values of variables (ports, tokens) come from the option, else the environment, else the env file.
+
+Exit codes:
+$(exit_codes_help)
+USAGE
+}
+
+usage_error() {
+  printf 'deploy-check: %s (see --help)\n' "$1" >&2
+  exit "$EXIT_USAGE"
+}
+
+need_value() {
+  if [ $# -lt 2 ]; then usage_error "$1 needs a value"; fi
+}
+
+files=()
+project=""
+env_file=$DEFAULT_ENV_FILE
+expect_tag=""
+declare -A base_url=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    -h | --help) usage; exit "$EXIT_OK" ;;
+    -f | --file) need_value "$@"; files+=("$2"); shift 2 ;;
+    -p | --project-name) need_value "$@"; project=$2; shift 2 ;;
+    --env-file) need_value "$@"; env_file=$2; shift 2 ;;
+    --expect-tag) need_value "$@"; expect_tag=$2; shift 2 ;;
+    *)
+      derived_option "$1" "${2-}" || usage_error "unknown option: $1"
+      need_value "$@"
+      shift 2
+      ;;
+  esac
+done
+if [ ${#files[@]} -eq 0 ]; then mapfile -t files < <(default_compose_files); fi
+
+prerequisite_missing() {
+  printf 'deploy-check: %s\n' "$1" >&2
+  exit "$EXIT_PREREQUISITES"
+}
+command -v docker >/dev/null 2>&1 || prerequisite_missing "docker is not installed"
+docker compose version >/dev/null 2>&1 || prerequisite_missing "the docker compose v2 plugin is not installed"
+command -v curl >/dev/null 2>&1 || prerequisite_missing "curl is not installed (apt-get install curl)"
+for file in "${files[@]}"; do
+  [ -f "$file" ] || prerequisite_missing "compose file $file not found in $PWD"
+done
+[ -f "$env_file" ] || prerequisite_missing "env file $env_file not found in $PWD"
+
+compose_args=()
+for file in "${files[@]}"; do compose_args+=(--file "$file"); done
+compose_args+=(--env-file "$env_file")
+if [ -n "$project" ]; then compose_args+=(--project-name "$project"); fi
+compose() { docker compose "${compose_args[@]}" "$@"; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+checks=0
+failures=0
+first_failure=$EXIT_OK
+pass() {
+  checks=$((checks + 1))
+  printf '  ok    %-28s %s\n' "$1" "$2"
+}
+fail() {
+  checks=$((checks + 1))
+  failures=$((failures + 1))
+  printf '  FAIL  %-28s %s\n' "$1" "$2"
+  if [ "$first_failure" -eq "$EXIT_OK" ]; then first_failure=$3; fi
+}
+# The last line of a command's output, for a one-line summary.
+last_line() { printf '%s' "$1" | tail -n 1; }
+
+# The first container of a service, running or not; empty when it has none.
+container_of() { compose ps --all --quiet "$1" 2>/dev/null | head -n 1 || true; }
+
+check_services() {
+  local service id state health image tag
+  for service in "${SERVICES[@]}"; do
+    id=$(container_of "$service")
+    if [ -z "$id" ]; then
+      fail "service $service" "has no container" "$EXIT_SERVICES"
+      continue
+    fi
+    state="" health="" image=""
+    IFS='|' read -r state health image < <(docker inspect --format \
+      '{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.Config.Image}}' "$id") || true
+    tag=${image##*:}
+    if [ "$state" != running ]; then
+      fail "service $service" "is ${state:-gone} (image tag $tag)" "$EXIT_SERVICES"
+    elif [ "$health" != healthy ] && [ "$health" != none ]; then
+      fail "service $service" "is running but $health (image tag $tag)" "$EXIT_SERVICES"
+    elif [ -n "$expect_tag" ] && [ "$tag" != "$expect_tag" ]; then
+      fail "service $service" "runs image tag $tag, expected $expect_tag" "$EXIT_SERVICES"
+    elif [ "$health" = none ]; then
+      pass "service $service" "running (no health check), image tag $tag"
+    else
+      pass "service $service" "running, healthy, image tag $tag"
+    fi
+  done
+}
+
+check_migrations() {
+  local id state code image out
+  id=$(container_of "$MIGRATE_SERVICE")
+  if [ -z "$id" ]; then
+    fail migrations "$MIGRATE_SERVICE has no container: migrations never ran" "$EXIT_MIGRATIONS"
+    return 0
+  fi
+  state="" code="" image=""
+  IFS='|' read -r state code image < <(docker inspect --format '{{.State.Status}}|{{.State.ExitCode}}|{{.Config.Image}}' "$id") || true
+  if [ "$state" != exited ] || [ "$code" != 0 ]; then
+    fail migrations "$MIGRATE_SERVICE is ${state:-gone} with exit code ${code:-?}" "$EXIT_MIGRATIONS"
+    return 0
+  fi
+  # The status command of the very image that ran the migrations: nothing may be pending.
+  if out=$(env "$IMAGE_TAG_VARIABLE=${image##*:}" docker compose "${compose_args[@]}" \
+    run --rm --no-deps --no-TTY "$MIGRATE_SERVICE" "${MIGRATE_STATUS_COMMAND[@]}" 2>"$tmp/migrate.err"); then
+    pass migrations "$MIGRATE_SERVICE exited 0; $(last_line "$out")"
+  else
+    fail migrations "pending or unknown: $(last_line "$out$(cat "$tmp/migrate.err")")" "$EXIT_MIGRATIONS"
+  fi
+}
+
+check_http() {
+  local label=$1 service=$2 path=$3 expected=$4 token_variable=$5 code=$6
+  local base url got token
+  base=${base_url[$service]:-http://127.0.0.1:$(setting "${PORT_VARIABLE[$service]}" "${DEFAULT_PORT[$service]}")}
+  url=${base%/}$path
+  local curl_args=(--silent --show-error --location --output /dev/null --write-out '%{http_code}'
+    --max-time 10 --retry 2 --retry-delay 1 --retry-connrefused)
+  if [ -n "$token_variable" ]; then
+    token=$(setting "$token_variable")
+    if [ -z "$token" ]; then
+      fail "$label" "no $token_variable: set it in $env_file, the environment or with --$(option_name "$token_variable")" "$code"
+      return 0
+    fi
+    # The header travels on stdin: a token on the command line would show in `ps`.
+    got=$(printf 'Authorization: Bearer %s\n' "$token" | curl "${curl_args[@]}" --header @- "$url" 2>"$tmp/curl.err") || true
+  else
+    got=$(curl "${curl_args[@]}" "$url" 2>"$tmp/curl.err") || true
+  fi
+  if [ "$got" = "$expected" ]; then
+    pass "$label" "GET $url -> $got"
+  else
+    fail "$label" "GET $url -> ${got:-no answer}, expected $expected $(last_line "$(cat "$tmp/curl.err")")" "$code"
+  fi
+}
+
+check_container() {
+  local label=$1 service=$2 code=$3
+  if run_health_check "$service" >"$tmp/exec.out" 2>&1; then
+    pass "$label" "the health check of $service passes inside its container"
+  else
+    fail "$label" "the health check of $service fails inside its container $(last_line "$(cat "$tmp/exec.out")")" "$code"
+  fi
+}
+
+# option_name API_TOKEN -> api-token
+option_name() { tr 'A-Z_' 'a-z-' <<<"$1"; }
+
+echo "deploy-check: ${files[*]} with $env_file${project:+, project $project}${expect_tag:+, expecting image tag $expect_tag}"
+check_services
+check_migrations
+for entry in "${HTTP_CHECKS[@]}"; do
+  IFS='|' read -r label service path expected token_variable code <<<"$entry"
+  check_http "$label" "$service" "$path" "$expected" "$token_variable" "$code"
+done
+for entry in "${CONTAINER_CHECKS[@]}"; do
+  IFS='|' read -r label service code <<<"$entry"
+  check_container "$label" "$service" "$code"
+done
+
+if [ "$failures" -eq 0 ]; then
+  echo "deploy-check: all $checks checks passed"
+  exit "$EXIT_OK"
+fi
+echo "deploy-check: $failures of $checks checks failed (exit $first_failure)"
+exit "$first_failure"

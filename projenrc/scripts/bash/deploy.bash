@@ -1,0 +1,256 @@
+usage() {
+  cat <<USAGE
+Usage: $0 [options] TAG
+
+Deploys image tag TAG of the stack in this directory (the deploy directory on the server).
+Steps: lock, pull, backup, migrate, switch, check. When migrate, switch or check fails, it
+rolls back to the tag recorded in $DEPLOYED_TAG_FILE by the last good deploy. It never runs
+\`down\` and never removes a volume.
+
+Options:
+  -f, --file FILE              compose file; repeat to add overrides
+                               (default: \$COMPOSE_FILE, else $DEFAULT_COMPOSE_FILE)
+  -p, --project-name NAME      compose project (default: COMPOSE_PROJECT_NAME from the
+                               environment or the env file, else the compose file's name)
+      --env-file FILE          production settings (default: $DEFAULT_ENV_FILE)
+      --wait-timeout SECONDS   how long the services may take to become healthy (default: $DEFAULT_WAIT_TIMEOUT)
+      --keep-backups N         database backups to keep (default: $DEFAULT_KEEP_BACKUPS)
+      --backup-dir DIR         where backups go (default: $DEFAULT_BACKUP_DIR)
+      --registry-user USER     log in to the registry for this deploy only; the password comes
+      --registry-password-stdin  from REGISTRY_PASSWORD, or from stdin with this flag
+  -h, --help                   show this help
+
+Exit codes:
+$(exit_codes_help)
+USAGE
+}
+
+usage_error() {
+  printf 'deploy: %s (see --help)\n' "$1" >&2
+  exit "$EXIT_USAGE"
+}
+
+need_value() {
+  if [ $# -lt 2 ]; then usage_error "$1 needs a value"; fi
+}
+
+tag=""
+files=()
+project=""
+env_file=$DEFAULT_ENV_FILE
+wait_timeout=$DEFAULT_WAIT_TIMEOUT
+keep_backups=$DEFAULT_KEEP_BACKUPS
+backup_dir=$DEFAULT_BACKUP_DIR
+registry_user=${REGISTRY_USER:-}
+password_from_stdin=false
+while [ $# -gt 0 ]; do
+  case $1 in
+    -h | --help) usage; exit "$EXIT_DEPLOYED" ;;
+    -f | --file) need_value "$@"; files+=("$2"); shift 2 ;;
+    -p | --project-name) need_value "$@"; project=$2; shift 2 ;;
+    --env-file) need_value "$@"; env_file=$2; shift 2 ;;
+    --wait-timeout) need_value "$@"; wait_timeout=$2; shift 2 ;;
+    --keep-backups) need_value "$@"; keep_backups=$2; shift 2 ;;
+    --backup-dir) need_value "$@"; backup_dir=$2; shift 2 ;;
+    --registry-user) need_value "$@"; registry_user=$2; shift 2 ;;
+    --registry-password-stdin) password_from_stdin=true; shift ;;
+    -*) usage_error "unknown option: $1" ;;
+    *)
+      if [ -n "$tag" ]; then usage_error "one TAG only (got $tag and $1)"; fi
+      tag=$1
+      shift
+      ;;
+  esac
+done
+if [ -z "$tag" ]; then usage_error "which TAG? e.g. sha-0123abc"; fi
+# Docker's tag grammar: what a registry would refuse anyway, refused before anything runs.
+if ! [[ $tag =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then usage_error "'$tag' is not a valid image tag"; fi
+if ! [[ $wait_timeout =~ ^[1-9][0-9]*$ ]]; then usage_error "--wait-timeout needs a number of seconds"; fi
+if ! [[ $keep_backups =~ ^[1-9][0-9]*$ ]]; then usage_error "--keep-backups needs a number, at least 1"; fi
+if [ ${#files[@]} -eq 0 ]; then mapfile -t files < <(default_compose_files); fi
+
+compose_args=()
+for file in "${files[@]}"; do compose_args+=(--file "$file"); done
+compose_args+=(--env-file "$env_file")
+if [ -n "$project" ]; then compose_args+=(--project-name "$project"); fi
+# compose_at TAG ARGS...: docker compose with the image tag set; the shell environment wins
+# over the env file, so the env file's own IMAGE_TAG never decides what a deploy runs.
+compose_at() {
+  local at=$1
+  shift
+  env "$IMAGE_TAG_VARIABLE=$at" docker compose "${compose_args[@]}" "$@"
+}
+check_args=()
+for file in "${files[@]}"; do check_args+=(--file "$file"); done
+check_args+=(--env-file "$env_file")
+if [ -n "$project" ]; then check_args+=(--project-name "$project"); fi
+
+# ---------------------------------------------------------------- log
+
+now_us() { printf '%s' "${EPOCHREALTIME/[.,]/}"; }
+seconds_since() { # START_US -> "12.3"
+  local tenths=$((($(now_us) - $1) / 100000))
+  printf '%d.%d' $((tenths / 10)) $((tenths % 10))
+}
+stamp() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+log() { printf '%s %-9s %s\n' "$(stamp)" "$1" "$2"; }
+# Command output, indented under the step that runs it.
+indent() {
+  local line
+  while IFS= read -r line || [ -n "$line" ]; do printf '            | %s\n' "$line"; done
+}
+record() { printf '%s %s\n' "$(stamp)" "$1" >>"$HISTORY_FILE"; }
+
+deploy_started=$(now_us)
+current_step=start
+step_started=$deploy_started
+step() {
+  current_step=$1
+  step_started=$(now_us)
+  log "$1" "$2"
+}
+step_done() { log "$current_step" "done in $(seconds_since "$step_started") s"; }
+
+# abort STEP MESSAGE CODE: a failure before anything changed on the server.
+abort() {
+  log "$1" "FAILED: $2"
+  record "$tag not deployed: $1 failed (exit $3)"
+  exit "$3"
+}
+
+# ---------------------------------------------------------------- lock
+
+mkdir -p "$STATE_DIR"
+exec 9>>"$LOCK_FILE"
+if ! flock --nonblock 9; then
+  log lock "refused: another deploy is running ($(cat "$LOCK_OWNER_FILE" 2>/dev/null || echo 'owner unknown')); try again when it has finished"
+  exit "$EXIT_LOCKED"
+fi
+temp_docker_config=""
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+  rm -f "$LOCK_OWNER_FILE"
+  if [ -n "$temp_docker_config" ]; then rm -rf "$temp_docker_config"; fi
+}
+trap cleanup EXIT
+printf '%s, pid %s, since %s\n' "$tag" "$$" "$(stamp)" >"$LOCK_OWNER_FILE"
+trap 'log abort "interrupted during $current_step: services may run a mix of ${previous:-the old version} and $tag; deploy again, or deploy ${previous:-a known good tag}"; record "$tag interrupted during $current_step"; exit "$EXIT_INTERRUPTED"' INT TERM HUP
+
+previous=""
+if [ -f "$DEPLOYED_TAG_FILE" ]; then previous=$(<"$DEPLOYED_TAG_FILE"); fi
+log deploy "$tag in $PWD (previous: ${previous:-none}; compose files: ${files[*]})"
+
+# ---------------------------------------------------------------- preflight
+
+step preflight "docker, compose files, $env_file"
+command -v docker >/dev/null 2>&1 || abort preflight "docker is not installed" "$EXIT_PREFLIGHT"
+docker info >/dev/null 2>&1 || abort preflight "cannot reach the Docker engine (running? may $(id -un) use it?)" "$EXIT_PREFLIGHT"
+docker compose version >/dev/null 2>&1 || abort preflight "the docker compose v2 plugin is not installed" "$EXIT_PREFLIGHT"
+for file in "${files[@]}"; do
+  [ -f "$file" ] || abort preflight "compose file $file not found in $PWD" "$EXIT_PREFLIGHT"
+done
+[ -f "$env_file" ] || abort preflight "$env_file not found in $PWD (copy $DEFAULT_ENV_FILE.example and fill it in)" "$EXIT_PREFLIGHT"
+if [ -n "$(find "$env_file" -perm /077)" ]; then log preflight "warning: $env_file is readable by others; chmod 600 $env_file"; fi
+compose_at "$tag" config --quiet 2>&1 | indent || abort preflight "the compose configuration is invalid (see above)" "$EXIT_PREFLIGHT"
+
+# ---------------------------------------------------------------- login (optional)
+
+if [ -n "$registry_user" ]; then
+  password=${REGISTRY_PASSWORD:-}
+  if [ "$password_from_stdin" = true ]; then IFS= read -r password || true; fi
+  [ -n "$password" ] || abort login "no registry password (REGISTRY_PASSWORD or --registry-password-stdin)" "$EXIT_PREFLIGHT"
+  registry=$(setting IMAGE_PREFIX "$DEFAULT_IMAGE_PREFIX")
+  registry=${registry%%/*}
+  # A throwaway Docker config: the credentials live only as long as this deploy.
+  temp_docker_config=$(mktemp -d)
+  plugins=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+  if [ -d "$plugins" ]; then ln -s "$plugins" "$temp_docker_config/cli-plugins"; fi
+  export DOCKER_CONFIG=$temp_docker_config
+  step login "$registry as $registry_user (for this deploy only)"
+  printf '%s\n' "$password" | docker login "$registry" --username "$registry_user" --password-stdin 2>&1 | indent ||
+    abort login "docker login $registry failed" "$EXIT_PREFLIGHT"
+  unset password
+fi
+
+# ---------------------------------------------------------------- pull
+
+step pull "${PULL_SERVICES[*]} at $tag"
+compose_at "$tag" pull --quiet "${PULL_SERVICES[@]}" 2>&1 | indent ||
+  abort pull "cannot pull $tag; nothing was changed${previous:+, $previous keeps running}" "$EXIT_PULL"
+step_done
+
+# ---------------------------------------------------------------- backup
+
+backup_file=""
+step backup "pg_dump of $DATABASE_SERVICE before migrating"
+if [ -z "$(compose_at "$tag" ps --status running --quiet "$DATABASE_SERVICE" 2>/dev/null)" ]; then
+  log backup "skipped: $DATABASE_SERVICE is not running yet (first deploy)"
+else
+  mkdir -p "$backup_dir"
+  backup_file=$backup_dir/$DATABASE_SERVICE-$(date -u +%Y%m%dT%H%M%SZ)-${previous:-unknown}.dump
+  if ! compose_at "$tag" exec -T "$DATABASE_SERVICE" "${DATABASE_DUMP_COMMAND[@]}" >"$backup_file.partial" 2> >(indent) ||
+    ! [ -s "$backup_file.partial" ]; then
+    rm -f "$backup_file.partial"
+    abort backup "pg_dump failed; nothing was changed${previous:+, $previous keeps running}" "$EXIT_BACKUP"
+  fi
+  mv "$backup_file.partial" "$backup_file"
+  log backup "$backup_file ($(du -h "$backup_file" | cut -f1))"
+  shopt -s nullglob
+  backups=("$backup_dir/$DATABASE_SERVICE"-*.dump)
+  shopt -u nullglob
+  excess=$((${#backups[@]} - keep_backups))
+  if [ "$excess" -gt 0 ]; then
+    rm -f -- "${backups[@]:0:excess}"
+    log backup "removed $excess old backup(s); keeping $keep_backups"
+  fi
+  step_done
+fi
+
+# ---------------------------------------------------------------- migrate, switch, check
+
+migrate() {
+  step migrate "$DATABASE_SERVICE at $tag, then the one-shot $MIGRATE_SERVICE"
+  compose_at "$tag" up --detach --wait --wait-timeout "$wait_timeout" "$DATABASE_SERVICE" 2>&1 | indent || return 1
+  compose_at "$tag" run --rm --no-deps --no-TTY "$MIGRATE_SERVICE" 2>&1 | indent || return 1
+  step_done
+}
+
+switch() {
+  step switch "up --detach --wait: every service to $tag"
+  compose_at "$tag" up --detach --wait --wait-timeout "$wait_timeout" 2>&1 | indent || return 1
+  step_done
+}
+
+check() { # TAG
+  step check "$DEPLOY_CHECK_SCRIPT --expect-tag $1"
+  "$SCRIPT_DIR/$(basename "$DEPLOY_CHECK_SCRIPT")" "${check_args[@]}" --expect-tag "$1" 2>&1 | indent || return 1
+  step_done
+}
+
+rollback() { # FAILED_STEP
+  log "$1" "FAILED${backup_file:+ (database backup from before this deploy: $backup_file)}"
+  if [ -z "$previous" ]; then
+    log rollback "nothing to roll back to: no earlier deploy is recorded in $DEPLOYED_TAG_FILE; containers are left as they are for inspection"
+    record "$tag failed at $1; no previous tag to roll back to"
+    exit "$EXIT_FAILED_WITHOUT_PREVIOUS"
+  fi
+  step rollback "$tag failed at $1; back to $previous"
+  if compose_at "$previous" up --detach --wait --wait-timeout "$wait_timeout" 2>&1 | indent && check "$previous"; then
+    log rollback "$previous is serving again; $tag was not deployed (took $(seconds_since "$deploy_started") s)"
+    record "$tag failed at $1; rolled back to $previous"
+    exit "$EXIT_ROLLED_BACK"
+  fi
+  log rollback "FAILED: the stack is not healthy on $previous either; inspect it with: docker compose ${compose_args[*]} ps --all; ... logs"
+  record "$tag failed at $1; rollback to $previous failed"
+  exit "$EXIT_ROLLBACK_FAILED"
+}
+
+migrate || rollback migrate
+switch || rollback switch
+check "$tag" || rollback check
+
+printf '%s\n' "$tag" >"$DEPLOYED_TAG_FILE.new"
+mv "$DEPLOYED_TAG_FILE.new" "$DEPLOYED_TAG_FILE"
+record "$tag deployed (previous: ${previous:-none}) in $(seconds_since "$deploy_started") s"
+log live "$tag is live (previous: ${previous:-none}); took $(seconds_since "$deploy_started") s"
+exit "$EXIT_DEPLOYED"

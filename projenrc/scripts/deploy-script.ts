@@ -1,0 +1,64 @@
+import { Component } from 'projen';
+import { IMAGE_TAG_VARIABLE } from '../compose/stack-compose';
+import { DEPLOY_EXIT, DEPLOY_STATE, Deployment } from '../deploy/deployment';
+import { DERIVED_HEADER, bashArray, bashFragment, exitCodeLines, shellQuote } from './bash';
+import type { DeployCheckScript } from './deploy-check-script';
+import { ShellScript } from './shell-script';
+
+/**
+ * `scripts/deploy.sh`, run on the server in the deploy directory by a person (the manual
+ * guide), by remote-deploy.sh (the workflow) and by the deploy e2e test: lock, pull, back up
+ * the database, migrate, switch with `up --wait`, check, and roll back to the last good tag
+ * when anything after the pull fails. Never `down`, never a volume removed. The services,
+ * the database and its dump command, and the migrate service come from the stack; the logic
+ * is projenrc/scripts/bash/deploy.bash.
+ */
+export class DeployScript extends Component {
+  public readonly path: string;
+
+  constructor(deployment: Deployment, check: DeployCheckScript, filePath = 'scripts/deploy.sh') {
+    super(deployment.project, 'DeployScript');
+    this.path = filePath;
+    new ShellScript(this, filePath, {
+      description: [
+        'Deploys an image tag on this server: lock, pull, backup, migrate, switch, check; rolls back on failure.',
+        `Usage: ${filePath} [options] TAG   (run in the deploy directory; --help lists options and exit codes)`,
+      ].join('\n'),
+      body: () => [DERIVED_HEADER, ...derived(deployment, check), '', ...bashFragment('settings'), '', ...bashFragment('deploy')],
+    });
+  }
+}
+
+function derived(d: Deployment, check: DeployCheckScript): string[] {
+  const { props, stack } = d;
+  const db = props.database;
+  // Runs inside the database container, with its own superuser and database variables.
+  const dump = ['sh', '-c', `pg_dump --format=custom --username "$${db.userVariable}" --dbname "$${db.dbVariable}"`];
+  return [
+    'SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)',
+    `DEFAULT_COMPOSE_FILE=${shellQuote(props.composeFile)}`,
+    `DEFAULT_ENV_FILE=${shellQuote(props.envFile)}`,
+    `DEFAULT_IMAGE_PREFIX=${shellQuote(stack.imagePrefix)}`,
+    `DEFAULT_WAIT_TIMEOUT=${d.waitTimeoutSeconds}`,
+    `DEFAULT_KEEP_BACKUPS=${d.keepBackups}`,
+    `DEFAULT_BACKUP_DIR=${DEPLOY_STATE.backups}`,
+    `IMAGE_TAG_VARIABLE=${IMAGE_TAG_VARIABLE}`,
+    `DEPLOY_CHECK_SCRIPT=${shellQuote(check.path)}`,
+    '# Every service of the production compose file: all their images are pulled before anything changes.',
+    bashArray('PULL_SERVICES', d.services.map((s) => s.name)),
+    '# The database, backed up (custom-format pg_dump, inside its container) before migrating.',
+    `DATABASE_SERVICE=${shellQuote(db.service)}`,
+    '# shellcheck disable=SC2016 # the variables expand inside the container',
+    bashArray('DATABASE_DUMP_COMMAND', dump),
+    '# The one-shot migrations service.',
+    `MIGRATE_SERVICE=${shellQuote(props.migrate.service)}`,
+    '# Deploy state, relative to the deploy directory.',
+    `STATE_DIR=${DEPLOY_STATE.dir}`,
+    `DEPLOYED_TAG_FILE=${DEPLOY_STATE.deployedTag}`,
+    `HISTORY_FILE=${DEPLOY_STATE.history}`,
+    `LOCK_FILE=${DEPLOY_STATE.lock}`,
+    `LOCK_OWNER_FILE=${DEPLOY_STATE.lockOwner}`,
+    'umask 077',
+    ...exitCodeLines(DEPLOY_EXIT),
+  ];
+}

@@ -1,0 +1,62 @@
+import { Component } from 'projen';
+import { DEPLOY_CHECK_EXIT, DEPLOY_EXIT, Deployment, ExitCode, REMOTE_DEPLOY_EXIT } from '../deploy/deployment';
+import { SHA_TAG_LENGTH, shaTagPrefix } from '../github/image-tags';
+import { DERIVED_HEADER, bashArray, bashFragment, caseFunction, exitCodeLines, shellQuote } from './bash';
+import type { DeployCheckScript } from './deploy-check-script';
+import type { DeployScript } from './deploy-script';
+import { ShellScript } from './shell-script';
+
+/**
+ * `scripts/remote-deploy.sh`: the SSH side of a deploy, run by the deploy workflow, by a
+ * person from their machine and by the deploy e2e test. Trusts only a pinned host key,
+ * copies the compose file(s) and the server scripts, runs deploy.sh (or deploy-check.sh)
+ * there, and writes the GitHub step summary and outputs. Logic:
+ * projenrc/scripts/bash/remote-deploy.bash.
+ */
+export class RemoteDeployScript extends Component {
+  public readonly path: string;
+
+  constructor(deployment: Deployment, scripts: { deploy: DeployScript; check: DeployCheckScript }, filePath = 'scripts/remote-deploy.sh') {
+    super(deployment.project, 'RemoteDeployScript');
+    this.path = filePath;
+    new ShellScript(this, filePath, {
+      description: [
+        `Deploys over SSH like the deploy workflow: copies the compose file and ${scripts.deploy.path}, runs it on the server.`,
+        `Usage: ${filePath} [deploy|check]   (settings come from the environment; --help lists them)`,
+      ].join('\n'),
+      body: () => [DERIVED_HEADER, ...derived(deployment, scripts), '', ...bashFragment('remote-deploy')],
+    });
+  }
+}
+
+function derived(d: Deployment, scripts: { deploy: DeployScript; check: DeployCheckScript }): string[] {
+  const describe: Record<string, string> = {};
+  const emoji: Record<string, string> = {};
+  const add = (mode: string, codes: Record<string, ExitCode>) => {
+    for (const c of Object.values(codes)) describe[`${mode}:${c.code}`] = `echo ${shellQuote(c.meaning)}`;
+  };
+  // remote-deploy's own codes first: its usage error (2) is not deploy.sh's.
+  for (const c of Object.values(REMOTE_DEPLOY_EXIT)) describe[`*:${c.code}`] = `echo ${shellQuote(c.meaning)}`;
+  add('deploy', DEPLOY_EXIT);
+  add('check', DEPLOY_CHECK_EXIT);
+  for (const c of d.checkExitCodes) describe[`check:${c.code}`] = `echo ${shellQuote(`failed: ${c.labels.join(', ')}`)}`;
+  emoji[`*:${DEPLOY_EXIT.DEPLOYED.code}`] = "printf '%s' ✅";
+  emoji[`deploy:${DEPLOY_EXIT.ROLLED_BACK.code}`] = "printf '%s' ↩️";
+  emoji[`deploy:${DEPLOY_EXIT.LOCKED.code}`] = "printf '%s' ⏳";
+  return [
+    `STACK_NAME=${shellQuote(d.stack.name)}`,
+    `DEFAULT_COMPOSE_FILE=${shellQuote(d.props.composeFile)}`,
+    `DEFAULT_DEPLOY_PATH=${shellQuote(d.deployPath)}`,
+    `DEPLOY_SCRIPT=${shellQuote(scripts.deploy.path)}`,
+    `DEPLOY_CHECK_SCRIPT=${shellQuote(scripts.check.path)}`,
+    '# Copied to the server with the compose file(s) on every run.',
+    bashArray('SERVER_SCRIPTS', [scripts.deploy.path, scripts.check.path]),
+    '# The default tag: the one every build pushes for a commit.',
+    `SHA_TAG_PREFIX=${shellQuote(shaTagPrefix())}`,
+    `SHA_TAG_LENGTH=${SHA_TAG_LENGTH}`,
+    ...exitCodeLines(REMOTE_DEPLOY_EXIT),
+    '# describe_exit / exit_emoji MODE CODE: what an exit code of the server script means.',
+    ...caseFunction('describe_exit', describe, 'echo "failed (exit $2)"', '$1:$2'),
+    ...caseFunction('exit_emoji', emoji, "printf '%s' ❌", '$1:$2'),
+  ];
+}
