@@ -21,7 +21,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     license: 'MIT',
     copyrightOwner: 'dialogstack contributors',
     projenrcTs: true,
-    projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsx() },
+    projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsx() }, // replaced below by a faster swc hook
     typescriptVersion: '~5.9.3',
     srcdir: 'projenrc',
     testdir: 'test',
@@ -70,6 +70,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     ],
   });
 
+  // Synth in one Node process with swc stripping types (see projenrc/swc-register.cjs).
+  project.defaultTask?.reset('node --require ./projenrc/swc-register.cjs .projenrc.ts');
   // Tasks run through `npx projen`, which already puts node_modules/.bin on PATH; projen's
   // default PATH lookup costs a second `npx` (0.6 s) on every task.
   project.tryFindObjectFile('.projen/tasks.json')?.addDeletionOverride('env');

@@ -122,6 +122,9 @@ export function postgresRecipe(props: PostgresRecipeProps) {
   return (df: Dockerfile) => {
     const stage = df.addStage('runtime', BaseImages.postgres);
     stage.copy(`${props.initScriptsDir}/`, '/docker-entrypoint-initdb.d/');
+    // Executable for the postgres user whatever the checkout's file modes: the entrypoint
+    // runs executable scripts and would source the others into its own shell.
+    stage.run('chmod 0555 /docker-entrypoint-initdb.d/*.sh');
     // The entrypoint supports a non-root start; the data directory already belongs to postgres.
     stage.user('postgres');
     const hc = withDefaults(props.healthCheck);
