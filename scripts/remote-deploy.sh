@@ -32,7 +32,6 @@ describe_exit() {
     *:9) echo 'copying the files to the server failed' ;;
     *:255) echo 'ssh failed: connection, authentication or host key verification' ;;
     deploy:0) echo 'deployed: the new tag is live' ;;
-    deploy:2) echo 'wrong options or tag' ;;
     deploy:3) echo 'preflight or registry login failed; nothing changed' ;;
     deploy:4) echo 'pull failed; nothing changed' ;;
     deploy:5) echo 'database backup failed; nothing changed' ;;
@@ -42,7 +41,6 @@ describe_exit() {
     deploy:75) echo 'refused: another deploy is running on this server' ;;
     deploy:130) echo 'interrupted: services may run a mix of two tags; deploy again' ;;
     check:0) echo 'every check passed' ;;
-    check:2) echo 'wrong options' ;;
     check:3) echo 'docker, compose, curl, a compose file or the env file is missing' ;;
     check:10) echo 'a service is not running, not healthy, or runs another tag than --expect-tag' ;;
     check:11) echo 'migrations did not run, failed, or are pending' ;;
@@ -140,8 +138,13 @@ status=1
 log_file=$work/server.log
 : >"$log_file"
 
-# q WORD: WORD single-quoted for the remote POSIX shell.
-q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+# q WORD: WORD for the remote POSIX shell: bare when safe, else single-quoted.
+q() {
+  case $1 in
+    '' | *[!A-Za-z0-9_./:=@%+,-]*) printf "'%s'" "${1//\'/\'\\\'\'}" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
 
 # The GitHub step summary and outputs, written however the run ends.
 # shellcheck disable=SC2317 # called by the EXIT trap

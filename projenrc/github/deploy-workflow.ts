@@ -1,9 +1,9 @@
 import { Component } from 'projen';
 import { GitHub, GithubWorkflow, workflows } from 'projen/lib/github';
-import type { Stack } from '../stack';
+import { Actions } from './actions';
 import type { NotifyTelegramScript } from '../scripts/notify-telegram-script';
 import type { RemoteDeployScript } from '../scripts/remote-deploy-script';
-import { Actions } from './actions';
+import type { Stack } from '../stack';
 
 export interface DeployWorkflowProps {
   /** GitHub environments a deploy can target; each holds its own SSH secrets. The first is the default. */
@@ -61,7 +61,7 @@ export class DeployWorkflow extends Component {
 
     const secretEnv = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, `\${{ secrets.${n} }}`]));
     wf.addJob('deploy', {
-      name: 'Deploy ${{ inputs.tag }} to ${{ inputs.environment }}',
+      name: "Deploy ${{ inputs.tag || 'this commit' }} to ${{ inputs.environment }}",
       runsOn: ['ubuntu-latest'],
       timeoutMinutes: 30,
       environment: '${{ inputs.environment }}',

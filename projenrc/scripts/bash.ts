@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 /** A word for bash and POSIX sh: bare when it is safe, single-quoted otherwise. */
 export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, '\'\\\'\'')}'`;
 }
 
 /** `NAME=(one 'two words')` */

@@ -1,8 +1,8 @@
 import { Component } from 'projen';
-import { IMAGE_TAG_VARIABLE } from '../compose/stack-compose';
-import { DEPLOY_CHECK_EXIT, Deployment } from '../deploy/deployment';
 import { DERIVED_HEADER, bashArray, bashFragment, bashMap, caseFunction, exitCodeLines, shellQuote, textFunction } from './bash';
 import { ShellScript } from './shell-script';
+import { IMAGE_TAG_VARIABLE } from '../compose/stack-compose';
+import { DEPLOY_CHECK_EXIT, Deployment } from '../deploy/deployment';
 
 /**
  * `scripts/deploy-check.sh`: is the deployed stack well? Every long-running service running

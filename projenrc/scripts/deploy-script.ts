@@ -1,9 +1,9 @@
 import { Component } from 'projen';
-import { IMAGE_TAG_VARIABLE } from '../compose/stack-compose';
-import { DEPLOY_EXIT, DEPLOY_STATE, Deployment } from '../deploy/deployment';
 import { DERIVED_HEADER, bashArray, bashFragment, exitCodeLines, shellQuote } from './bash';
 import type { DeployCheckScript } from './deploy-check-script';
 import { ShellScript } from './shell-script';
+import { IMAGE_TAG_VARIABLE } from '../compose/stack-compose';
+import { DEPLOY_EXIT, DEPLOY_STATE, Deployment } from '../deploy/deployment';
 
 /**
  * `scripts/deploy.sh`, run on the server in the deploy directory by a person (the manual

@@ -1,10 +1,10 @@
 import { Component } from 'projen';
-import { DEPLOY_CHECK_EXIT, DEPLOY_EXIT, Deployment, ExitCode, REMOTE_DEPLOY_EXIT } from '../deploy/deployment';
-import { SHA_TAG_LENGTH, shaTagPrefix } from '../github/image-tags';
 import { DERIVED_HEADER, bashArray, bashFragment, caseFunction, exitCodeLines, shellQuote } from './bash';
 import type { DeployCheckScript } from './deploy-check-script';
 import type { DeployScript } from './deploy-script';
 import { ShellScript } from './shell-script';
+import { DEPLOY_CHECK_EXIT, DEPLOY_EXIT, Deployment, ExitCode, REMOTE_DEPLOY_EXIT } from '../deploy/deployment';
+import { SHA_TAG_LENGTH, shaTagPrefix } from '../github/image-tags';
 
 /**
  * `scripts/remote-deploy.sh`: the SSH side of a deploy, run by the deploy workflow, by a
@@ -32,11 +32,12 @@ export class RemoteDeployScript extends Component {
 function derived(d: Deployment, scripts: { deploy: DeployScript; check: DeployCheckScript }): string[] {
   const describe: Record<string, string> = {};
   const emoji: Record<string, string> = {};
-  const add = (mode: string, codes: Record<string, ExitCode>) => {
-    for (const c of Object.values(codes)) describe[`${mode}:${c.code}`] = `echo ${shellQuote(c.meaning)}`;
-  };
-  // remote-deploy's own codes first: its usage error (2) is not deploy.sh's.
+  // remote-deploy's own codes win: its usage error (2) covers the server scripts' too.
+  const own = new Set<number>(Object.values(REMOTE_DEPLOY_EXIT).map((c) => c.code));
   for (const c of Object.values(REMOTE_DEPLOY_EXIT)) describe[`*:${c.code}`] = `echo ${shellQuote(c.meaning)}`;
+  const add = (mode: string, codes: Record<string, ExitCode>) => {
+    for (const c of Object.values(codes)) if (!own.has(c.code)) describe[`${mode}:${c.code}`] = `echo ${shellQuote(c.meaning)}`;
+  };
   add('deploy', DEPLOY_EXIT);
   add('check', DEPLOY_CHECK_EXIT);
   for (const c of d.checkExitCodes) describe[`check:${c.code}`] = `echo ${shellQuote(`failed: ${c.labels.join(', ')}`)}`;

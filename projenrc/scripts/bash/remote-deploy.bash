@@ -75,8 +75,13 @@ status=1
 log_file=$work/server.log
 : >"$log_file"
 
-# q WORD: WORD single-quoted for the remote POSIX shell.
-q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+# q WORD: WORD for the remote POSIX shell: bare when safe, else single-quoted.
+q() {
+  case $1 in
+    '' | *[!A-Za-z0-9_./:=@%+,-]*) printf "'%s'" "${1//\'/\'\\\'\'}" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
 
 # The GitHub step summary and outputs, written however the run ends.
 # shellcheck disable=SC2317 # called by the EXIT trap
