@@ -10,7 +10,8 @@ DEFAULT_COMPOSE_FILE=docker-compose.prod.yml
 DEFAULT_DEPLOY_PATH=dialogstack
 DEPLOY_SCRIPT=scripts/deploy.sh
 DEPLOY_CHECK_SCRIPT=scripts/deploy-check.sh
-# Copied to the server with the compose file(s) on every run.
+STATE_DIR=.deploy
+# Copied to the server with the compose file(s) on every deploy.
 SERVER_SCRIPTS=(scripts/deploy.sh scripts/deploy-check.sh)
 # The default tag: the one every build pushes for a commit.
 SHA_TAG_PREFIX=sha-
@@ -66,9 +67,9 @@ usage() {
 Usage: $0 [deploy|check]
 
 Deploys over SSH exactly as the deploy workflow does: copies the compose file(s) and the
-server scripts to DEPLOY_PATH on the server, then runs $DEPLOY_SCRIPT there (or, with
-"check", only $DEPLOY_CHECK_SCRIPT). The server's .env.production is never copied: it
-lives on the server only.
+server scripts to DEPLOY_PATH on the server and runs $DEPLOY_SCRIPT there, which puts
+them in place once it holds the deploy lock. "check" copies nothing and runs the deployed
+$DEPLOY_CHECK_SCRIPT. The server's .env.production is never copied: it lives there only.
 
 Environment:
   SSH_HOST, SSH_USER       the server and the account that runs Docker there (required)
@@ -204,45 +205,48 @@ remote() { ssh "${ssh_options[@]}" "$SSH_USER@$SSH_HOST" "$1"; }
 
 # ---------------------------------------------------------------- copy
 
-bundle=$work/bundle
-mkdir -p "$bundle/$(dirname "$DEPLOY_SCRIPT")"
+# deploy: the compose file(s) and server scripts go to a staging directory next to the
+# deploy state; deploy.sh moves them into place once it holds the lock. check: nothing is
+# copied, the checks run against what is deployed.
 remote_files=()
-for file in "${compose_files[@]}"; do
-  name=$(basename "$file")
-  if [ ! -f "$file" ]; then
-    echo "remote-deploy: compose file $file not found" >&2
-    status=$EXIT_USAGE
-    exit "$status"
-  fi
-  if [ -e "$bundle/$name" ]; then
-    echo "remote-deploy: two compose files are named $name" >&2
-    status=$EXIT_USAGE
-    exit "$status"
-  fi
-  cp "$file" "$bundle/$name"
-  remote_files+=(--file "$name")
-done
-for script in "${SERVER_SCRIPTS[@]}"; do cp "$repo/$script" "$bundle/$script"; done
-chmod -R go+rX "$bundle"
-entries=()
-for entry in "$bundle"/*; do entries+=("$(basename "$entry")"); done
+for file in "${compose_files[@]}"; do remote_files+=(--file "$(basename "$file")"); done
+staging=$STATE_DIR/incoming.$(date -u +%Y%m%dT%H%M%SZ).$$
+if [ "$mode" = deploy ]; then
+  bundle=$work/bundle
+  mkdir -p "$bundle/$(dirname "$DEPLOY_SCRIPT")"
+  for file in "${compose_files[@]}"; do
+    name=$(basename "$file")
+    if [ ! -f "$file" ]; then
+      echo "remote-deploy: compose file $file not found" >&2
+      status=$EXIT_USAGE
+      exit "$status"
+    fi
+    if [ -e "$bundle/$name" ]; then
+      echo "remote-deploy: two compose files are named $name" >&2
+      status=$EXIT_USAGE
+      exit "$status"
+    fi
+    cp "$file" "$bundle/$name"
+  done
+  for script in "${SERVER_SCRIPTS[@]}"; do cp "$repo/$script" "$bundle/$script"; done
+  chmod -R go+rX "$bundle"
 
-echo "remote-deploy: copy ${compose_files[*]##*/} and ${SERVER_SCRIPTS[*]} to $SSH_USER@$SSH_HOST:$deploy_path"
-# Named entries, not ".": extracting "." would reset the deploy directory's own permissions.
-if tar -C "$bundle" -cf - "${entries[@]}" | remote "mkdir -p $(q "$deploy_path") && tar --no-same-owner -xf - -C $(q "$deploy_path")"; then
-  :
-else
-  status=$?
-  if [ "$status" -ne "$EXIT_SSH" ]; then status=$EXIT_COPY; fi
-  echo "remote-deploy: $(describe_exit "$mode" "$status")" >&2
-  exit "$status"
+  echo "remote-deploy: copy ${compose_files[*]##*/} and ${SERVER_SCRIPTS[*]} to $SSH_USER@$SSH_HOST:$deploy_path/$staging"
+  if tar -C "$bundle" -cf - . | remote "mkdir -p $(q "$deploy_path/$staging") && tar --no-same-owner -xf - -C $(q "$deploy_path/$staging")"; then
+    :
+  else
+    status=$?
+    if [ "$status" -ne "$EXIT_SSH" ]; then status=$EXIT_COPY; fi
+    echo "remote-deploy: $(describe_exit "$mode" "$status")" >&2
+    exit "$status"
+  fi
 fi
 
 # ---------------------------------------------------------------- run
 
 command="cd $(q "$deploy_path") &&"
 if [ "$mode" = deploy ]; then
-  command+=" ./$DEPLOY_SCRIPT"
+  command+=" ./$staging/$DEPLOY_SCRIPT --install-from $(q "$staging")"
   if [ -n "${DEPLOY_WAIT_TIMEOUT:-}" ]; then command+=" --wait-timeout $(q "$DEPLOY_WAIT_TIMEOUT")"; fi
   if [ -n "${REGISTRY_USER:-}" ]; then command+=" --registry-user $(q "$REGISTRY_USER") --registry-password-stdin"; fi
 else

@@ -150,6 +150,14 @@ export class DeployTarget {
     });
   }
 
+  /** scripts/deploy-check.sh run on the server, in the deploy directory, as an operator would. */
+  public deployCheck(args: string[]): Promise<{ code: number; output: string }> {
+    return new Promise((resolve) => {
+      execFile(join(this.deployPath, 'scripts', 'deploy-check.sh'), args, { cwd: this.deployPath, env: process.env },
+        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }));
+    });
+  }
+
   /** SQL as the database superuser, inside the postgres container. */
   public async psql(sql: string): Promise<string> {
     const out = await this.stack.compose(['exec', '-T', 'postgres', 'sh', '-c',

@@ -35,7 +35,6 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
   // Runs inside the database container, with its own superuser and database variables.
   const dump = ['sh', '-c', `pg_dump --format=custom --username "$${db.userVariable}" --dbname "$${db.dbVariable}"`];
   return [
-    'SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)',
     `DEFAULT_COMPOSE_FILE=${shellQuote(props.composeFile)}`,
     `DEFAULT_ENV_FILE=${shellQuote(props.envFile)}`,
     `DEFAULT_IMAGE_PREFIX=${shellQuote(stack.imagePrefix)}`,

@@ -3,7 +3,7 @@ import { DERIVED_HEADER, bashArray, bashFragment, caseFunction, exitCodeLines, s
 import type { DeployCheckScript } from './deploy-check-script';
 import type { DeployScript } from './deploy-script';
 import { ShellScript } from './shell-script';
-import { DEPLOY_CHECK_EXIT, DEPLOY_EXIT, Deployment, ExitCode, REMOTE_DEPLOY_EXIT } from '../deploy/deployment';
+import { DEPLOY_CHECK_EXIT, DEPLOY_EXIT, DEPLOY_STATE, Deployment, ExitCode, REMOTE_DEPLOY_EXIT } from '../deploy/deployment';
 import { SHA_TAG_LENGTH, shaTagPrefix } from '../github/image-tags';
 
 /**
@@ -50,7 +50,8 @@ function derived(d: Deployment, scripts: { deploy: DeployScript; check: DeployCh
     `DEFAULT_DEPLOY_PATH=${shellQuote(d.deployPath)}`,
     `DEPLOY_SCRIPT=${shellQuote(scripts.deploy.path)}`,
     `DEPLOY_CHECK_SCRIPT=${shellQuote(scripts.check.path)}`,
-    '# Copied to the server with the compose file(s) on every run.',
+    `STATE_DIR=${DEPLOY_STATE.dir}`,
+    '# Copied to the server with the compose file(s) on every deploy.',
     bashArray('SERVER_SCRIPTS', [scripts.deploy.path, scripts.check.path]),
     '# The default tag: the one every build pushes for a commit.',
     `SHA_TAG_PREFIX=${shellQuote(shaTagPrefix())}`,

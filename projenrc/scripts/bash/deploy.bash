@@ -18,6 +18,8 @@ Options:
       --backup-dir DIR         where backups go (default: $DEFAULT_BACKUP_DIR)
       --registry-user USER     log in to the registry for this deploy only; the password comes
       --registry-password-stdin  from REGISTRY_PASSWORD, or from stdin with this flag
+      --install-from DIR       first move the files staged in DIR (compose files, scripts) into
+                               this directory, once the lock is held (how remote-deploy.sh ships them)
   -h, --help                   show this help
 
 Exit codes:
@@ -43,6 +45,7 @@ keep_backups=$DEFAULT_KEEP_BACKUPS
 backup_dir=$DEFAULT_BACKUP_DIR
 registry_user=${REGISTRY_USER:-}
 password_from_stdin=false
+install_from=""
 while [ $# -gt 0 ]; do
   case $1 in
     -h | --help) usage; exit "$EXIT_DEPLOYED" ;;
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
     --backup-dir) need_value "$@"; backup_dir=$2; shift 2 ;;
     --registry-user) need_value "$@"; registry_user=$2; shift 2 ;;
     --registry-password-stdin) password_from_stdin=true; shift ;;
+    --install-from) need_value "$@"; install_from=$2; shift 2 ;;
     -*) usage_error "unknown option: $1" ;;
     *)
       if [ -n "$tag" ]; then usage_error "one TAG only (got $tag and $1)"; fi
@@ -118,12 +122,13 @@ abort() {
   exit "$3"
 }
 
-# ---------------------------------------------------------------- lock
+# ---------------------------------------------------------------- lock, then install the staged files
 
 mkdir -p "$STATE_DIR"
 exec 9>>"$LOCK_FILE"
 if ! flock --nonblock 9; then
   log lock "refused: another deploy is running ($(cat "$LOCK_OWNER_FILE" 2>/dev/null || echo 'owner unknown')); try again when it has finished"
+  if [ -n "$install_from" ]; then rm -rf "$install_from"; fi
   exit "$EXIT_LOCKED"
 fi
 temp_docker_config=""
@@ -134,11 +139,26 @@ cleanup() {
 }
 trap cleanup EXIT
 printf '%s, pid %s, since %s\n' "$tag" "$$" "$(stamp)" >"$LOCK_OWNER_FILE"
-trap 'log abort "interrupted during $current_step: services may run a mix of ${previous:-the old version} and $tag; deploy again, or deploy ${previous:-a known good tag}"; record "$tag interrupted during $current_step"; exit "$EXIT_INTERRUPTED"' INT TERM HUP
 
 previous=""
 if [ -f "$DEPLOYED_TAG_FILE" ]; then previous=$(<"$DEPLOYED_TAG_FILE"); fi
 log deploy "$tag in $PWD (previous: ${previous:-none}; compose files: ${files[*]})"
+
+# Files are replaced only under the lock, by rename: a running deploy never sees its compose
+# file or scripts change, and a refused one changes nothing.
+if [ -n "$install_from" ]; then
+  [ -d "$install_from" ] || usage_error "--install-from: $install_from is not a directory"
+  while IFS= read -r -d '' staged; do
+    mkdir -p "$(dirname "$staged")"
+    mv -f "$install_from/$staged" "$staged"
+  done < <(cd "$install_from" && find . -type f -print0)
+  rm -rf "$install_from"
+  log install "compose files and scripts from $install_from"
+fi
+# Staging directories of runs that never started (a dropped connection), after a day.
+find "$STATE_DIR" -maxdepth 1 -name 'incoming.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+trap 'log abort "interrupted during $current_step: services may run a mix of ${previous:-the old version} and $tag; deploy again, or deploy ${previous:-a known good tag}"; record "$tag interrupted during $current_step"; exit "$EXIT_INTERRUPTED"' INT TERM HUP
+
 
 # ---------------------------------------------------------------- preflight
 
@@ -208,22 +228,46 @@ fi
 
 # ---------------------------------------------------------------- migrate, switch, check
 
+# not_ready TAG [SERVICE...]: containers that are not well: running but starting or
+# unhealthy, restarting, or exited with an error. One line each; nothing when all are well.
+not_ready() {
+  local at=$1
+  shift
+  compose_at "$at" ps --all --format '{{.Service}}|{{.State}}|{{.Health}}|{{.ExitCode}}' "$@" |
+    awk -F'|' '($2 == "running" && ($3 == "starting" || $3 == "unhealthy")) || ($2 != "running" && $2 != "exited") || ($2 == "exited" && $4 != 0) {
+      print $1 " is " $2 ($3 == "" ? "" : " (" $3 ")") ($2 == "exited" ? " with exit code " $4 : "") }'
+}
+
+# converge TAG [SERVICE...]: `up --detach --wait` at TAG, then verify. Compose (2.2x) has
+# been seen to return success when --wait-timeout ran out with a service still starting.
+converge() {
+  local at=$1 waiting
+  shift
+  compose_at "$at" up --detach --wait --wait-timeout "$wait_timeout" "$@" 2>&1 | indent || return 1
+  waiting=$(not_ready "$at" "$@") || return 1
+  if [ -n "$waiting" ]; then
+    printf '%s\n' "$waiting" | indent
+    log "$current_step" "not every service became ready within $wait_timeout s"
+    return 1
+  fi
+}
+
 migrate() {
   step migrate "$DATABASE_SERVICE at $tag, then the one-shot $MIGRATE_SERVICE"
-  compose_at "$tag" up --detach --wait --wait-timeout "$wait_timeout" "$DATABASE_SERVICE" 2>&1 | indent || return 1
+  converge "$tag" "$DATABASE_SERVICE" || return 1
   compose_at "$tag" run --rm --no-deps --no-TTY "$MIGRATE_SERVICE" 2>&1 | indent || return 1
   step_done
 }
 
 switch() {
   step switch "up --detach --wait: every service to $tag"
-  compose_at "$tag" up --detach --wait --wait-timeout "$wait_timeout" 2>&1 | indent || return 1
+  converge "$tag" || return 1
   step_done
 }
 
 check() { # TAG
   step check "$DEPLOY_CHECK_SCRIPT --expect-tag $1"
-  "$SCRIPT_DIR/$(basename "$DEPLOY_CHECK_SCRIPT")" "${check_args[@]}" --expect-tag "$1" 2>&1 | indent || return 1
+  "./$DEPLOY_CHECK_SCRIPT" "${check_args[@]}" --expect-tag "$1" 2>&1 | indent || return 1
   step_done
 }
 
@@ -235,7 +279,7 @@ rollback() { # FAILED_STEP
     exit "$EXIT_FAILED_WITHOUT_PREVIOUS"
   fi
   step rollback "$tag failed at $1; back to $previous"
-  if compose_at "$previous" up --detach --wait --wait-timeout "$wait_timeout" 2>&1 | indent && check "$previous"; then
+  if converge "$previous" && check "$previous"; then
     log rollback "$previous is serving again; $tag was not deployed (took $(seconds_since "$deploy_started") s)"
     record "$tag failed at $1; rolled back to $previous"
     exit "$EXIT_ROLLED_BACK"

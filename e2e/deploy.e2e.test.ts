@@ -1,0 +1,141 @@
+import { API_ROUTES } from '@dialogstack/contract';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEPLOY_EXIT, DEPLOY_STATE, REMOTE_DEPLOY_EXIT } from '../projenrc';
+import { publishImages } from '../scripts/publish-images';
+import { DeployTarget, REGISTRY, RemoteRun, deriveRelease, forgetLocally, requireRegistry } from './support/deploy-target';
+import { requireDocker, waitFor } from './support/docker';
+
+const LONG_RUNNING = ['postgres', 'bot', 'api', 'frontend'];
+const MARKER = { id: -4242, username: 'deploy-e2e-marker' };
+
+/**
+ * D2 + D3 proved here: the deploy workflow's SSH step (scripts/remote-deploy.sh with the
+ * settings it takes from the environment's secrets) against a real OpenSSH server on
+ * loopback with a pinned host key. The "server" runs the local Docker engine and pulls from
+ * the local registry. Three releases: A (built from this commit), B (the same with another
+ * image id) and C (B with an api that listens on the wrong port, so it never gets healthy).
+ * A marker row in the database must survive every step.
+ */
+describe('deploy over SSH: remote-deploy.sh → deploy.sh on a server', () => {
+  const id = String(process.pid);
+  const A = `branch-e2e-deploy-${id}`;
+  const B = `e2e-deploy-${id}-b`;
+  const C = `e2e-deploy-${id}-c-broken`;
+  let target: DeployTarget;
+
+  const deploy = (tag: string, settings: Record<string, string> = {}) => target.remoteDeploy('deploy', { IMAGE_TAG: tag, ...settings });
+  /** The run's exit code, with its log when it is not the expected one. */
+  const outcome = (r: RemoteRun, expected: number) => ({ code: r.code, log: r.code === expected ? '' : r.output.slice(-8000) });
+  const deployedTag = () => readFileSync(join(target.deployPath, DEPLOY_STATE.deployedTag), 'utf8').trim();
+  const backups = () => readdirSync(join(target.deployPath, DEPLOY_STATE.backups)).sort();
+
+  async function expectServing(tag: string): Promise<void> {
+    const states = Object.fromEntries((await target.stack.ps()).map((s) => [s.Service, s as typeof s & { Image: string }]));
+    for (const service of LONG_RUNNING) {
+      const s = states[service];
+      expect({ service, state: s?.State, health: s?.Health, tag: s?.Image.split(':').pop() })
+        .toEqual({ service, state: 'running', health: 'healthy', tag });
+    }
+    expect(states.migrate).toMatchObject({ State: 'exited', ExitCode: 0 });
+    expect((await fetch(`${target.apiUrl}${API_ROUTES.ready}`)).status).toBe(200);
+    const stats = await fetch(`${target.apiUrl}${API_ROUTES.stats}`, { headers: { authorization: `Bearer ${target.env.API_TOKEN}` } });
+    expect(stats.status).toBe(200);
+    expect((await fetch(`${target.frontendUrl}/api/health`)).status).toBe(200);
+  }
+
+  async function expectMarkerKept(): Promise<void> {
+    expect(await target.psql(`SELECT username FROM users WHERE id = ${MARKER.id}`)).toBe(MARKER.username);
+  }
+
+  beforeAll(async () => {
+    requireDocker();
+    await requireRegistry();
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    publishImages({ registry: REGISTRY, ref: `refs/heads/e2e/deploy-${id}`, sha, defaultBranch: 'main', log: () => {} });
+    await deriveRelease(A, B);
+    // The api's PORT changed: it listens on 4999 while its health check asks 4000.
+    await deriveRelease(B, C, { api: ['CMD ["sh", "-c", "PORT=4999 exec node src/api/dist/main.js"]'] });
+    await forgetLocally([A, B, C]);
+    target = await DeployTarget.create(`dialogstack-deploy-${id}`);
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    await target?.destroy();
+  }, 180_000);
+
+  it('refuses a server whose host key is not the pinned one, before copying anything', async () => {
+    const r = await deploy(A, { SSH_KNOWN_HOSTS: target.ssh.impostorKnownHosts });
+    expect(outcome(r, REMOTE_DEPLOY_EXIT.SSH.code)).toEqual({ code: REMOTE_DEPLOY_EXIT.SSH.code, log: '' });
+    expect(r.output).toMatch(/Host key verification failed/);
+    expect(existsSync(join(target.deployPath, DEPLOY_STATE.dir))).toBe(false);
+  });
+
+  it('deploys release A: every service healthy, deploy-check green, the tag recorded', async () => {
+    const r = await deploy(A);
+    expect(outcome(r, 0)).toEqual({ code: 0, log: '' });
+    // Every step is in the log, each with a timestamp; the first deploy has nothing to back up.
+    for (const step of ['pull', 'backup', 'migrate', 'switch', 'check', 'live']) {
+      expect(r.output).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ ${step} `, 'm'));
+    }
+    expect(r.output).toMatch(/backup +skipped: postgres is not running yet/);
+    expect(r.outputs).toMatchObject({ 'tag': A, 'exit-code': '0' });
+    expect(r.summary).toMatch(/^### ✅ dialogstack .* -> e2e: deployed/m);
+    expect(deployedTag()).toBe(A);
+    await expectServing(A);
+
+    await target.psql(`INSERT INTO users (id, username) VALUES (${MARKER.id}, '${MARKER.username}')`);
+
+    const check = await target.remoteDeploy('check');
+    expect(outcome(check, 0)).toEqual({ code: 0, log: '' });
+    expect(check.output).toMatch(/deploy-check: all \d+ checks passed/);
+    expect(check.output).toMatch(/ok +bot health/);
+    expect(check.output).toMatch(/ok +migrations +migrate exited 0/);
+  });
+
+  it('names a failing check and exits with its code', async () => {
+    // What an operator runs on the server: a wrong token fails the authenticated call only.
+    const r = await target.deployCheck(['--file', 'docker-compose.prod.yml', '--api-token', 'not-the-token']);
+    expect(r.code).toBe(13);
+    expect(r.output).toMatch(/FAIL +api stats with token +GET .* -> 401, expected 200/);
+    expect(r.output).toMatch(/ok +api refuses no token/);
+    expect(r.output).toMatch(/deploy-check: 1 of \d+ checks failed \(exit 13\)/);
+  });
+
+  it('deploys release B over A: healthy on B, the database backed up first, the data kept', async () => {
+    const r = await deploy(B);
+    expect(outcome(r, 0)).toEqual({ code: 0, log: '' });
+    expect(deployedTag()).toBe(B);
+    expect(backups()).toEqual([expect.stringMatching(new RegExp(`^postgres-\\d{8}T\\d{6}Z-${A}\\.dump$`))]);
+    await expectServing(B);
+    await expectMarkerKept();
+  });
+
+  it('rolls a broken release C back to B: exits non-zero, B serves again, the data kept', async () => {
+    const r = await deploy(C, { DEPLOY_WAIT_TIMEOUT: '60' });
+    expect(outcome(r, DEPLOY_EXIT.ROLLED_BACK.code)).toEqual({ code: DEPLOY_EXIT.ROLLED_BACK.code, log: '' });
+    expect(r.output).toMatch(new RegExp(`rollback +${C} failed at switch; back to ${B}`));
+    expect(r.output).toMatch(new RegExp(`rollback +${B} is serving again`));
+    expect(r.outputs.message).toMatch(/^↩️ /);
+    expect(deployedTag()).toBe(B);
+    expect(readFileSync(join(target.deployPath, DEPLOY_STATE.history), 'utf8')).toMatch(new RegExp(`${C} failed at switch; rolled back to ${B}\\n$`));
+    expect(backups()).toHaveLength(2);
+    await expectServing(B);
+    await expectMarkerKept();
+  });
+
+  it('refuses a second deploy while one is running, then finishes the first', async () => {
+    const first = deploy(B);
+    const owner = join(target.deployPath, DEPLOY_STATE.lockOwner);
+    await waitFor('the first deploy to hold the lock', async () => existsSync(owner), 60_000, 100);
+    const second = await deploy(A);
+    expect(outcome(second, DEPLOY_EXIT.LOCKED.code)).toEqual({ code: DEPLOY_EXIT.LOCKED.code, log: '' });
+    expect(second.output).toMatch(new RegExp(`refused: another deploy is running \\(${B}, pid \\d+`));
+    const done = await first;
+    expect(outcome(done, 0)).toEqual({ code: 0, log: '' });
+    expect(deployedTag()).toBe(B);
+    await expectServing(B);
+    await expectMarkerKept();
+  });
+});
