@@ -126,7 +126,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     name: '@dialogstack/frontend',
     description: 'Usage dashboard (Next.js App Router); calls the api server-side only',
     compiler: 'next',
-    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0'],
+    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0', 'server-only@^0.0.1'],
     uses: [contract],
     devDeps: [
       '@types/react@^19.2.0',
@@ -136,7 +136,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       '@testing-library/user-event@^14.6.1',
       'jest-environment-jsdom@^30.2.0',
     ],
-    scripts: { dev: 'next dev', build: 'next build', start: 'next start' },
+    scripts: {
+      dev: 'NEXT_TELEMETRY_DISABLED=1 next dev',
+      build: 'NEXT_TELEMETRY_DISABLED=1 next build',
+      start: 'NEXT_TELEMETRY_DISABLED=1 next start',
+    },
   });
 
   const devtools = new Workspace(project, 'devtools', {
