@@ -135,6 +135,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       '@testing-library/jest-dom@^6.9.0',
       '@testing-library/user-event@^14.6.1',
       'jest-environment-jsdom@^30.2.0',
+      // next build type-checks the workspace, tests included; the image installs only this list.
+      '@types/jest@^30.0.0',
     ],
     scripts: {
       dev: 'NEXT_TELEMETRY_DISABLED=1 next dev',
@@ -142,6 +144,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       start: 'NEXT_TELEMETRY_DISABLED=1 next start',
     },
   });
+  // next build adds its dev-server route types to the include list unless they are there already.
+  frontend.tsconfig.addToArray('include', '.next/dev/types/**/*.ts');
 
   const devtools = new Workspace(project, 'devtools', {
     dir: 'src/devtools',
