@@ -11,7 +11,7 @@ export function RecentDialogs({ dialogs, generatedAt }: { dialogs: readonly Rece
       ) : (
         <ul className="dialogs">
           {dialogs.map((dialog) => (
-            <li key={dialog.chatId} className="dialog" data-chat-id={dialog.chatId}>
+            <li key={`${dialog.chatId}:${dialog.user.id}`} className="dialog" data-chat-id={dialog.chatId}>
               <Avatar id={dialog.user.id} name={dialog.user.displayName} />
               <div className="dialog__body">
                 <p className="dialog__head">
