@@ -1,7 +1,7 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, REPO_ROOT, waitFor } from './docker';
+import { exec, startService } from './process';
 
 export const FRONTEND_DIR = join(REPO_ROOT, 'src', 'frontend');
 const NEXT_DIR = join(FRONTEND_DIR, '.next');
@@ -43,38 +43,19 @@ export interface RunningFrontend {
 
 /**
  * Starts the built standalone server as the container does (`node server.js`), with exactly
- * `env` plus PATH, PORT and HOSTNAME: nothing leaks in from the test's environment.
+ * `env` plus PATH, PORT and HOSTNAME, and waits for its health check.
  */
 export async function startFrontend(env: Record<string, string>): Promise<RunningFrontend> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(STANDALONE_APP, 'server.js')], {
-    cwd: STANDALONE_APP,
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOSTNAME: '127.0.0.1', NEXT_TELEMETRY_DISABLED: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => { output += chunk; });
-  child.stderr?.on('data', (chunk) => { output += chunk; });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const server = startService(process.execPath, [join(STANDALONE_APP, 'server.js')], {
+    PATH: process.env.PATH ?? '', PORT: String(port), HOSTNAME: '127.0.0.1', NEXT_TELEMETRY_DISABLED: '1', ...env,
+  }, STANDALONE_APP);
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
-  };
   try {
     await waitFor('the dashboard health check', async () => (await fetch(`${url}/api/health`)).ok || undefined, 30_000, 200);
   } catch (err) {
-    await stop();
-    throw new Error(`${(err as Error).message}\n--- server output ---\n${output}`);
+    await server.stop();
+    throw new Error(`${(err as Error).message}\n--- server output ---\n${server.output()}`);
   }
-  return { url, output: () => output, stop };
-}
-
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`));
-      else resolve(stdout);
-    });
-  });
+  return { url, output: server.output, stop: server.stop };
 }
