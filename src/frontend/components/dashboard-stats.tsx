@@ -4,7 +4,7 @@ import { toChartRows } from '../lib/chart-data';
 import { chartSummary } from '../lib/chart-summary';
 import type { DashboardConfig } from '../lib/config';
 import { formatUtc } from '../lib/format';
-import { ActivityChart } from './activity-chart';
+import { LazyActivityChart } from './activity-chart-lazy';
 import { ChartLegend } from './chart-legend';
 import { KpiGrid } from './kpi-grid';
 import { RecentDialogs } from './recent-dialogs';
@@ -27,7 +27,7 @@ export async function DashboardStats({ config, period }: { config: DashboardConf
           <h2 className="panel__title" id="activity-title">Activity per {stats.window.bucket}</h2>
           <ChartLegend />
         </div>
-        <ActivityChart rows={rows} summary={chartSummary(rows, stats.window.bucket)} />
+        <LazyActivityChart rows={rows} summary={chartSummary(rows, stats.window.bucket)} />
       </section>
       <div className="panels">
         <TopUsers users={stats.topUsers} generatedAt={stats.generatedAt} />
