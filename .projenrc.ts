@@ -144,8 +144,6 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       start: 'NEXT_TELEMETRY_DISABLED=1 next start',
     },
   });
-  // next build adds its dev-server route types to the include list unless they are there already.
-  frontend.tsconfig.addToArray('include', '.next/dev/types/**/*.ts');
 
   const devtools = new Workspace(project, 'devtools', {
     dir: 'src/devtools',
