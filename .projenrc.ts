@@ -112,10 +112,10 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       '@nestjs/core@^12.5.1',
       '@nestjs/platform-express@^12.5.1',
       '@nestjs/swagger@^12.0.2',
-      '@nestjs/typeorm@^12.0.2',
       'reflect-metadata@^0.2.2',
       'rxjs@^7.8.2',
       'typeorm@^1.1.1',
+      'zod@^4.1.0',
     ],
     devDeps: ['@nestjs/testing@^12.1.1'],
     uses: [contract, db],
@@ -127,7 +127,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     name: '@dialogstack/frontend',
     description: 'Usage dashboard (Next.js App Router); calls the api server-side only',
     compiler: 'next',
-    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0'],
+    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0', 'server-only@^0.0.1'],
     uses: [contract],
     devDeps: [
       '@types/react@^19.2.0',
@@ -136,8 +136,14 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       '@testing-library/jest-dom@^6.9.0',
       '@testing-library/user-event@^14.6.1',
       'jest-environment-jsdom@^30.2.0',
+      // next build type-checks the workspace, tests included; the image installs only this list.
+      '@types/jest@^30.0.0',
     ],
-    scripts: { dev: 'next dev', build: 'next build', start: 'next start' },
+    scripts: {
+      dev: 'NEXT_TELEMETRY_DISABLED=1 next dev',
+      build: 'NEXT_TELEMETRY_DISABLED=1 next build',
+      start: 'NEXT_TELEMETRY_DISABLED=1 next start',
+    },
   });
 
   const devtools = new Workspace(project, 'devtools', {

@@ -48,6 +48,8 @@ export class JestConfig extends Component {
         testMatch: ['<rootDir>/test/**/*.test.ts?(x)'],
         moduleNameMapper,
         setupFilesAfterEnv: (props.setupFiles?.[id] ?? []).map((f) => `<rootDir>/${f}`),
+        // Build output holds copies of package.json files (Next standalone) that confuse the module map.
+        modulePathIgnorePatterns: ['<rootDir>/.next/', '<rootDir>/dist/'],
       };
     });
 

@@ -172,7 +172,8 @@ function nextConfig() {
       plugins: [{ name: 'next' }],
       paths: { '@/*': ['./*'] },
     },
-    include: ['next-env.d.ts', '**/*.ts', '**/*.tsx', '.next/types/**/*.ts'],
+    // Exactly what `next build` would add itself: otherwise every build rewrites this file.
+    include: ['next-env.d.ts', '**/*.ts', '**/*.tsx', '.next/types/**/*.ts', '.next/dev/types/**/*.ts'],
     exclude: ['node_modules', '.next'],
   };
 }

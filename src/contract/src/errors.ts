@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** Every non-2xx JSON body of the api. Never carries a stack trace or SQL text. */
+/**
+ * Every non-2xx JSON body of the api, except `GET /ready`'s 503, which is a ReadyResponse
+ * saying what is down. Never carries a stack trace or SQL text.
+ */
 export const errorResponseSchema = z.object({
   statusCode: z.number().int(),
   error: z.string(),

@@ -15,7 +15,7 @@ describe('migrations', () => {
 
   it('applies every migration on an empty database, then is a no-op', async () => {
     const first = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
-    expect(first.applied).toEqual(['InitialSchema1764374400000']);
+    expect(first.applied).toEqual(['InitialSchema1764374400000', 'ActivityTotals1764547200000']);
     const second = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
     expect(second.applied).toEqual([]);
     const status = await withDataSource(db.writerUrl, migrationStatus);
@@ -23,12 +23,12 @@ describe('migrations', () => {
   });
 
   it('round-trips down and up', async () => {
-    const undone = await withDataSource(db.writerUrl, migrateDown);
-    expect(undone).toBe('InitialSchema1764374400000');
+    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('ActivityTotals1764547200000');
+    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('InitialSchema1764374400000');
     const tables = await withDataSource(db.adminUrl, (ds) => ds.query(`SELECT to_regclass('messages') AS t`));
     expect(tables[0].t).toBeNull();
     const again = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
-    expect(again.applied).toEqual(['InitialSchema1764374400000']);
+    expect(again.applied).toEqual(['InitialSchema1764374400000', 'ActivityTotals1764547200000']);
   });
 
   it('lets the read-only role select but not write', async () => {

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { buildFrontend, startFrontend } from '../../e2e/support/frontend';
+import { startSeededApi, type SeedSize } from '../../e2e/support/seeded-api';
+import { createSessionToken, SESSION_COOKIE } from '../../src/frontend/lib/session';
+
+export interface DashboardStack {
+  readonly frontendUrl: string;
+  readonly apiUrl: string;
+  readonly apiToken: string;
+  /** `Cookie` header value of a valid session: requests skip the sign-in form. */
+  readonly sessionCookie: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The built dashboard (standalone server) in front of the real api over a seeded test database.
+ * Needs DATABASE_URL (a PostgreSQL superuser URL), like the tests.
+ */
+export async function startDashboardStack(size: SeedSize, options: { build: boolean }): Promise<DashboardStack> {
+  if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL (a PostgreSQL superuser URL) is required');
+  if (options.build) await buildFrontend();
+  const started = Date.now();
+  const api = await startSeededApi(size);
+  console.log(`seeded ${size.users} users, ${size.messages} messages over ${size.days} days in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const sessionSecret = randomBytes(24).toString('hex');
+  const frontend = await startFrontend({ API_URL: api.url, API_TOKEN: api.token, DASHBOARD_PASSWORD: randomBytes(8).toString('hex'), SESSION_SECRET: sessionSecret });
+  return {
+    frontendUrl: frontend.url,
+    apiUrl: api.url,
+    apiToken: api.token,
+    sessionCookie: `${SESSION_COOKIE}=${createSessionToken(sessionSecret).token}`,
+    close: async () => {
+      await frontend.stop();
+      await api.close();
+    },
+  };
+}
+
+/** Milliseconds → `12.3 ms`; percentiles of a sample. */
+export const ms = (value: number) => `${value.toFixed(1)} ms`;
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

@@ -1,0 +1,61 @@
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, REPO_ROOT, waitFor } from './docker';
+import { exec, startService } from './process';
+
+export const FRONTEND_DIR = join(REPO_ROOT, 'src', 'frontend');
+const NEXT_DIR = join(FRONTEND_DIR, '.next');
+/** Where the image puts the standalone server: `.next/standalone` copied to the app root. */
+const STANDALONE_APP = join(NEXT_DIR, 'standalone', 'src', 'frontend');
+
+/** The dashboard's own variables: removed from a build's environment unless passed in. */
+const DASHBOARD_VARIABLES = ['API_URL', 'API_TOKEN', 'DASHBOARD_PASSWORD', 'SESSION_SECRET', 'SESSION_COOKIE_SECURE'];
+
+/**
+ * Builds the dashboard the way its Dockerfile does: the contract compiled to dist, then
+ * `next build` with only `env` set of the dashboard's variables, then `.next/static` and
+ * `public` copied beside the standalone server.
+ */
+export async function buildFrontend(env: Record<string, string> = {}): Promise<void> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !DASHBOARD_VARIABLES.includes(name)));
+  await exec('npx', ['tsc', '-b', 'src/contract'], base);
+  rmSync(NEXT_DIR, { recursive: true, force: true });
+  await exec('npm', ['run', 'build', '--workspace', 'src/frontend'], { ...base, ...env, NEXT_TELEMETRY_DISABLED: '1' });
+  cpSync(join(NEXT_DIR, 'static'), join(STANDALONE_APP, '.next', 'static'), { recursive: true });
+  cpSync(join(FRONTEND_DIR, 'public'), join(STANDALONE_APP, 'public'), { recursive: true });
+}
+
+/** Every file under `dir` whose name ends with `suffix`. */
+export function filesUnder(dir: string, suffix = ''): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((path) => path.endsWith(suffix) && statSync(path).isFile());
+}
+
+export const BUILD_OUTPUT = { static: join(NEXT_DIR, 'static'), standalone: join(NEXT_DIR, 'standalone') };
+
+export interface RunningFrontend {
+  readonly url: string;
+  /** Everything the server printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the built standalone server as the container does (`node server.js`), with exactly
+ * `env` plus PATH, PORT and HOSTNAME, and waits for its health check.
+ */
+export async function startFrontend(env: Record<string, string>): Promise<RunningFrontend> {
+  const port = await freePort();
+  const server = startService(process.execPath, [join(STANDALONE_APP, 'server.js')], {
+    PATH: process.env.PATH ?? '', PORT: String(port), HOSTNAME: '127.0.0.1', NEXT_TELEMETRY_DISABLED: '1', ...env,
+  }, STANDALONE_APP);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor('the dashboard health check', async () => (await fetch(`${url}/api/health`)).ok || undefined, 30_000, 200);
+  } catch (err) {
+    await server.stop();
+    throw new Error(`${(err as Error).message}\n--- server output ---\n${server.output()}`);
+  }
+  return { url, output: server.output, stop: server.stop };
+}

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { exec, startService } from './process';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+
+export interface SeedSize {
+  readonly users: number;
+  readonly messages: number;
+  readonly days: number;
+}
+
+export interface SeededApi {
+  readonly url: string;
+  readonly token: string;
+  readonly database: TestDatabase;
+  /** GET an api path with the bearer token, parsed JSON. */
+  get(path: string): Promise<unknown>;
+  /** Stops the api process (the database stays until `close`). */
+  stopApi(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real statistics api over a fresh PostgreSQL database: migrations applied by the migrate
+ * CLI, data from the api's seed CLI (writer role), the api reading as the read-only role,
+ * exactly as in the stack.
+ */
+export async function startSeededApi(size: SeedSize): Promise<SeededApi> {
+  const env = { PATH: process.env.PATH ?? '' };
+  await exec('npx', ['tsc', '-b', 'src/db', 'src/api'], { ...process.env });
+  const database = await createTestDatabase('frontend');
+  try {
+    await exec('node', ['src/db/dist/cli/migrate.js', 'up'], { ...env, DATABASE_URL: database.writerUrl, DB_READER_USER: database.readerRole });
+    await exec('node', ['src/api/dist/cli/seed.js', '--users', String(size.users), '--messages', String(size.messages), '--days', String(size.days)],
+      { ...env, DATABASE_URL: database.writerUrl });
+  } catch (err) {
+    await database.drop();
+    throw err;
+  }
+  const token = randomBytes(24).toString('hex');
+  const api = startService('node', ['src/api/dist/main.js'], { ...env, DATABASE_URL: database.readerUrl, API_TOKEN: token, PORT: '0', LOG_LEVEL: 'info' });
+  let port: string;
+  try {
+    [, port] = await api.waitForOutput('the api to listen', /"msg":"listening"[^\n]*?"port":(\d+)/);
+  } catch (err) {
+    await api.stop();
+    await database.drop();
+    throw err;
+  }
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    token,
+    database,
+    get: async (path) => {
+      const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    stopApi: api.stop,
+    close: async () => {
+      await api.stop();
+      await database.drop();
+    },
+  };
+}

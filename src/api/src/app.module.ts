@@ -1,0 +1,13 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ApiConfig } from './config';
+import { CoreModule } from './core.module';
+import { HealthModule } from './health/health.module';
+import { JsonLogger } from './logging/json-logger';
+import { StatsModule } from './stats/stats.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiConfig, logger: JsonLogger): DynamicModule {
+    return { module: AppModule, imports: [CoreModule.forRoot(config, logger), StatsModule, HealthModule] };
+  }
+}

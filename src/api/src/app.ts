@@ -1,0 +1,40 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { ApiConfig } from './config';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { accessLog } from './http/access-log';
+import { contractValidationPipe } from './http/query-validation';
+import { JsonLogger } from './logging/json-logger';
+import { serveApiDocs } from './openapi';
+
+/** The api as it runs in production; tests and benchmarks start it through here too. */
+export async function createApp(config: ApiConfig, logger: JsonLogger): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    logger,
+    // GET-only api: no request bodies to parse.
+    bodyParser: false,
+    // On shutdown, close idle keep-alive connections instead of waiting for clients to.
+    forceCloseConnections: true,
+  });
+  configureApp(app, config, logger);
+  return app;
+}
+
+/** Everything around the routes: CORS, validation, errors, logs, docs, shutdown. */
+export function configureApp(app: INestApplication, config: ApiConfig, logger: JsonLogger): void {
+  const express = (app as NestExpressApplication);
+  express.disable('x-powered-by');
+  // Repeated parameters become arrays (and fail validation); no nested objects.
+  express.set('query parser', 'simple');
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({ origin: [...config.corsOrigins], methods: ['GET', 'HEAD'], allowedHeaders: ['Authorization'], maxAge: 600 });
+  }
+  app.use(accessLog(logger));
+  app.useGlobalPipes(contractValidationPipe());
+  app.useGlobalFilters(new ApiExceptionFilter(app.get(HttpAdapterHost), logger));
+  serveApiDocs(app);
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+}

@@ -1,0 +1,127 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { dataSourceOptions } from '@dialogstack/db';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { JsonLogger } from '../logging/json-logger';
+
+/** The database cannot answer now (down, unreachable, refusing us, overloaded). Maps to 503. */
+export class DatabaseUnavailableError extends Error {
+  constructor(readonly reason: string) {
+    super('database unavailable');
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export interface DatabaseOptions {
+  readonly url: string;
+  /** @default 10 */
+  readonly poolSize?: number;
+  /** Give up on a statement after this long. @default 5000 */
+  readonly statementTimeoutMs?: number;
+}
+
+/**
+ * The api's read-only access to PostgreSQL. Connects lazily and reconnects by itself: the api
+ * starts (and stays live) while the database is down, answers 503 meanwhile, and serves
+ * again as soon as the database accepts connections, without a restart.
+ */
+export class Database implements OnApplicationShutdown {
+  private readonly dataSource: DataSource;
+  private connecting?: Promise<DataSource>;
+
+  constructor(options: DatabaseOptions, private readonly logger: JsonLogger) {
+    const base = dataSourceOptions({
+      url: options.url,
+      applicationName: 'dialogstack-api',
+      poolSize: options.poolSize ?? 10,
+      statementTimeoutMs: options.statementTimeoutMs ?? 5000,
+    });
+    const extra = (base as { extra: { options: string } }).extra;
+    this.dataSource = new DataSource({
+      ...base,
+      // Our own JSON logs instead of TypeORM's console output (which prints SQL and parameters).
+      logging: false,
+      extra: {
+        ...extra,
+        // Read-only by construction, and no JIT: compiling costs more than these short
+        // aggregates take to run.
+        options: `${extra.options} -c default_transaction_read_only=on -c jit=off`,
+      },
+    });
+  }
+
+  /** Runs one statement. Throws DatabaseUnavailableError when the database cannot answer. */
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const ds = await this.connected();
+    try {
+      return await ds.query(sql, [...params]);
+    } catch (err) {
+      throw this.classify(err);
+    }
+  }
+
+  /** True when the database answers a trivial query within `timeoutMs`. */
+  async isReachable(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+    const probe = this.query('SELECT 1').then(() => true, () => false);
+    try {
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connecting?.catch(() => undefined);
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private connected(): Promise<DataSource> {
+    if (this.dataSource.isInitialized) return Promise.resolve(this.dataSource);
+    // One attempt at a time; a failed attempt is forgotten so the next query tries again.
+    this.connecting ??= this.dataSource.initialize().then(
+      (ds) => {
+        this.logger.log({ msg: 'database connected' }, 'Database');
+        return ds;
+      },
+      (err: unknown) => {
+        this.connecting = undefined;
+        throw this.classify(err);
+      },
+    );
+    return this.connecting;
+  }
+
+  /**
+   * Connection-level failures (refused, reset, timed out, server shutting down, too many
+   * clients, authentication, statement timeout) mean "unavailable"; any other SQL error is a
+   * bug and stays as it is (500).
+   */
+  private classify(err: unknown): Error {
+    const code = sqlState(err);
+    if (code === undefined || UNAVAILABLE_SQLSTATE_CLASSES.some((c) => code.startsWith(c)) || code === QUERY_CANCELED) {
+      const reason = code ?? errorCode(err) ?? 'connection failed';
+      this.logger.warn({ msg: 'database unavailable', reason, detail: (err as Error)?.message }, 'Database');
+      return new DatabaseUnavailableError(reason);
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** 08 connection exception, 53 insufficient resources, 57P operator intervention, 28 auth, 3D no database. */
+const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '53', '57P', '28', '3D'];
+/** statement_timeout fired: the database is too slow to answer now. */
+const QUERY_CANCELED = '57014';
+
+/** The SQLSTATE of a server-side error, undefined for network-level failures. */
+function sqlState(err: unknown): string | undefined {
+  const source = err instanceof QueryFailedError ? (err.driverError as { code?: unknown }) : (err as { code?: unknown });
+  const code = source?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** A Node network error code such as ECONNREFUSED. */
+function errorCode(err: unknown): string | undefined {
+  const source = err instanceof QueryFailedError ? (err.driverError as { code?: unknown }) : (err as { code?: unknown });
+  return typeof source?.code === 'string' ? source.code : undefined;
+}

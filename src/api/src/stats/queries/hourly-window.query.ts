@@ -1,0 +1,86 @@
+import { StatsWindow } from '../stats-window';
+import { recentDialogsJson, seriesJson, Statement, topUsersJson } from './stats-row';
+
+/**
+ * `24h`: hourly buckets need message times, so everything comes from `messages` over both
+ * windows (about two days), read through the covering index on created_at.
+ *
+ * $1 from (start of an hour), $2 to (now), $3 previous window start, $4 list length.
+ */
+const SQL = `
+WITH w AS (
+  SELECT $1::timestamptz AS from_ts, $2::timestamptz AS to_ts, $3::timestamptz AS prev_from
+),
+span AS MATERIALIZED (
+  SELECT m.created_at >= w.from_ts AS cur, m.user_id, m.chat_id, m.role, m.length, m.created_at
+  FROM messages m, w
+  WHERE m.created_at >= w.prev_from AND m.created_at < w.to_ts
+),
+dialogs AS MATERIALIZED (
+  SELECT cur, user_id, chat_id, count(*) AS messages, bool_or(role = 'user') AS wrote, max(created_at) AS last_message_at
+  FROM span
+  GROUP BY cur, user_id, chat_id
+),
+window_users AS MATERIALIZED (
+  SELECT cur, user_id, sum(messages) AS messages, max(last_message_at) AS last_at, bool_or(wrote) AS wrote
+  FROM dialogs
+  GROUP BY cur, user_id
+),
+sums AS (
+  SELECT count(*) FILTER (WHERE cur) AS messages,
+         count(*) FILTER (WHERE cur AND role = 'user') AS user_messages,
+         coalesce(sum(length) FILTER (WHERE cur AND role = 'user'), 0) AS user_length,
+         count(*) FILTER (WHERE NOT cur) AS messages_prev,
+         count(*) FILTER (WHERE NOT cur AND role = 'user') AS user_messages_prev,
+         coalesce(sum(length) FILTER (WHERE NOT cur AND role = 'user'), 0) AS user_length_prev
+  FROM span
+),
+known_users AS (
+  SELECT count(*) AS total, count(*) FILTER (WHERE u.first_seen_at < w.from_ts) AS total_prev
+  FROM users u, w
+  WHERE u.first_seen_at < w.to_ts
+),
+ranked AS (
+  SELECT user_id, messages, last_at FROM window_users WHERE cur
+  ORDER BY messages DESC, last_at DESC, user_id
+  LIMIT $4
+),
+recent AS (
+  SELECT user_id, chat_id, last_message_at, messages FROM dialogs WHERE cur
+  ORDER BY last_message_at DESC, chat_id, user_id
+  LIMIT $4
+),
+buckets AS (
+  SELECT g.t FROM w, generate_series(w.from_ts, w.to_ts, interval '1 hour') AS g(t)
+),
+hour_counts AS (
+  SELECT date_trunc('hour', created_at, 'UTC') AS t, count(*) AS messages,
+         count(DISTINCT user_id) FILTER (WHERE role = 'user') AS active_users
+  FROM span
+  WHERE cur
+  GROUP BY 1
+)
+SELECT
+  w.from_ts,
+  json_build_object(
+    'total_users', k.total,
+    'total_users_prev', k.total_prev,
+    'active_users', (SELECT count(*) FROM window_users WHERE cur AND wrote),
+    'active_users_prev', (SELECT count(*) FROM window_users WHERE NOT cur AND wrote),
+    'dialogs', (SELECT count(*) FROM dialogs WHERE cur),
+    'dialogs_prev', (SELECT count(*) FROM dialogs WHERE NOT cur),
+    'messages', s.messages,
+    'messages_prev', s.messages_prev,
+    'user_messages', s.user_messages,
+    'user_messages_prev', s.user_messages_prev,
+    'user_length', s.user_length,
+    'user_length_prev', s.user_length_prev
+  ) AS kpis,
+  (${seriesJson('buckets', 'hour_counts')}) AS series,
+  (${topUsersJson('ranked')}) AS top_users,
+  (${recentDialogsJson('recent', 'r.messages')}) AS recent_dialogs
+FROM w, known_users k, sums s`;
+
+export function hourlyWindowStatement(window: StatsWindow, limit: number): Statement {
+  return { sql: SQL, params: [window.from, window.to, window.previousFrom, limit] };
+}

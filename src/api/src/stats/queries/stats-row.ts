@@ -1,0 +1,94 @@
+/**
+ * The single row every statistics statement returns. Aggregates come back as json columns
+ * (one round trip, one snapshot); ids are text because Telegram ids may exceed 2^53.
+ */
+export interface StatsRow {
+  /** Start of the window (for `all`: the first day with data). */
+  readonly from_ts: Date;
+  readonly kpis: KpiTotals;
+  readonly series: readonly SeriesRow[];
+  readonly top_users: readonly TopUserRow[];
+  readonly recent_dialogs: readonly RecentDialogRow[];
+}
+
+/** Raw measures of the current window and, suffixed `_prev`, of the previous one (null for `all`). */
+export interface KpiTotals {
+  readonly total_users: number;
+  readonly total_users_prev: number | null;
+  readonly active_users: number;
+  readonly active_users_prev: number | null;
+  readonly dialogs: number;
+  readonly dialogs_prev: number | null;
+  readonly messages: number;
+  readonly messages_prev: number | null;
+  readonly user_messages: number;
+  readonly user_messages_prev: number | null;
+  readonly user_length: number;
+  readonly user_length_prev: number | null;
+}
+
+export interface SeriesRow {
+  /** Bucket start (timestamptz as JSON text). */
+  readonly t: string;
+  readonly messages: number;
+  readonly active_users: number;
+}
+
+export interface UserColumns {
+  readonly user_id: string;
+  readonly username: string | null;
+  readonly first_name: string | null;
+  readonly last_name: string | null;
+}
+
+export interface TopUserRow extends UserColumns {
+  readonly messages: number;
+  readonly last_at: string;
+}
+
+export interface RecentDialogRow extends UserColumns {
+  readonly chat_id: string;
+  readonly messages: number;
+  readonly last_message_at: string;
+  /** The last message's first characters (more than the response keeps; trimmed in code). */
+  readonly preview: string | null;
+}
+
+export interface Statement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/** Characters of the last message fetched for its preview. */
+export const PREVIEW_FETCH_CHARS = 200;
+
+/**
+ * `recent` (user_id, chat_id, last_message_at) → the list the response shows, with names and a
+ * preview. The preview finds the last message through the created_at index.
+ */
+export const recentDialogsJson = (recent: string, messagesExpr: string) => `
+  SELECT coalesce(json_agg(json_build_object(
+      'chat_id', r.chat_id::text, 'user_id', r.user_id::text,
+      'username', u.username, 'first_name', u.first_name, 'last_name', u.last_name,
+      'messages', ${messagesExpr},
+      'last_message_at', r.last_message_at,
+      'preview', (SELECT left(m.content, ${PREVIEW_FETCH_CHARS}) FROM messages m
+                  WHERE m.created_at = r.last_message_at AND m.user_id = r.user_id AND m.chat_id = r.chat_id
+                  ORDER BY m.id DESC LIMIT 1)
+    ) ORDER BY r.last_message_at DESC, r.chat_id, r.user_id), '[]')
+  FROM ${recent} r LEFT JOIN users u ON u.id = r.user_id`;
+
+/** `ranked` (user_id, messages, last_at), already ordered and limited → the top-users list. */
+export const topUsersJson = (ranked: string) => `
+  SELECT coalesce(json_agg(json_build_object(
+      'user_id', t.user_id::text, 'username', u.username, 'first_name', u.first_name, 'last_name', u.last_name,
+      'messages', t.messages, 'last_at', t.last_at
+    ) ORDER BY t.messages DESC, t.last_at DESC, t.user_id), '[]')
+  FROM ${ranked} t LEFT JOIN users u ON u.id = t.user_id`;
+
+/** Zero-filled series: `buckets` (t) left-joined to `counts` (t, messages, active_users). */
+export const seriesJson = (buckets: string, counts: string) => `
+  SELECT json_agg(json_build_object(
+      't', b.t, 'messages', coalesce(c.messages, 0), 'active_users', coalesce(c.active_users, 0)
+    ) ORDER BY b.t)
+  FROM ${buckets} b LEFT JOIN ${counts} c ON c.t = b.t`;

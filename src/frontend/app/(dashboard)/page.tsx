@@ -1,0 +1,36 @@
+import { PERIODS, type Period } from '@dialogstack/contract';
+import { Suspense } from 'react';
+import { DashboardSkeleton } from '../../components/dashboard-skeleton';
+import { DashboardStats } from '../../components/dashboard-stats';
+import { PeriodSwitch } from '../../components/period-switch';
+import { ConfigErrorState } from '../../components/states';
+import { requireSession } from '../../lib/auth';
+import { readConfig } from '../../lib/config';
+import { PERIOD_TEXT, parsePeriod } from '../../lib/periods';
+
+export const metadata = { title: 'Usage' };
+
+const PERIOD_OPTIONS = PERIODS.map((p: Period) => ({ value: p, label: PERIOD_TEXT[p].short, description: PERIOD_TEXT[p].long }));
+
+export default async function DashboardPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const result = readConfig();
+  if (!result.ok) return <ConfigErrorState problems={result.problems} />;
+  await requireSession(result.config);
+  const period = parsePeriod((await searchParams).period);
+
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1 className="page-head__title">Usage</h1>
+          <p className="page-head__subtitle">{PERIOD_TEXT[period].long} · times in UTC</p>
+        </div>
+        <PeriodSwitch options={PERIOD_OPTIONS} current={period} />
+      </div>
+      {/* Keyed by period: a new window shows the skeleton at once instead of stale numbers. */}
+      <Suspense key={period} fallback={<DashboardSkeleton />}>
+        <DashboardStats config={result.config} period={period} />
+      </Suspense>
+    </>
+  );
+}

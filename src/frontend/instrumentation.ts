@@ -1,0 +1,12 @@
+/**
+ * Runs once when the server starts: report configuration problems right away in the log.
+ * The server keeps running (the health check must answer); pages explain the problem too.
+ */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  const { readConfig } = await import('./lib/config');
+  const { log } = await import('./lib/log');
+  const result = readConfig();
+  if (result.ok) log('info', 'configuration ok', { apiUrl: result.config.apiUrl });
+  else log('error', result.message, { problems: result.problems });
+}
