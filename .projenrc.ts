@@ -75,6 +75,7 @@ const bot = new Workspace(project, 'bot', {
   name: '@dialogstack/bot',
   description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
   deps: ['@dialogstack/db', 'telegraf@^4.16.3'],
+  devDeps: ['@dialogstack/devtools'],
   references: [db],
   scripts: { start: 'node dist/main.js' },
 });
