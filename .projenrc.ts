@@ -74,7 +74,7 @@ const bot = new Workspace(project, 'bot', {
   dir: 'src/bot',
   name: '@dialogstack/bot',
   description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
-  deps: ['@dialogstack/db', 'telegraf@^4.16.3'],
+  deps: ['@dialogstack/db', 'telegraf@^4.16.3', 'typeorm@^1.1.1'],
   devDeps: ['@dialogstack/devtools'],
   references: [db],
   scripts: { start: 'node dist/main.js' },

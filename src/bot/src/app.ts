@@ -1,5 +1,6 @@
-import { createDataSource, migrationStatus } from '@dialogstack/db';
+import { dataSourceOptions, migrationStatus } from '@dialogstack/db';
 import { Telegraf, TelegramError } from 'telegraf';
+import { DataSource } from 'typeorm';
 import { Assistant } from './assistant';
 import { ChatLanes } from './chat-lanes';
 import { BotConfig } from './config';
@@ -34,7 +35,12 @@ export interface BotApp {
 
 /** Wires the bot together and starts taking updates. The schema must already be migrated. */
 export async function startBot(config: BotConfig, log: Logger, options: BotAppOptions = {}): Promise<BotApp> {
-  const ds = createDataSource({ url: config.databaseUrl, applicationName: 'dialogstack-bot', poolSize: 10 });
+  const ds = new DataSource({
+    ...dataSourceOptions({ url: config.databaseUrl, applicationName: 'dialogstack-bot', poolSize: 10 }),
+    // TypeORM would print a failed statement with its parameters (users' messages) as plain
+    // text; our own log reports the error, without the content.
+    logging: false,
+  });
   await ds.initialize();
   const cleanups: (() => Promise<void>)[] = [() => ds.destroy()];
   try {

@@ -43,15 +43,36 @@ export class SerialLanes {
   }
 }
 
+export interface TurnSteps<T> {
+  /** Fast (one SQL statement); awaited by the update loop. */
+  persist: () => Promise<T>;
+  /** Slow (the LLM); runs in the chat's reply lane, never awaited by the update loop. */
+  respond: (persisted: T) => Promise<void>;
+  /** Tells the user their message could not be taken (persist failed). */
+  persistFailed: (err: unknown) => Promise<void>;
+}
+
+/** A chat's place in line, reserved when an update arrives and filled once it is routed. */
+export interface Turn {
+  /** Resolves once persisted (and there is room for more replies). */
+  take<T>(steps: TurnSteps<T>): Promise<void>;
+  /** Gives the place up (the update needs no work); a no-op after `take`. */
+  skip(): void;
+}
+
 /**
  * The bot's two-step handling of an update, designed around an update loop that awaits its
  * handlers (telegraf's polling and webhook both do):
  *
- * 1. `persist` (fast: one SQL statement) runs in the chat's storage lane and is awaited by the
- *    update loop, so an update is confirmed to Telegram only once what it carries is stored.
- * 2. `respond` (slow: the LLM) is queued in the chat's reply lane and NOT awaited, so the loop
- *    moves on to other chats at once. One reply per chat is in flight; later messages of the
- *    same chat wait their turn and are answered in order.
+ * 1. `persist` runs in the chat's storage lane and is awaited by the update loop, so an
+ *    update is confirmed to Telegram only once what it carries is stored.
+ * 2. `respond` is queued in the chat's reply lane and NOT awaited, so the loop moves on to
+ *    other chats at once. One reply per chat is in flight; later messages of the same chat
+ *    wait their turn and are answered in order.
+ *
+ * The turn is reserved when the update arrives, before routing: telegraf's routes take a
+ * different number of asynchronous steps, so a /reset could otherwise overtake the message
+ * sent just before it in the same batch.
  *
  * Backpressure: when more than `maxPendingReplies` replies are queued, the update loop waits
  * before taking more updates, which keeps memory bounded under a burst.
@@ -62,26 +83,33 @@ export class ChatLanes {
 
   constructor(private readonly log: Logger, private readonly maxPendingReplies = 1000) {}
 
-  async admit<T>(chatId: number, step: {
-    persist: () => Promise<T>;
-    respond: (persisted: T) => Promise<void>;
-    /** Tells the user their message could not be taken (persist failed). */
-    persistFailed: (err: unknown) => Promise<void>;
-  }): Promise<void> {
-    const persisted = this.storage.run(chatId, step.persist);
+  reserve(chatId: number): Turn {
+    let decide: (steps: TurnSteps<unknown> | undefined) => void = () => undefined;
+    const decided = new Promise<TurnSteps<unknown> | undefined>((resolve) => { decide = resolve; });
+    const persisted = this.storage.run(chatId, async () => {
+      const steps = await decided;
+      return steps && { steps, value: await steps.persist() };
+    });
     void this.replies.run(chatId, async () => {
-      let value: T;
+      let outcome: Awaited<typeof persisted>;
       try {
-        value = await persisted;
+        outcome = await persisted;
       } catch (err) {
         this.log.error('could not store an incoming message', { chatId, err });
-        await step.persistFailed(err);
+        await (await decided)?.persistFailed(err);
         return;
       }
-      await step.respond(value);
+      if (outcome) await outcome.steps.respond(outcome.value);
     }).catch((err: unknown) => this.log.error('reply failed', { chatId, err }));
-    await persisted.catch(() => undefined);
-    await this.replies.waitUntilAtMost(this.maxPendingReplies);
+
+    return {
+      take: async <T>(steps: TurnSteps<T>) => {
+        decide(steps as TurnSteps<unknown>);
+        await persisted.catch(() => undefined);
+        await this.replies.waitUntilAtMost(this.maxPendingReplies);
+      },
+      skip: () => decide(undefined),
+    };
   }
 
   get pendingReplies(): number {

@@ -1,7 +1,7 @@
 import { Context, Telegraf } from 'telegraf';
 import { message } from 'telegraf/filters';
 import { Assistant } from './assistant';
-import { ChatLanes } from './chat-lanes';
+import { ChatLanes, Turn, TurnSteps } from './chat-lanes';
 import { DialogStore, Person } from './dialog-store';
 import { Logger } from './logger';
 import { ReplySender } from './reply-sender';
@@ -16,58 +16,74 @@ export interface HandlerDeps {
   log: Logger;
 }
 
+/** A message from a person, with its chat's turn already reserved. */
+interface Incoming {
+  person: Person;
+  chatId: number;
+  sentAt: Date;
+  turn: Turn;
+}
+
 /**
- * Routes incoming messages. Every handler only admits work to the chat's lanes: the update
- * loop waits for the database write, never for the LLM.
+ * Routes incoming messages. Handlers only hand work to the chat's turn: the update loop
+ * waits for the database write, never for the LLM.
  */
 export function registerHandlers(bot: Telegraf, deps: HandlerDeps): void {
   const { lanes, store, assistant, replies } = deps;
 
+  // First middleware: runs in arrival order, before routing reorders anything.
+  bot.use(async (ctx, next) => {
+    const from = ctx.from;
+    if (!from || from.is_bot || !ctx.chat || !ctx.message) return; // bots and channels are ignored
+    const turn = lanes.reserve(ctx.chat.id);
+    ctx.state.incoming = { person: from, chatId: ctx.chat.id, sentAt: new Date(ctx.message.date * 1000), turn } satisfies Incoming;
+    try {
+      await next();
+    } finally {
+      turn.skip();
+    }
+  });
+
+  const take = <T>(ctx: Context, steps: Omit<TurnSteps<T>, 'persistFailed'>) => {
+    const { turn, chatId } = incoming(ctx);
+    return turn.take({ ...steps, persistFailed: () => replies.sendText(chatId, TEXTS.notSaved) });
+  };
+
   /** Records the sender, then says `text` once earlier replies in this chat are out. */
-  const answerWith = (text: (ctx: Context, person: Person) => string) => (ctx: Context) => {
-    const sender = senderOf(ctx);
-    if (!sender) return;
-    const { person, chatId, sentAt } = sender;
-    return lanes.admit(chatId, {
+  const answerWith = (text: (person: Person) => string) => (ctx: Context) => {
+    const { person, chatId, sentAt } = incoming(ctx);
+    return take(ctx, {
       persist: () => store.rememberUser(person, sentAt),
-      respond: () => replies.sendText(chatId, text(ctx, person)),
-      persistFailed: () => replies.sendText(chatId, TEXTS.notSaved),
+      respond: () => replies.sendText(chatId, text(person)),
     });
   };
 
-  bot.start(answerWith((_ctx, person) => TEXTS.start(person.first_name)));
+  bot.start(answerWith((person) => TEXTS.start(person.first_name)));
   bot.help(answerWith(() => TEXTS.help));
   bot.command('role', answerWith(() => TEXTS.role(deps.systemPrompt)));
 
   bot.command('reset', (ctx) => {
-    const sender = senderOf(ctx);
-    if (!sender) return;
-    const { person, chatId, sentAt } = sender;
-    // Hidden at arrival: messages sent before /reset go, messages sent after it stay.
-    return lanes.admit(chatId, {
+    const { person, chatId, sentAt } = incoming(ctx);
+    // Hidden in arrival order: messages sent before /reset go, messages sent after it stay.
+    return take(ctx, {
       persist: async () => {
         await store.rememberUser(person, sentAt);
         return store.hideDialog(person.id, chatId);
       },
       respond: () => replies.sendText(chatId, TEXTS.reset),
-      persistFailed: () => replies.sendText(chatId, TEXTS.notSaved),
     });
   });
 
   bot.on(message('text'), (ctx) => {
-    const sender = senderOf(ctx);
-    if (!sender) return;
-    const { person, chatId, sentAt } = sender;
-    if (ctx.message.entities?.[0]?.type === 'bot_command' && ctx.message.entities[0].offset === 0) {
-      return answerWith(() => TEXTS.unknownCommand)(ctx);
-    }
-    return lanes.admit(chatId, {
+    const { person, chatId, sentAt } = incoming(ctx);
+    const [first] = ctx.message.entities ?? [];
+    if (first?.type === 'bot_command' && first.offset === 0) return answerWith(() => TEXTS.unknownCommand)(ctx);
+    return take(ctx, {
       persist: () => store.storeUserMessage(person, chatId, ctx.message.message_id, ctx.message.text, sentAt),
       respond: async (question) => {
         if (question) await assistant.answer(question);
         else deps.log.info('duplicate update ignored', { chatId, telegramMessageId: ctx.message.message_id });
       },
-      persistFailed: () => replies.sendText(chatId, TEXTS.notSaved),
     });
   });
 
@@ -75,10 +91,6 @@ export function registerHandlers(bot: Telegraf, deps: HandlerDeps): void {
   bot.on('message', answerWith(() => TEXTS.nonText));
 }
 
-/** The human behind a message; undefined for messages of bots and channels, which we ignore. */
-function senderOf(ctx: Context): { person: Person; chatId: number; sentAt: Date } | undefined {
-  const from = ctx.from;
-  const chat = ctx.chat;
-  if (!from || from.is_bot || !chat || !ctx.message) return undefined;
-  return { person: from, chatId: chat.id, sentAt: new Date(ctx.message.date * 1000) };
+function incoming(ctx: Context): Incoming {
+  return ctx.state.incoming as Incoming;
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Telegram, TelegramError } from 'telegraf';
 import { Update } from 'telegraf/types';
+import { settlesBy } from './deadline';
 import { Logger } from './logger';
 import { UpdateSource } from './update-source';
 
@@ -55,10 +56,7 @@ export class UpdatePoller implements UpdateSource {
 
   async stop(deadline: number): Promise<void> {
     this.stopping.abort();
-    const finished = await Promise.race([
-      this.loop?.then(() => true),
-      sleep(Math.max(0, deadline - Date.now()), false),
-    ]);
+    const finished = await settlesBy(this.loop ?? Promise.resolve(), deadline);
     // Confirm what was admitted so a restart does not receive it again; skipped if a batch is unfinished.
     if (finished && this.offset > 0) {
       await this.telegram.callApi('getUpdates', { offset: this.offset, limit: 1, timeout: 0 }, { signal: AbortSignal.timeout(2000) as CallApiSignal })

@@ -1,7 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Telegraf } from 'telegraf';
 import { WebhookConfig } from './config';
+import { settlesBy } from './deadline';
 import { Logger } from './logger';
 import { callWithRetry } from './telegram-retry';
 import { UpdateSource } from './update-source';
@@ -55,6 +55,6 @@ export class WebhookReceiver implements UpdateSource {
   async stop(deadline: number): Promise<void> {
     // The webhook stays registered: Telegram queues updates for the next instance.
     this.active = false;
-    await Promise.race([Promise.all(this.inFlight), sleep(Math.max(0, deadline - Date.now()))]);
+    await settlesBy(Promise.all(this.inFlight), deadline);
   }
 }

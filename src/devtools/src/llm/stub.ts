@@ -106,7 +106,7 @@ function pad(reply: string, length: number): string {
   if (length <= reply.length) return reply;
   let text = reply;
   for (let n = 1; text.length < length; n++) {
-    text += `\n\nParagraph ${n} 🙂 of a deliberately long answer. ` + 'It keeps going so the bot has to split it. '.repeat(8);
+    text += `\n\nParagraph ${n} 🙂 of a deliberately long answer. ${Array(8).fill('It keeps going so the bot has to split it.').join(' ')}`;
   }
   const cut = text.slice(0, length);
   // Never leave half a surrogate pair at the end: swap it for a plain character.
