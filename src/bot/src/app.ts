@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Assistant } from './assistant';
 import { ChatLanes } from './chat-lanes';
 import { BotConfig } from './config';
-import { DialogStore } from './dialog-store';
+import { DialogStore, preparedStatements } from './dialog-store';
 import { registerHandlers } from './handlers';
 import { closeServer, createHttpServer, listen } from './http-server';
 import { LlmClient } from './llm-client';
@@ -51,7 +51,7 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
 
     const bot = new Telegraf(config.telegram.token, { telegram: { apiRoot: config.telegram.apiRoot, webhookReply: false } });
     bot.catch((err, ctx) => log.error('update handling failed', { updateId: ctx.update.update_id, err }));
-    const store = new DialogStore(ds);
+    const store = new DialogStore(preparedStatements(ds));
     const replies = new ReplySender(bot.telegram, log);
     const lanes = new ChatLanes(log, options.maxPendingReplies);
     const assistant = new Assistant(store, new LlmClient(config.llm), replies, log, {

@@ -38,14 +38,14 @@ export class Assistant {
       return;
     }
     const llmMs = Date.now() - started;
-    try {
-      await this.store.storeReply(question, answer);
-    } catch (err) {
+    stopTyping();
+    // Stored while it is being sent (the commit's disk flush overlaps the HTTP call); both
+    // finish before this chat's next message is answered, so its context includes this answer.
+    const stored = this.store.storeReply(question, answer).catch((err: unknown) => {
       // The user still gets the answer; only our record of it is missing.
       this.log.error('could not store the answer', { chatId: question.chatId, messageId: question.id, err });
-    }
-    stopTyping();
-    await this.replies.sendText(question.chatId, answer);
+    });
+    await Promise.all([stored, this.replies.sendText(question.chatId, answer)]);
     this.log.info('answered', { chatId: question.chatId, messageId: question.id, llmMs, totalMs: Date.now() - started, length: answer.length });
   }
 }

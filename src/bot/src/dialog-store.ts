@@ -1,6 +1,24 @@
 import { DataSource } from 'typeorm';
 import { ChatMessage } from './llm-client';
 
+/** Runs a named statement and returns its rows. */
+export type Sql = <T>(name: string, text: string, values: unknown[]) => Promise<T[]>;
+
+/** The slice of pg's Pool we use; TypeORM's postgres driver keeps one as `master`. */
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Prepared statements on the DataSource's own connection pool (same settings: UTC, statement
+ * timeout, application name): each is parsed and planned once per connection instead of
+ * once per message, and the hot path skips TypeORM's per-query QueryRunner.
+ */
+export function preparedStatements(ds: DataSource): Sql {
+  const pool = (ds.driver as unknown as { master: PgPool }).master;
+  return async <T>(name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows as T[];
+}
+
 /** The sender of a Telegram message, as the Bot API describes them. */
 export interface Person {
   id: number;
@@ -31,15 +49,12 @@ const UPSERT_USER = `
     last_seen_at = GREATEST(u.last_seen_at, EXCLUDED.last_seen_at)
   RETURNING id`;
 
-/**
- * Dialog persistence: one round trip per incoming message on the hot path, plain SQL through
- * the DataSource (no entity hydration).
- */
+/** Dialog persistence: one round trip per step, plain SQL (no entity hydration). */
 export class DialogStore {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
   async rememberUser(person: Person, seenAt: Date): Promise<void> {
-    await this.ds.query(UPSERT_USER, userParams(person, seenAt));
+    await this.sql('remember-user', UPSERT_USER, userParams(person, seenAt));
   }
 
   /**
@@ -47,7 +62,7 @@ export class DialogStore {
    * this chat already has the Telegram message (a re-delivered update): nothing is stored twice.
    */
   async storeUserMessage(person: Person, chatId: number, telegramMessageId: number, text: string, sentAt: Date): Promise<StoredUserMessage | undefined> {
-    const rows: { id: string }[] = await this.ds.query(`
+    const rows = await this.sql<{ id: string }>('store-user-message', `
       WITH author AS (${UPSERT_USER})
       INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at)
       SELECT author.id, $7, 'user', $8, $9, $10, $6 FROM author
@@ -59,7 +74,7 @@ export class DialogStore {
 
   /** /reset: hides this user's messages in this chat from the context (statistics still count them). */
   async hideDialog(userId: number, chatId: number): Promise<number> {
-    const rows: { hidden: number }[] = await this.ds.query(`
+    const rows = await this.sql<{ hidden: number }>('hide-dialog', `
       WITH hidden AS (
         UPDATE messages SET hidden_at = now()
         WHERE chat_id = $1 AND user_id = $2 AND hidden_at IS NULL
@@ -76,7 +91,7 @@ export class DialogStore {
    */
   async contextBefore(message: StoredUserMessage, limit: number): Promise<ChatMessage[]> {
     if (limit === 0) return [];
-    return this.ds.query(`
+    return this.sql<ChatMessage>('context-before', `
       SELECT role, content FROM (
         SELECT id, role, content, COALESCE(reply_to_id, id) AS turn
         FROM messages
@@ -90,7 +105,7 @@ export class DialogStore {
 
   /** Stores the assistant's answer; it inherits its question's visibility (a /reset may have come in between). */
   async storeReply(question: StoredUserMessage, text: string): Promise<void> {
-    await this.ds.query(`
+    await this.sql('store-reply', `
       INSERT INTO messages (user_id, chat_id, role, content, length, reply_to_id, hidden_at)
       SELECT user_id, chat_id, 'assistant', $2, $3, id, hidden_at FROM messages WHERE id = $1`,
     [question.id, text, codePoints(text)]);

@@ -20,8 +20,18 @@ describe('bot', () => {
     customised = true;
   }
 
-  const userRows = (userId: number) => h.query<{ role: string; content: string; hidden: boolean; telegram_message_id: string | null }>(
-    `SELECT role, content, hidden_at IS NOT NULL AS hidden, telegram_message_id FROM messages WHERE user_id = $1 ORDER BY id`, [userId]);
+  /** A user's rows, once there are `count` of them (an answer is stored while it is being sent). */
+  const userRows = async (userId: number, count: number) => {
+    const read = () => h.query<{ role: string; content: string; hidden: boolean; telegram_message_id: string | null }>(
+      `SELECT role, content, hidden_at IS NOT NULL AS hidden, telegram_message_id FROM messages WHERE user_id = $1 ORDER BY id`, [userId]);
+    const deadline = Date.now() + 5000;
+    let rows = await read();
+    while (rows.length < count && Date.now() < deadline) {
+      await sleep(20);
+      rows = await read();
+    }
+    return rows;
+  };
 
   beforeAll(async () => {
     h = await Harness.create('bot');
@@ -82,7 +92,7 @@ describe('bot', () => {
       { role: 'system', content: DEFAULT_SYSTEM_PROMPT },
       { role: 'user', content: 'What do I like?' },
     ]);
-    const rows = await userRows(user.id);
+    const rows = await userRows(user.id, 4);
     expect(rows.map((r) => [r.role, r.hidden])).toEqual([['user', true], ['assistant', true], ['user', false], ['assistant', false]]);
     const activity = await h.query<{ messages: number }>(`SELECT sum(messages)::int AS messages FROM daily_activity WHERE user_id = $1`, [user.id]);
     expect(activity).toEqual([{ messages: 4 }]);
@@ -99,7 +109,7 @@ describe('bot', () => {
     h.llm.configure({ delayMs: 0 });
     await ask(h.emulator, user, 'Fresh start');
     expect(h.llm.requests.at(-1)!.messages.map((m) => m.content)).toEqual([DEFAULT_SYSTEM_PROMPT, 'Fresh start']);
-    expect((await userRows(user.id)).map((r) => r.hidden)).toEqual([true, true, false, false]);
+    expect((await userRows(user.id, 4)).map((r) => r.hidden)).toEqual([true, true, false, false]);
   });
 
   it('answers messages of one chat in order, each answer paired with its question', async () => {
@@ -118,7 +128,7 @@ describe('bot', () => {
       { role: 'assistant', content: replies[0].text },
       { role: 'user', content: 'second' },
     ]);
-    const rows = await userRows(user.id);
+    const rows = await userRows(user.id, 4);
     expect(rows.map((r) => [r.role, r.content])).toEqual([
       ['user', 'first'], ['user', 'second'], ['assistant', replies[0].text], ['assistant', replies[1].text],
     ]);
@@ -164,7 +174,7 @@ describe('bot', () => {
     for (const part of parts) expect(part.text.length).toBeLessThanOrEqual(4096);
     expect(h.emulator.callsOf('sendMessage', user.id).map((c) => c.status)).toEqual([200, 200, 200]);
 
-    const [stored] = (await userRows(user.id)).filter((r) => r.role === 'assistant');
+    const [stored] = (await userRows(user.id, 2)).filter((r) => r.role === 'assistant');
     expect(stored.content.length).toBeGreaterThan(2 * 4096);
     expect(parts.map((p) => p.text).join('\n\n')).toBe(stored.content);
   });
@@ -174,7 +184,7 @@ describe('bot', () => {
     h.llm.configure({ delayMs: 2000 });
     const user = newUser();
     expect(await ask(h.emulator, user, 'Are you there?')).toBe(TEXTS.llmTimeout);
-    expect((await userRows(user.id)).map((r) => [r.role, r.content])).toEqual([['user', 'Are you there?']]);
+    expect((await userRows(user.id, 1)).map((r) => [r.role, r.content])).toEqual([['user', 'Are you there?']]);
 
     h.llm.configure({ delayMs: 0 });
     expect(await ask(h.emulator, user, 'Hello?')).toBe('You said: "Hello?". Earlier you said: "Are you there?".');
@@ -184,7 +194,7 @@ describe('bot', () => {
     h.llm.configure({ failStatus: 503, failTimes: 1 });
     const user = newUser();
     expect(await ask(h.emulator, user, 'Anyone?')).toBe(TEXTS.llmUnavailable);
-    expect(await userRows(user.id)).toHaveLength(1);
+    expect(await userRows(user.id, 1)).toHaveLength(1);
   });
 
   it('waits as long as a 429 asks (retry_after), then delivers', async () => {
@@ -202,7 +212,7 @@ describe('bot', () => {
     await ask(h.emulator, user, 'flaky network');
     expect(h.emulator.callsOf('sendMessage', user.id).map((a) => a.status)).toEqual([502, 502, 200]);
     expect(h.emulator.sentTo(user.id)).toHaveLength(1);
-    expect((await userRows(user.id)).map((r) => r.role)).toEqual(['user', 'assistant']);
+    expect((await userRows(user.id, 2)).map((r) => r.role)).toEqual(['user', 'assistant']);
   });
 
   it('stores a re-delivered update once and answers it once', async () => {
@@ -212,7 +222,7 @@ describe('bot', () => {
     h.emulator.redeliver(original.updateId);
     // Same chat, so the duplicate is handled before this one is answered.
     await ask(h.emulator, user, 'next');
-    const rows = await userRows(user.id);
+    const rows = await userRows(user.id, 4);
     expect(rows.filter((r) => r.telegram_message_id === String(original.messageId))).toHaveLength(1);
     expect(rows.map((r) => r.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(h.emulator.sentTo(user.id)).toHaveLength(2);
@@ -224,7 +234,7 @@ describe('bot', () => {
     const [reply] = await h.emulator.waitForSent(user.id, { afterMessageId: sticker.messageId });
     expect(reply.text).toBe(TEXTS.nonText);
     expect(await h.query(`SELECT first_name FROM users WHERE id = $1`, [user.id])).toEqual([{ first_name: 'Stickerfan' }]);
-    expect(await userRows(user.id)).toEqual([]);
+    expect(await userRows(user.id, 0)).toEqual([]);
     expect(h.llm.requests).toEqual([]);
   });
 
@@ -235,7 +245,7 @@ describe('bot', () => {
     expect(await ask(h.emulator, user, '/role')).toBe(TEXTS.role(DEFAULT_SYSTEM_PROMPT));
     expect(await ask(h.emulator, user, '/frobnicate')).toBe(TEXTS.unknownCommand);
     expect(h.llm.requests).toEqual([]);
-    expect(await userRows(user.id)).toEqual([]);
+    expect(await userRows(user.id, 0)).toEqual([]);
   });
 
   it('keeps the history across a restart; the role comes from BOT_SYSTEM_PROMPT_FILE', async () => {

@@ -19,6 +19,8 @@ describe('traffic generator', () => {
 
     const users = await h.query(`SELECT id::int, first_name FROM users ORDER BY id`);
     expect(users).toEqual([{ id: 100_001, first_name: 'Ada' }, { id: 100_002, first_name: 'Борис' }, { id: 100_003, first_name: 'Chiara' }]);
+    const answers = async () => (await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE role = 'assistant'`))[0].n;
+    for (const deadline = Date.now() + 5000; await answers() < 18 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
     const perUser = await h.query(`
       SELECT user_id::int,
              count(*) FILTER (WHERE role = 'user')::int AS questions,
