@@ -61,7 +61,9 @@ export class DialogStore {
    * Upserts the sender and stores their message in one statement. Resolves `undefined` when
    * this chat already has the Telegram message (a re-delivered update): nothing is stored twice.
    */
-  async storeUserMessage(person: Person, chatId: number, telegramMessageId: number, text: string, sentAt: Date): Promise<StoredUserMessage | undefined> {
+  async storeUserMessage(
+    person: Person, chatId: number, telegramMessageId: number, text: string, sentAt: Date,
+  ): Promise<StoredUserMessage | undefined> {
     const rows = await this.sql<{ id: string }>('store-user-message', `
       WITH author AS (${UPSERT_USER})
       INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at)

@@ -32,7 +32,7 @@ describe('bot in webhook mode', () => {
     expect(h.emulator.webhookDeliveries().map((d) => d.status)).toEqual([200]);
 
     const forged = { update_id: 999, message: { message_id: 50, date: 1, chat: { id: 3002, type: 'private' }, from: { id: 3002, is_bot: false, first_name: 'Mallory' }, text: 'forged' } };
-    for (const headers of [{}, { 'x-telegram-bot-api-secret-token': 'wrong' }]) {
+    for (const headers of [{}, { 'x-telegram-bot-api-secret-token': 'wrong' }] as Record<string, string>[]) {
       const res = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(forged) });
       expect(res.status).toBe(403);
     }

@@ -8,8 +8,8 @@
 import { createServer, Server } from 'node:http';
 import { EnvReader } from './env';
 import { close, listen, sendJson } from './http';
-import { LlmStub } from './llm/stub';
 import { createLlmStubServer } from './llm/server';
+import { LlmStub } from './llm/stub';
 import { log } from './log';
 import { TelegramEmulator } from './telegram/emulator';
 import { createTelegramEmulatorServer } from './telegram/server';

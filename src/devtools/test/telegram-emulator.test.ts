@@ -7,7 +7,8 @@ describe('Telegram emulator over HTTP', () => {
   let base: string;
   const call = async (method: string, body: Record<string, unknown> = {}, token = '42:token') => {
     const res = await fetch(`${base}/bot${token}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, body: await res.json() };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: await res.json() as any };
   };
   const ada = { id: 5, first_name: 'Ada' };
 
@@ -91,10 +92,10 @@ describe('Telegram emulator over HTTP', () => {
   it('offers a control API to inject messages and read replies', async () => {
     const injected = await fetch(`${base}/control/messages`, { method: 'POST', body: JSON.stringify({ from: ada, attachment: 'sticker' }) });
     expect(injected.status).toBe(201);
-    const { messageId } = await injected.json();
-    const waiting = fetch(`${base}/control/sent?chat_id=5&after_message_id=${messageId}&wait_ms=3000`).then((r) => r.json());
+    const { messageId } = await injected.json() as { messageId: number };
+    const waiting = fetch(`${base}/control/sent?chat_id=5&after_message_id=${messageId}&wait_ms=3000`).then((r) => r.json() as Promise<{ messages: { text: string }[] }>);
     setTimeout(() => void call('sendMessage', { chat_id: 5, text: 'nice sticker' }), 50);
-    expect((await waiting).messages.map((m: { text: string }) => m.text)).toEqual(['nice sticker']);
+    expect((await waiting).messages.map((m) => m.text)).toEqual(['nice sticker']);
     expect((await fetch(`${base}/control/messages`, { method: 'POST', body: '{"from":{"id":1,"first_name":"x"}}' })).status).toBe(400);
     expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ status: 'ok', service: 'telegram-emulator' });
   });

@@ -1,6 +1,6 @@
 import { BotApp, BotAppOptions, createLogger, loadConfig, startBot } from '@dialogstack/bot';
 import { createDataSource, migrateUp } from '@dialogstack/db';
-import { close, createLlmStubServer, createTelegramEmulatorServer, listen, LlmStub, TelegramEmulator } from '@dialogstack/devtools';
+import { close, createLlmStubServer, createTelegramEmulatorServer, listen, LlmStub, TelegramEmulator, UserMessageInput } from '@dialogstack/devtools';
 import { Server } from 'node:http';
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
@@ -97,11 +97,8 @@ export class Harness {
   }
 }
 
-export const ada = { id: 1001, first_name: 'Ada', last_name: 'Lovelace', username: 'ada', language_code: 'en' };
-export const boris = { id: 1002, first_name: 'Boris', language_code: 'ru' };
-
 /** Sends `text` as `from` and resolves with the bot's first answer to it. */
-export async function ask(emulator: TelegramEmulator, from: typeof ada, text: string, timeoutMs = 10_000): Promise<string> {
+export async function ask(emulator: TelegramEmulator, from: UserMessageInput['from'], text: string, timeoutMs = 10_000): Promise<string> {
   const sent = emulator.sendUserMessage({ from, text });
   const [reply] = await emulator.waitForSent(sent.chatId, { afterMessageId: sent.messageId, timeoutMs });
   return reply.text;

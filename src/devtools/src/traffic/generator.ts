@@ -1,7 +1,7 @@
 import { sleep } from '../http';
-import { UserMessageInput } from '../telegram/emulator';
 import { EmulatorClient } from './emulator-client';
 import { persona, Persona } from './personas';
+import { UserMessageInput } from '../telegram/emulator';
 
 export interface TrafficOptions {
   /** Base URL of the Telegram emulator. */
