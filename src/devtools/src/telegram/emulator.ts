@@ -80,7 +80,9 @@ export class TelegramEmulator {
   private queue: TelegramUpdate[] = [];
   private readonly injected = new Map<number, TelegramUpdate>();
   private readonly chats = new Map<number, ChatState>();
-  private readonly sent: SentMessage[] = [];
+  /** What the bot sent, by chat (the traffic generator reads it per chat, often). */
+  private readonly sent = new Map<number, SentMessage[]>();
+  private sentTotal = 0;
   private readonly calls: ApiCall[] = [];
   private readonly deliveries: WebhookDelivery[] = [];
   private faults: Required<FaultSpec>[] = [];
@@ -119,11 +121,11 @@ export class TelegramEmulator {
   // ------------------------------------------------------------------ observation
 
   sentTo(chatId: number, afterMessageId = 0): SentMessage[] {
-    return this.sent.filter((m) => m.chatId === chatId && m.messageId > afterMessageId);
+    return (this.sent.get(chatId) ?? []).filter((m) => m.messageId > afterMessageId);
   }
 
   get sentCount(): number {
-    return this.sent.length;
+    return this.sentTotal;
   }
 
   get pendingUpdates(): number {
@@ -149,7 +151,7 @@ export class TelegramEmulator {
 
   /** Resolves once the bot has sent `total` messages in all. */
   async waitForSentCount(total: number, timeoutMs: number): Promise<void> {
-    await this.waitUntil(() => this.sent.length >= total, timeoutMs, () => `expected ${total} sent messages, got ${this.sent.length}`);
+    await this.waitUntil(() => this.sentTotal >= total, timeoutMs, () => `expected ${total} sent messages, got ${this.sentTotal}`);
   }
 
   failNext(fault: FaultSpec): void {
@@ -162,7 +164,8 @@ export class TelegramEmulator {
     this.queue = [];
     this.injected.clear();
     this.chats.clear();
-    this.sent.length = 0;
+    this.sent.clear();
+    this.sentTotal = 0;
     this.calls.length = 0;
     this.deliveries.length = 0;
     this.faults = [];
@@ -247,7 +250,9 @@ export class TelegramEmulator {
       from: this.me,
       text,
     };
-    this.record(this.sent, { chatId: state.chat.id, messageId: message.message_id, text, at: Date.now() });
+    if (!this.sent.has(state.chat.id)) this.sent.set(state.chat.id, []);
+    this.record(this.sent.get(state.chat.id)!, { chatId: state.chat.id, messageId: message.message_id, text, at: Date.now() });
+    this.sentTotal += 1;
     for (const listener of this.sentListeners) listener();
     return ok(message);
   }
