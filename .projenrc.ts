@@ -98,7 +98,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     dir: 'src/bot',
     name: '@dialogstack/bot',
     description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
-    deps: ['telegraf@^4.16.3'],
+    deps: ['telegraf@^4.16.3', 'typeorm@^1.1.1'],
+    devDeps: ['@dialogstack/devtools'],
     uses: [db],
     scripts: { start: 'node dist/main.js' },
   });
@@ -182,7 +183,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     registry: { owner: 'dialogstack', repository: 'dialogstack' },
   });
 
-  const Ports = { bot: 8080, api: 4000, frontend: 3000, postgres: 5432, telegram: 8081, llm: 8082 } as const;
+  const Ports = { bot: 8080, api: 4000, frontend: 3000, postgres: 5432, telegram: 8081, llm: 8082, traffic: 8083 } as const;
   // The api's paths, as in src/contract's API_ROUTES (a pipeline test keeps them equal).
   const ApiRoutes = { health: '/api/v1/health', ready: '/api/v1/ready', stats: '/api/v1/stats' } as const;
 
@@ -306,6 +307,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       LLM_MAX_TOKENS: envVar('LLM_MAX_TOKENS', { description: 'Maximum tokens of one reply', default: '1024' }),
       LLM_TIMEOUT_MS: envVar('LLM_TIMEOUT_MS', { description: 'Give up on the LLM after this many milliseconds', default: '60000' }),
       BOT_SYSTEM_PROMPT: envVar('BOT_SYSTEM_PROMPT', { description: 'The assistant\'s role (system prompt); empty uses the built-in one', example: 'You are a concise assistant for a small team.' }),
+      BOT_SYSTEM_PROMPT_FILE: envVar('BOT_SYSTEM_PROMPT_FILE', { description: 'Path inside the container of a file with the role (mount it); not together with BOT_SYSTEM_PROMPT', example: '/run/config/role.txt' }),
+      BOT_SHUTDOWN_GRACE_MS: envVar('BOT_SHUTDOWN_GRACE_MS', { description: 'How long SIGTERM waits for in-flight replies (keep below stop_grace_period)', default: '20000' }),
       BOT_CONTEXT_MESSAGES: envVar('BOT_CONTEXT_MESSAGES', { description: 'How many earlier messages of the dialog the LLM sees', default: '20' }),
       DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name),
       PORT: String(Ports.bot),
@@ -356,7 +359,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     command: ['node', 'src/devtools/dist/main.js', 'telegram'],
     port: Ports.telegram,
     healthCheck: httpHealthCheck(Ports.telegram, '/health'),
-    environment: { PORT: String(Ports.telegram) },
+    environment: { TELEGRAM_EMULATOR_PORT: String(Ports.telegram) },
   });
   stack.addService('llm', {
     ...demo,
@@ -364,17 +367,26 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     command: ['node', 'src/devtools/dist/main.js', 'llm'],
     port: Ports.llm,
     healthCheck: httpHealthCheck(Ports.llm, '/health'),
-    environment: { PORT: String(Ports.llm) },
+    // A short think time so the typing indicator and per-chat queueing are visible.
+    environment: { LLM_STUB_PORT: String(Ports.llm), LLM_STUB_DELAY_MS: '400' },
   });
   stack.addService('traffic', {
     ...demo,
     description: 'Simulated users chatting with the bot through the emulator (demo only)',
     command: ['node', 'src/devtools/dist/main.js', 'traffic'],
+    port: Ports.traffic,
+    healthCheck: httpHealthCheck(Ports.traffic, '/health'),
     dependsOn: [
       { service: 'telegram', condition: 'service_healthy' },
       { service: 'bot', condition: 'service_healthy' },
     ],
-    environment: { TELEGRAM_EMULATOR_URL: `http://telegram:${Ports.telegram}` },
+    environment: {
+      TRAFFIC_TELEGRAM_URL: `http://telegram:${Ports.telegram}`,
+      TRAFFIC_PORT: String(Ports.traffic),
+      TRAFFIC_USERS: '6',
+      TRAFFIC_PAUSE_MS: '2000',
+      TRAFFIC_ROUNDS: '0', // keep chatting until the stack stops
+    },
   });
 
   // ---------------------------------------------------------------- files rendered from the stack

@@ -79,7 +79,7 @@ export class ComposeFile extends FileBase {
     if (this.networks.size) doc.networks = Object.fromEntries([...this.networks].map((n) => [n, {}]));
     if (this.volumes.size) doc.volumes = Object.fromEntries([...this.volumes].map((v) => [v, {}]));
     const header = [this.marker, ...this.props.description.split('\n')].map((l) => `# ${l}`.trimEnd()).join('\n');
-    return `${header}\n${stringify(doc, { lineWidth: 0 })}`;
+    return `${header}\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
   }
 }
 

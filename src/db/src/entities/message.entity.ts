@@ -37,6 +37,10 @@ export class Message {
   @Column({ name: 'telegram_message_id', type: 'bigint', nullable: true })
   telegramMessageId!: string | null;
 
+  /** On an assistant reply: the user message it answers (keeps queued questions paired with their answers). */
+  @Column({ name: 'reply_to_id', type: 'bigint', nullable: true })
+  replyToId!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
 

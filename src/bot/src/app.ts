@@ -1,0 +1,105 @@
+import { dataSourceOptions, migrationStatus } from '@dialogstack/db';
+import { Telegraf, TelegramError } from 'telegraf';
+import { DataSource } from 'typeorm';
+import { Assistant } from './assistant';
+import { ChatLanes } from './chat-lanes';
+import { BotConfig } from './config';
+import { DialogStore, preparedStatements } from './dialog-store';
+import { registerHandlers } from './handlers';
+import { closeServer, createHttpServer, listen } from './http-server';
+import { LlmClient } from './llm-client';
+import { Logger } from './logger';
+import { ReplySender } from './reply-sender';
+import { callWithRetry } from './telegram-retry';
+import { COMMANDS } from './texts';
+import { DEFAULT_POLLER_OPTIONS, PollerOptions, UpdatePoller } from './update-poller';
+import { UpdateSource } from './update-source';
+import { WebhookReceiver } from './webhook-receiver';
+
+export interface BotAppOptions {
+  /** Long-polling timings (tests shorten them). */
+  poller?: PollerOptions;
+  /** Replies queued before the update loop waits. */
+  maxPendingReplies?: number;
+}
+
+export interface BotApp {
+  /** The HTTP port actually bound (PORT=0 picks a free one). */
+  readonly port: number;
+  readonly mode: UpdateSource['mode'];
+  /** Resolves if the bot hits an error it cannot recover from (the token was revoked). */
+  readonly fatal: Promise<Error>;
+  /** Graceful stop: no new updates, replies in progress finish (within the grace period), connections closed. */
+  stop(): Promise<void>;
+}
+
+/** Wires the bot together and starts taking updates. The schema must already be migrated. */
+export async function startBot(config: BotConfig, log: Logger, options: BotAppOptions = {}): Promise<BotApp> {
+  const ds = new DataSource({
+    ...dataSourceOptions({ url: config.databaseUrl, applicationName: 'dialogstack-bot', poolSize: 10 }),
+    // TypeORM would print a failed statement with its parameters (users' messages) as plain
+    // text; our own log reports the error, without the content.
+    logging: false,
+  });
+  await ds.initialize();
+  const cleanups: (() => Promise<void>)[] = [() => ds.destroy()];
+  try {
+    const { pending } = await migrationStatus(ds);
+    if (pending.length > 0) {
+      throw new Error(`the database schema is not up to date (pending: ${pending.join(', ')}); run the migrate one-shot first`);
+    }
+
+    const bot = new Telegraf(config.telegram.token, { telegram: { apiRoot: config.telegram.apiRoot, webhookReply: false } });
+    bot.catch((err, ctx) => log.error('update handling failed', { updateId: ctx.update.update_id, err }));
+    const store = new DialogStore(preparedStatements(ds));
+    const replies = new ReplySender(bot.telegram, log);
+    const lanes = new ChatLanes(log, options.maxPendingReplies);
+    const assistant = new Assistant(store, new LlmClient(config.llm), replies, log, {
+      systemPrompt: config.systemPrompt,
+      contextMessages: config.contextMessages,
+    });
+    registerHandlers(bot, { lanes, store, assistant, replies, systemPrompt: config.systemPrompt, log });
+
+    let reportFatal: (err: Error) => void = () => undefined;
+    const fatal = new Promise<Error>((resolve) => { reportFatal = resolve; });
+    const source: UpdateSource = config.telegram.webhook
+      ? new WebhookReceiver(bot, config.telegram.webhook, log)
+      : new UpdatePoller(bot.telegram, (update) => bot.handleUpdate(update), log, reportFatal, options.poller ?? DEFAULT_POLLER_OPTIONS);
+
+    const server = createHttpServer(source);
+    const port = await listen(server, config.port);
+    cleanups.unshift(() => closeServer(server));
+    log.info('http server listening', { port });
+
+    bot.botInfo = await callWithRetry(() => bot.telegram.getMe(), 'getMe', log).catch((err: unknown) => {
+      if (err instanceof TelegramError && err.code === 401) throw new Error('Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized)');
+      throw err;
+    });
+    await bot.telegram.setMyCommands(COMMANDS).catch((err: unknown) => log.warn('could not set the command menu', { err }));
+    await source.start();
+    log.info('bot started', {
+      mode: source.mode,
+      username: bot.botInfo.username,
+      model: config.llm.model,
+      systemPrompt: config.systemPromptSource,
+      contextMessages: config.contextMessages,
+    });
+
+    return {
+      port,
+      mode: source.mode,
+      fatal,
+      stop: async () => {
+        const deadline = Date.now() + config.shutdownGraceMs;
+        await source.stop(deadline);
+        if (!await lanes.drain(deadline)) {
+          log.warn('shutdown grace period over, replies abandoned', { pending: lanes.pendingReplies });
+        }
+        for (const cleanup of cleanups) await cleanup();
+      },
+    };
+  } catch (err) {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    throw err;
+  }
+}
