@@ -1,12 +1,14 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Project } from 'projen';
+import { dialogstack } from '../../.projenrc';
 import {
-  DeployCheckScript, DeployScript, Deployment, DeploymentProps, Dockerfile, Stack, envVar, httpHealthCheck,
+  DEPLOY_CHECK_EXIT, DEPLOY_EXIT, DeployCheckScript, DeployScript, Deployment, DeploymentProps, Dockerfile, Stack, envVar,
+  httpHealthCheck,
 } from '../../projenrc';
 import { API_ROUTES } from '../../src/contract/src/routes';
-import { synthesizedFiles } from '../support/synth';
+import { REPO_ROOT, synthesizedFiles } from '../support/synth';
 
 /** db (healthy) ← migrate (one-shot) ← web (published, reads WEB_TOKEN), worker (unpublished, health checked). */
 function fixture(overrides: Partial<DeploymentProps> = {}) {
@@ -113,5 +115,23 @@ describe('the deployment of this repository', () => {
       expect({ script, prune: /\bprune\b/.test(code) }).toEqual({ script, prune: false });
       expect({ script, volumes: /--volumes|volume rm|\brm -v\b/.test(code) }).toEqual({ script, volumes: false });
     }
+  });
+});
+
+describe('deploy documentation', () => {
+  const guide = readFileSync(join(REPO_ROOT, 'devops/doc/guides/manual-deploy.md'), 'utf8');
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+
+  it('lists every exit code of deploy.sh with its meaning, and every code of deploy-check.sh', () => {
+    for (const c of Object.values(DEPLOY_EXIT)) expect(guide).toContain(`| ${c.code} | ${c.meaning} |`);
+    const project = dialogstack({ outdir: mkdtempSync(join(tmpdir(), 'deploy-doc-')) });
+    const deployment = project.components.find((c): c is Deployment => c instanceof Deployment)!;
+    const codes = [...Object.values(DEPLOY_CHECK_EXIT).map((c) => c.code), ...deployment.checkExitCodes.map((c) => c.code)];
+    for (const code of codes) expect(guide).toMatch(new RegExp(`^\\| ${code} \\| `, 'm'));
+  });
+
+  it('has a Deploy button in the README that opens the deploy workflow', () => {
+    expect(readme).toMatch(/\[!\[Deploy\]\([^)]+\)\]\(https:\/\/github\.com\/dialogstack\/dialogstack\/actions\/workflows\/deploy\.yml\)/);
+    expect(synthesizedFiles()['.github/workflows/deploy.yml']).toBeDefined();
   });
 });
