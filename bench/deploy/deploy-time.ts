@@ -30,7 +30,8 @@ function loadLoop(url: string, headers: Record<string, string> = {}): { stop: ()
     while (running) {
       const started = Date.now();
       const ok = await fetch(url, { headers, signal: AbortSignal.timeout(2000) })
-        .then(async (r) => { await r.arrayBuffer(); return r.ok; }, () => false);
+        .then(async (r) => { await r.arrayBuffer(); return r.ok; })
+        .catch(() => false);
       result.requests++;
       if (ok) {
         if (outageSince !== undefined) result.longestOutageMs = Math.max(result.longestOutageMs, Date.now() - outageSince);

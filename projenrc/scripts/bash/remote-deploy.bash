@@ -120,14 +120,14 @@ trap finish EXIT
 
 umask 077
 if [ -n "${SSH_KEY:-}" ]; then
-  # OpenSSH rejects a key file without its final newline; secrets often lose it.
-  printf '%s\n' "$SSH_KEY" >"$work/key"
+  # OpenSSH rejects a key file without its final newline or with CRs; pasted secrets have either.
+  printf '%s\n' "${SSH_KEY//$'\r'/}" >"$work/key"
   key_file=$work/key
 else
   key_file=$SSH_KEY_FILE
 fi
 if [ -n "${SSH_KNOWN_HOSTS:-}" ]; then
-  printf '%s\n' "$SSH_KNOWN_HOSTS" >"$work/known_hosts"
+  printf '%s\n' "${SSH_KNOWN_HOSTS//$'\r'/}" >"$work/known_hosts"
   known_hosts=$work/known_hosts
 else
   known_hosts=$SSH_KNOWN_HOSTS_FILE
