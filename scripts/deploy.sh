@@ -11,6 +11,7 @@ DEFAULT_IMAGE_PREFIX=ghcr.io/dialogstack/dialogstack
 DEFAULT_WAIT_TIMEOUT=180
 DEFAULT_KEEP_BACKUPS=10
 DEFAULT_BACKUP_DIR=backups
+IMAGE_PREFIX_VARIABLE=IMAGE_PREFIX
 IMAGE_TAG_VARIABLE=IMAGE_TAG
 DEPLOY_CHECK_SCRIPT=scripts/deploy-check.sh
 # Every service of the production compose file: all their images are pulled before anything changes.
@@ -27,7 +28,6 @@ DEPLOYED_TAG_FILE=.deploy/deployed-tag
 HISTORY_FILE=.deploy/history
 LOCK_FILE=.deploy/lock
 LOCK_OWNER_FILE=.deploy/lock.owner
-umask 077
 EXIT_DEPLOYED=0
 EXIT_USAGE=2
 EXIT_PREFLIGHT=3
@@ -86,6 +86,9 @@ default_compose_files() {
 }
 
 # ---- logic: projenrc/scripts/bash/deploy.bash
+# Backups, state and the throwaway registry login are for this account only.
+umask 077
+
 usage() {
   cat <<USAGE
 Usage: $0 [options] TAG
@@ -267,7 +270,7 @@ if [ -n "$registry_user" ]; then
   password=${REGISTRY_PASSWORD:-}
   if [ "$password_from_stdin" = true ]; then IFS= read -r password || true; fi
   [ -n "$password" ] || abort login "no registry password (REGISTRY_PASSWORD or --registry-password-stdin)" "$EXIT_PREFLIGHT"
-  registry=$(setting IMAGE_PREFIX "$DEFAULT_IMAGE_PREFIX")
+  registry=$(setting "$IMAGE_PREFIX_VARIABLE" "$DEFAULT_IMAGE_PREFIX")
   registry=${registry%%/*}
   # A throwaway Docker config: the credentials live only as long as this deploy.
   temp_docker_config=$(mktemp -d)

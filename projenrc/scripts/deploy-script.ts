@@ -2,7 +2,7 @@ import { Component } from 'projen';
 import { DERIVED_HEADER, bashArray, bashFragment, exitCodeLines, shellQuote } from './bash';
 import type { DeployCheckScript } from './deploy-check-script';
 import { ShellScript } from './shell-script';
-import { IMAGE_TAG_VARIABLE } from '../compose/stack-compose';
+import { IMAGE_PREFIX_VARIABLE, IMAGE_TAG_VARIABLE } from '../compose/stack-compose';
 import { DEPLOY_EXIT, DEPLOY_STATE, Deployment } from '../deploy/deployment';
 
 /**
@@ -41,6 +41,7 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
     `DEFAULT_WAIT_TIMEOUT=${d.waitTimeoutSeconds}`,
     `DEFAULT_KEEP_BACKUPS=${d.keepBackups}`,
     `DEFAULT_BACKUP_DIR=${DEPLOY_STATE.backups}`,
+    `IMAGE_PREFIX_VARIABLE=${IMAGE_PREFIX_VARIABLE}`,
     `IMAGE_TAG_VARIABLE=${IMAGE_TAG_VARIABLE}`,
     `DEPLOY_CHECK_SCRIPT=${shellQuote(check.path)}`,
     '# Every service of the production compose file: all their images are pulled before anything changes.',
@@ -57,7 +58,6 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
     `HISTORY_FILE=${DEPLOY_STATE.history}`,
     `LOCK_FILE=${DEPLOY_STATE.lock}`,
     `LOCK_OWNER_FILE=${DEPLOY_STATE.lockOwner}`,
-    'umask 077',
     ...exitCodeLines(DEPLOY_EXIT),
   ];
 }

@@ -1,3 +1,6 @@
+# Backups, state and the throwaway registry login are for this account only.
+umask 077
+
 usage() {
   cat <<USAGE
 Usage: $0 [options] TAG
@@ -179,7 +182,7 @@ if [ -n "$registry_user" ]; then
   password=${REGISTRY_PASSWORD:-}
   if [ "$password_from_stdin" = true ]; then IFS= read -r password || true; fi
   [ -n "$password" ] || abort login "no registry password (REGISTRY_PASSWORD or --registry-password-stdin)" "$EXIT_PREFLIGHT"
-  registry=$(setting IMAGE_PREFIX "$DEFAULT_IMAGE_PREFIX")
+  registry=$(setting "$IMAGE_PREFIX_VARIABLE" "$DEFAULT_IMAGE_PREFIX")
   registry=${registry%%/*}
   # A throwaway Docker config: the credentials live only as long as this deploy.
   temp_docker_config=$(mktemp -d)
