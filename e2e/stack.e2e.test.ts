@@ -38,7 +38,7 @@ describe('docker compose stack (demo profile)', () => {
   it('runs every long-running service healthy and migrate completed with exit 0', async () => {
     const states = await stack.ps();
     const byService = Object.fromEntries(states.map((s) => [s.Service, s]));
-    for (const service of ['postgres', 'bot', 'api', 'frontend', 'telegram', 'llm']) {
+    for (const service of ['postgres', 'bot', 'api', 'frontend', 'telegram', 'llm', 'traffic']) {
       expect({ service, state: byService[service]?.State, health: byService[service]?.Health })
         .toEqual({ service, state: 'running', health: 'healthy' });
     }

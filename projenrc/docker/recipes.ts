@@ -64,8 +64,10 @@ export function nodeServiceRecipe(props: NodeRecipeProps) {
     const used = [...ws.workspaceClosure()];
     const deps = df.addStage('deps', BaseImages.node);
     copyManifests(deps, props.allWorkspaces);
+    // --omit=optional too: optional peers (e.g. typescript for @nestjs/swagger's CLI plugin,
+    // 20 MB) are otherwise installed because another workspace needs them at build time.
     deps.run([
-      `npm ci --omit=dev --workspace ${ws.dir} ${NPM_FLAGS}`,
+      `npm ci --omit=dev --omit=optional --workspace ${ws.dir} ${NPM_FLAGS}`,
       `&& ${PRUNE}`,
       ...(props.pruneExtra ?? []).map((p) => `&& rm -rf ${p}`),
     ].join('\n'), NPM_CACHE);
