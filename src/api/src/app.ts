@@ -36,5 +36,6 @@ export function configureApp(app: INestApplication, config: ApiConfig, logger: J
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ApiExceptionFilter(app.get(HttpAdapterHost), logger));
   serveApiDocs(app);
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // Close the server and the pool, then exit 0 (stdout flushed) instead of re-raising the signal.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 }

@@ -73,7 +73,9 @@ export class Database implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.connecting?.catch(() => undefined);
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (!this.dataSource.isInitialized) return;
+    await this.dataSource.destroy();
+    this.logger.log({ msg: 'database connections closed' }, 'Database');
   }
 
   private connected(): Promise<DataSource> {
