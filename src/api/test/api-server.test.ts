@@ -80,8 +80,10 @@ describe('api server', () => {
       expect(body.kpis.messages.value).toBe(body.series.reduce((sum, p) => sum + p.messages, 0));
     });
 
-    it('defaults to 7d and 10 entries', async () => {
-      const body = statsResponseSchema.parse(await (await authed(API_ROUTES.stats)).json());
+    it('defaults to 7d, and is not cacheable', async () => {
+      const res = await authed(API_ROUTES.stats);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const body = statsResponseSchema.parse(await res.json());
       expect(body.period).toBe('7d');
       expect(body.series).toHaveLength(7);
     });

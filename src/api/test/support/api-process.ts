@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 const MAIN = join(ROOT, 'src', 'api', 'dist', 'main.js');
 const BUILD_LOCK = join(tmpdir(), 'dialogstack-api-build.lock');
+const MAX_LINES = 10_000;
 
 /**
  * Compiles the api (and the workspaces it references) the way the image does: `tsc -b src/api`.
@@ -48,22 +49,22 @@ export interface ApiProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `node src/api/dist/main.js` with exactly `env` (plus PATH); resolves once it logs "listening". */
-export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
-  const child = spawnApi(env);
+/**
+ * `node src/api/dist/main.js` (or `node <args>`, another entry point logging the same way)
+ * with exactly `env` plus PATH; resolves once it logs "listening".
+ */
+export async function startApi(env: Record<string, string>, args: string[] = [MAIN]): Promise<ApiProcess> {
+  const child = spawnApi(env, args);
   const output = collect(child);
   const exit = exitOf(child);
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error(`api did not start:\n${output.join('\n')}`)), 20_000);
     const check = () => {
-      for (const line of output) {
-        const entry = parseJson(line);
-        if (entry?.msg === 'listening') {
-          clearTimeout(timer);
-          resolvePort(entry.port as number);
-          return;
-        }
-      }
+      const entry = output.map(parseJson).find((e) => e?.msg === 'listening');
+      if (!entry) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      resolvePort(entry.port as number);
     };
     child.stdout!.on('data', check);
     void exit.then((code) => {
@@ -97,8 +98,8 @@ export function parseJson(line: string): Record<string, unknown> | undefined {
   }
 }
 
-function spawnApi(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnApi(env: Record<string, string>, args: string[] = [MAIN]): ChildProcess {
+  return spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 function collect(child: ChildProcess): string[] {
@@ -111,6 +112,8 @@ function collect(child: ChildProcess): string[] {
       const parts = pending.split('\n');
       pending = parts.pop()!;
       lines.push(...parts.filter(Boolean));
+      // A benchmark logs a line per request: keep the latest ones only.
+      if (lines.length > MAX_LINES) lines.splice(0, lines.length - MAX_LINES);
     });
   }
   return lines;
