@@ -112,7 +112,7 @@ async function migrate(db: TestDatabase): Promise<void> {
 
 /** The api's service and the naive one, same clock, same answers for every period. */
 async function checkAgreement(readerUrl: string): Promise<void> {
-  const database = new Database({ url: readerUrl }, new JsonLogger('error'));
+  const database = new Database(readerUrl, new JsonLogger('error'));
   const now = new Date();
   const clock = { now: () => now };
   const api = new StatsService(database, clock);

@@ -10,7 +10,7 @@ describe('Database error classification (real PostgreSQL)', () => {
   const opened: Database[] = [];
   const logs: string[] = [];
   const open = (url: string) => {
-    const database = new Database({ url }, new JsonLogger('warn', (line) => logs.push(line)));
+    const database = new Database(url, new JsonLogger('warn', (line) => logs.push(line)));
     opened.push(database);
     return database;
   };

@@ -63,7 +63,7 @@ describe('StatsService (real PostgreSQL, read-only role, fixed clock)', () => {
     await writer.query(USERS);
     await writer.query(MESSAGES);
     await writer.end();
-    database = new Database({ url: db.readerUrl }, new JsonLogger('error'));
+    database = new Database(db.readerUrl, new JsonLogger('error'));
     stats = new StatsService(database, fixedClock);
   });
   afterAll(async () => {

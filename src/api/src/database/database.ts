@@ -11,13 +11,10 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-export interface DatabaseOptions {
-  readonly url: string;
-  /** @default 10 */
-  readonly poolSize?: number;
-  /** Give up on a statement after this long. @default 5000 */
-  readonly statementTimeoutMs?: number;
-}
+/** Connections per api process: statements are short and shared (SingleFlight); two cores serve them. */
+const POOL_SIZE = 10;
+/** A statistics statement takes tens of milliseconds; one this slow means an overloaded database. */
+const STATEMENT_TIMEOUT_MS = 5000;
 
 /**
  * The api's read-only access to PostgreSQL. Connects lazily and reconnects by itself: the api
@@ -28,13 +25,8 @@ export class Database implements OnApplicationShutdown {
   private readonly dataSource: DataSource;
   private connecting?: Promise<DataSource>;
 
-  constructor(options: DatabaseOptions, private readonly logger: JsonLogger) {
-    const base = dataSourceOptions({
-      url: options.url,
-      applicationName: 'dialogstack-api',
-      poolSize: options.poolSize ?? 10,
-      statementTimeoutMs: options.statementTimeoutMs ?? 5000,
-    });
+  constructor(url: string, private readonly logger: JsonLogger) {
+    const base = dataSourceOptions({ url, applicationName: 'dialogstack-api', poolSize: POOL_SIZE, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
     const extra = (base as { extra: { options: string } }).extra;
     this.dataSource = new DataSource({
       ...base,
