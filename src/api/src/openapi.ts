@@ -20,7 +20,10 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-/** Swagger UI at /api/docs; its assets come from the installed swagger-ui-dist, not a CDN. */
+/**
+ * Swagger UI at /api/docs. Its assets come from the installed swagger-ui-dist, not a CDN, and
+ * the online validator badge (an image from validator.swagger.io) is off: nothing leaves the host.
+ */
 export function serveApiDocs(app: INestApplication): void {
   const document = openApiDocument(app);
   SwaggerModule.setup(API_ROUTES.docs.replace(/^\//, ''), app, document, {
@@ -28,5 +31,6 @@ export function serveApiDocs(app: INestApplication): void {
     yamlDocumentUrl: undefined,
     raw: ['json'],
     customSiteTitle: 'dialogstack api',
+    swaggerOptions: { validatorUrl: null },
   });
 }

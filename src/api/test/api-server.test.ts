@@ -162,6 +162,10 @@ describe('api server', () => {
         const url = new URL(asset, `${api.url}${API_ROUTES.docs}`);
         expect([url.href, (await fetch(url)).status]).toEqual([url.href, 200]);
       }
+      // The UI would otherwise fetch a badge from the online validator.
+      const init = await (await get(`${API_ROUTES.docs}/swagger-ui-init.js`)).text();
+      expect(init).toContain('"validatorUrl": null');
+      expect(init).not.toMatch(/https?:\/\/(?!127\.0\.0\.1|localhost)/);
     });
 
     it('documents the routes with the contract schemas', async () => {
