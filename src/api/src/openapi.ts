@@ -21,8 +21,9 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 /**
- * Swagger UI at /api/docs. Its assets come from the installed swagger-ui-dist, not a CDN, and
- * the online validator badge (an image from validator.swagger.io) is off: nothing leaves the host.
+ * Swagger UI at /api/docs. Its assets come from the installed swagger-ui-dist, not a CDN. The
+ * online validator is switched off explicitly: given a document URL instead of the inline
+ * document, the UI would load a badge from validator.swagger.io.
  */
 export function serveApiDocs(app: INestApplication): void {
   const document = openApiDocument(app);
