@@ -1,5 +1,5 @@
 import { StatsWindow } from '../stats-window';
-import { recentDialogsJson, seriesJson, Statement, topUsersJson } from './stats-row';
+import { recentDialogsJson, seriesJson, Statement, topUsersJson, usersKnownBefore } from './stats-row';
 
 /**
  * `24h`: hourly buckets need message times, so everything comes from `messages` over both
@@ -46,9 +46,8 @@ sums AS (
   FROM tagged
 ),
 known_users AS (
-  SELECT count(*) AS total, count(*) FILTER (WHERE u.first_seen_at < w.from_ts) AS total_prev
-  FROM users u, w
-  WHERE u.first_seen_at < w.to_ts
+  SELECT ${usersKnownBefore('w.to_ts')} AS total, ${usersKnownBefore('w.from_ts')} AS total_prev
+  FROM w
 ),
 ranked AS (
   SELECT user_id, messages, last_at FROM window_users WHERE cur
