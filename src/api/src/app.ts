@@ -1,6 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { ApiConfig } from './config';
@@ -36,5 +35,6 @@ export function configureApp(app: INestApplication, config: ApiConfig, logger: J
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ApiExceptionFilter(app.get(HttpAdapterHost), logger));
   serveApiDocs(app);
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // Close the server and the pool, then exit 0 (stdout flushed) instead of re-raising the signal.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 }

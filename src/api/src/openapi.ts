@@ -20,7 +20,11 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-/** Swagger UI at /api/docs; its assets come from the installed swagger-ui-dist, not a CDN. */
+/**
+ * Swagger UI at /api/docs. Its assets come from the installed swagger-ui-dist, not a CDN. The
+ * online validator is switched off explicitly: given a document URL instead of the inline
+ * document, the UI would load a badge from validator.swagger.io.
+ */
 export function serveApiDocs(app: INestApplication): void {
   const document = openApiDocument(app);
   SwaggerModule.setup(API_ROUTES.docs.replace(/^\//, ''), app, document, {
@@ -28,5 +32,6 @@ export function serveApiDocs(app: INestApplication): void {
     yamlDocumentUrl: undefined,
     raw: ['json'],
     customSiteTitle: 'dialogstack api',
+    swaggerOptions: { validatorUrl: null },
   });
 }

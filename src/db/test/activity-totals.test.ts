@@ -24,10 +24,21 @@ describe('activity totals rollups', () => {
   const snapshot = async () => ({
     days: (await writer.query(`SELECT day::text, messages::int, user_messages::int, user_length::int, active_users, dialogs FROM daily_totals ORDER BY day`)).rows,
     dialogs: (await writer.query(`SELECT user_id::text, chat_id::text, messages::int, user_messages::int, last_message_at FROM dialog_totals ORDER BY 1, 2`)).rows,
+    newUsers: (await writer.query(`SELECT day::text, users FROM daily_new_users WHERE users <> 0 ORDER BY day`)).rows,
+  });
+
+  it('counts users by the UTC day first seen, following changes to first_seen_at', async () => {
+    await writer.query(`INSERT INTO users (id, first_name, first_seen_at) VALUES
+      (1, 'Ada', '2025-12-31T23:59:59Z'), (2, 'Bob', '2026-01-01T00:00:00Z'), (9, 'Gone', '2026-01-01T10:00:00Z')`);
+    expect((await snapshot()).newUsers).toEqual([{ day: '2025-12-31', users: 1 }, { day: '2026-01-01', users: 2 }]);
+    // The bot's upsert: first_seen_at = LEAST(old, new) on every message, mostly unchanged.
+    await writer.query(`UPDATE users SET first_seen_at = LEAST(first_seen_at, '2026-01-05T00:00:00Z') WHERE id = 2`);
+    await writer.query(`UPDATE users SET first_seen_at = '2025-12-30T12:00:00Z' WHERE id = 9`);
+    await writer.query(`DELETE FROM users WHERE id = 9`);
+    expect((await snapshot()).newUsers).toEqual([{ day: '2025-12-31', users: 1 }, { day: '2026-01-01', users: 1 }]);
   });
 
   it('counts a user active once a day across chats, and a dialog once a day', async () => {
-    await writer.query(`INSERT INTO users (id, first_name) VALUES (1, 'Ada'), (2, 'Bob')`);
     await writer.query(`INSERT INTO messages (user_id, chat_id, role, content, length, created_at) VALUES
       (1, 1,   'assistant', 'welcome', 7, '2026-01-01T00:00:00Z'),
       (1, 1,   'user', 'hi', 2, '2026-01-01T08:00:00Z'),
@@ -89,6 +100,7 @@ describe('activity totals rollups', () => {
     try {
       const { rows } = await reader.query(`SELECT (SELECT count(*) FROM daily_totals)::int AS days, (SELECT count(*) FROM dialog_totals)::int AS dialogs`);
       expect(rows[0]).toEqual({ days: 4, dialogs: 4 });
+    await expect(reader.query('SELECT sum(users) FROM daily_new_users')).resolves.toBeDefined();
     } finally {
       await reader.end();
     }

@@ -12,7 +12,8 @@ const USAGE = `usage: seed [--users N] [--messages N] [--days N] [--seed N] [--r
   --messages  messages of both roles to create (default ${DEFAULT_SEED_OPTIONS.messages})
   --days      days of history ending now (default ${DEFAULT_SEED_OPTIONS.days})
   --seed      random seed: same seed, same data (default ${DEFAULT_SEED_OPTIONS.randomSeed})
-  --replace   delete all users, messages and statistics first (otherwise a non-empty database is refused)
+  --replace   delete all users, messages, statistics (and rows referencing them) first;
+              otherwise a non-empty database is refused
 env: DATABASE_URL  postgres:// URL of the writer role`;
 
 const LIMITS = { users: [1, 10_000_000], messages: [0, 100_000_000], days: [1, 3650], seed: [0, 2 ** 31 - 1] } as const;

@@ -8,7 +8,7 @@ import { Database } from './database';
   providers: [{
     provide: Database,
     inject: [API_CONFIG, JsonLogger],
-    useFactory: (config: ApiConfig, logger: JsonLogger) => new Database({ url: config.databaseUrl }, logger),
+    useFactory: (config: ApiConfig, logger: JsonLogger) => new Database(config.databaseUrl, logger),
   }],
   exports: [Database],
 })

@@ -11,13 +11,10 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-export interface DatabaseOptions {
-  readonly url: string;
-  /** @default 10 */
-  readonly poolSize?: number;
-  /** Give up on a statement after this long. @default 5000 */
-  readonly statementTimeoutMs?: number;
-}
+/** Connections per api process: statements are short and shared (SingleFlight); two cores serve them. */
+const POOL_SIZE = 10;
+/** A statistics statement takes tens of milliseconds; one this slow means an overloaded database. */
+const STATEMENT_TIMEOUT_MS = 5000;
 
 /**
  * The api's read-only access to PostgreSQL. Connects lazily and reconnects by itself: the api
@@ -28,13 +25,8 @@ export class Database implements OnApplicationShutdown {
   private readonly dataSource: DataSource;
   private connecting?: Promise<DataSource>;
 
-  constructor(options: DatabaseOptions, private readonly logger: JsonLogger) {
-    const base = dataSourceOptions({
-      url: options.url,
-      applicationName: 'dialogstack-api',
-      poolSize: options.poolSize ?? 10,
-      statementTimeoutMs: options.statementTimeoutMs ?? 5000,
-    });
+  constructor(url: string, private readonly logger: JsonLogger) {
+    const base = dataSourceOptions({ url, applicationName: 'dialogstack-api', poolSize: POOL_SIZE, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
     const extra = (base as { extra: { options: string } }).extra;
     this.dataSource = new DataSource({
       ...base,
@@ -73,7 +65,9 @@ export class Database implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.connecting?.catch(() => undefined);
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (!this.dataSource.isInitialized) return;
+    await this.dataSource.destroy();
+    this.logger.log({ msg: 'database connections closed' }, 'Database');
   }
 
   private connected(): Promise<DataSource> {
@@ -93,35 +87,53 @@ export class Database implements OnApplicationShutdown {
   }
 
   /**
-   * Connection-level failures (refused, reset, timed out, server shutting down, too many
-   * clients, authentication, statement timeout) mean "unavailable"; any other SQL error is a
-   * bug and stays as it is (500).
+   * A failure to get or keep a connection (refused, reset, timed out, server shutting down,
+   * too many clients, authentication or CONNECT refused, statement timeout) means
+   * "unavailable"; any other SQL error is a bug in the statement and stays as it is (500).
    */
   private classify(err: unknown): Error {
-    const code = sqlState(err);
-    if (code === undefined || UNAVAILABLE_SQLSTATE_CLASSES.some((c) => code.startsWith(c)) || code === QUERY_CANCELED) {
-      const reason = code ?? errorCode(err) ?? 'connection failed';
-      this.logger.warn({ msg: 'database unavailable', reason, detail: (err as Error)?.message }, 'Database');
-      return new DatabaseUnavailableError(reason);
+    if (err instanceof QueryFailedError) {
+      const code = sqlState(err.driverError);
+      const connectionLost = code === undefined;
+      if (!connectionLost && !UNAVAILABLE_SQLSTATES.some((prefix) => code.startsWith(prefix))) return err;
+    } else if (!isConnectionError(err)) {
+      return asError(err);
     }
-    return err instanceof Error ? err : new Error(String(err));
+    const reason = sqlState(err instanceof QueryFailedError ? err.driverError : err) ?? errorCode(err) ?? 'connection failed';
+    this.logger.warn({ msg: 'database unavailable', reason, detail: (err as Error)?.message }, 'Database');
+    return new DatabaseUnavailableError(reason);
   }
 }
 
-/** 08 connection exception, 53 insufficient resources, 57P operator intervention, 28 auth, 3D no database. */
-const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '53', '57P', '28', '3D'];
-/** statement_timeout fired: the database is too slow to answer now. */
-const QUERY_CANCELED = '57014';
+/**
+ * SQLSTATEs of an unreachable or overloaded database: 08 connection exception, 53
+ * insufficient resources, 57P operator intervention (shutdown), 57014 statement timeout.
+ */
+const UNAVAILABLE_SQLSTATES = ['08', '53', '57P', '57014'];
 
 /** The SQLSTATE of a server-side error, undefined for network-level failures. */
 function sqlState(err: unknown): string | undefined {
-  const source = err instanceof QueryFailedError ? (err.driverError as { code?: unknown }) : (err as { code?: unknown });
-  const code = source?.code;
+  const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
 /** A Node network error code such as ECONNREFUSED. */
 function errorCode(err: unknown): string | undefined {
-  const source = err instanceof QueryFailedError ? (err.driverError as { code?: unknown }) : (err as { code?: unknown });
-  return typeof source?.code === 'string' ? source.code : undefined;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Errors raised while opening a connection (outside a statement): network errors carry a
+ * code, server refusals (bad password, no CONNECT privilege, unknown database) a SQLSTATE,
+ * and the pool's own timeouts and lost connections only a message.
+ */
+function isConnectionError(err: unknown): boolean {
+  const message = (err as { message?: unknown } | undefined)?.message;
+  return errorCode(err) !== undefined || (typeof message === 'string' && /connect|terminat|timeout/i.test(message));
+}
+
+/** Errors from Node's internals may come from another realm (tests), so no instanceof. */
+function asError(err: unknown): Error {
+  return typeof (err as { message?: unknown } | undefined)?.message === 'string' ? (err as Error) : new Error(String(err));
 }

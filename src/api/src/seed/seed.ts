@@ -136,7 +136,7 @@ export async function seedDatabase(runner: QueryRunner, options: SeedOptions, en
   await runner.startTransaction();
   try {
     if (options.replace) {
-      await runner.query('TRUNCATE users, messages, daily_activity, daily_totals, dialog_totals RESTART IDENTITY CASCADE');
+      await runner.query('TRUNCATE users, messages, daily_activity, daily_totals, dialog_totals, daily_new_users RESTART IDENTITY CASCADE');
     } else {
       const [{ any }] = await runner.query('SELECT EXISTS (SELECT 1 FROM messages) OR EXISTS (SELECT 1 FROM users) AS any');
       if (any) throw new SeedRefusedError('the database already has users or messages; pass --replace to empty it first');
@@ -166,7 +166,7 @@ export async function seedDatabase(runner: QueryRunner, options: SeedOptions, en
     throw err;
   }
   // Fresh statistics and visibility maps: the api's window queries are index-only scans.
-  await timed('vacuum', () => runner.query('VACUUM (ANALYZE) users, messages, daily_activity, daily_totals, dialog_totals'));
+  await timed('vacuum', () => runner.query('VACUUM (ANALYZE) users, messages, daily_activity, daily_totals, dialog_totals, daily_new_users'));
   const [counts] = await runner.query('SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM messages)::int AS messages');
   return { users: counts.users, messages: counts.messages, from, to, timings };
 }

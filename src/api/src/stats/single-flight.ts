@@ -1,37 +1,20 @@
 /**
- * Shares one computation among concurrent identical requests, without ever handing a request
- * a result that is older than the request itself.
+ * Shares one computation among concurrent identical requests ("single flight").
  *
- * The first request for a key starts the computation. Requests that arrive while it runs do
- * not join it (it began before they did): they share the next one, which starts as soon as
- * the running one settles. Nothing is kept once a computation has settled, so this is not a
- * cache: every response reflects everything committed before its request arrived.
+ * A request that arrives while an identical one is being computed receives that result
+ * instead of starting another. Nothing is kept once a computation settles, so this is not a
+ * cache: a shared result describes the database at most one statement's duration (tens of
+ * milliseconds; at worst the statement timeout) before the request arrived, and says which
+ * instant exactly (`generatedAt`). Under load it turns N identical concurrent queries into one.
  */
 export class SingleFlight<T> {
   private readonly running = new Map<string, Promise<T>>();
-  private readonly waiting = new Map<string, Promise<T>>();
 
   run(key: string, compute: () => Promise<T>): Promise<T> {
     const running = this.running.get(key);
-    if (!running) return this.start(key, compute);
-    let next = this.waiting.get(key);
-    if (!next) {
-      next = running.then(noop, noop).then(() => {
-        this.waiting.delete(key);
-        return this.start(key, compute);
-      });
-      this.waiting.set(key, next);
-    }
-    return next;
-  }
-
-  private start(key: string, compute: () => Promise<T>): Promise<T> {
-    const flight: Promise<T> = compute().finally(() => {
-      if (this.running.get(key) === flight) this.running.delete(key);
-    });
+    if (running) return running;
+    const flight = compute().finally(() => this.running.delete(key));
     this.running.set(key, flight);
     return flight;
   }
 }
-
-const noop = () => undefined;

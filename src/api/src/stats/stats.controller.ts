@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { API_ROUTES, errorResponseSchema, StatsQuery, statsQuerySchema, StatsResponse, statsResponseSchema } from '@dialogstack/contract';
 import { BearerTokenGuard } from '../auth/bearer-token.guard';
@@ -12,6 +12,8 @@ export class StatsController {
 
   @Get(API_ROUTES.stats)
   @UseGuards(BearerTokenGuard)
+  // Private and changing by the second: no shared or browser caches.
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Usage statistics of one period: KPIs with trends, a zero-filled series, top users, recent dialogs' })
   @ApiOkResponse({ standardSchema: statsResponseSchema })
   @ApiResponse({ status: 400, description: 'Unknown, repeated or invalid query parameters', standardSchema: errorResponseSchema })

@@ -18,11 +18,13 @@ export class StatsService {
 
   constructor(private readonly db: Database, private readonly clock: Clock) {}
 
+  /** What the api serves: computeStats, shared among identical concurrent requests. */
   getStats(query: StatsQuery): Promise<StatsResponse> {
-    return this.flights.run(`${query.period}:${query.limit}`, () => this.compute(query));
+    return this.flights.run(`${query.period}:${query.limit}`, () => this.computeStats(query));
   }
 
-  private async compute(query: StatsQuery): Promise<StatsResponse> {
+  /** One statement for this request alone. */
+  async computeStats(query: StatsQuery): Promise<StatsResponse> {
     const window = statsWindow(query.period, this.clock.now());
     const statement = statsStatement(window, query.limit);
     const [row] = await this.db.query<StatsRow>(statement.sql, statement.params);

@@ -8,14 +8,16 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   users who wrote, distinct dialogs). Feeds chart series and additive KPIs in O(days).
  * - `dialog_totals`: one row per dialog (user in a chat), all-time. Feeds the `all` period,
  *   "dialogs active since X" counts and the recent-dialogs list.
+ * - `daily_new_users`: users by the UTC day they were first seen, so "users known before t" is
+ *   a sum over days instead of a count over every user.
  *
- * Both are maintained by a trigger on `daily_activity` (itself maintained per message), in
- * the writer's transaction: never stale, never approximate. The current day's
- * `daily_totals` row is updated by every message of that day; the bot writes in autocommit
- * statements, so the row lock is held for one statement only.
+ * The first two are maintained by a trigger on `daily_activity` (itself maintained per
+ * message), the third by triggers on `users`, in the writer's transaction: never stale, never
+ * approximate. The current day's `daily_totals` row is updated by every message of that day;
+ * the bot writes in autocommit statements, so the row lock is held for one statement only.
  *
- * `rebuild_activity_rollups()` recomputes all three rollups from `messages` in one go, for
- * bulk loads that insert with the per-row trigger disabled (the seed command).
+ * `rebuild_activity_rollups()` recomputes them all from `messages` and `users` in one go, for
+ * bulk loads that insert with the per-row triggers disabled (the seed command).
  */
 export class ActivityTotals1764547200000 implements MigrationInterface {
   name = 'ActivityTotals1764547200000';
@@ -47,6 +49,11 @@ export class ActivityTotals1764547200000 implements MigrationInterface {
         PRIMARY KEY (user_id, chat_id)
       )`);
     await q.query(`CREATE INDEX dialog_totals_last_message_at_idx ON dialog_totals (last_message_at DESC)`);
+    await q.query(`
+      CREATE TABLE daily_new_users (
+        day   date PRIMARY KEY,
+        users integer NOT NULL
+      )`);
 
     await q.query(`
       CREATE FUNCTION activity_totals_on_daily_activity() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -89,6 +96,19 @@ export class ActivityTotals1764547200000 implements MigrationInterface {
       END $$`);
 
     await q.query(`
+      CREATE FUNCTION daily_new_users_on_user() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP <> 'INSERT' THEN
+          UPDATE daily_new_users SET users = users - 1 WHERE day = (OLD.first_seen_at AT TIME ZONE 'UTC')::date;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+          INSERT INTO daily_new_users AS d (day, users) VALUES ((NEW.first_seen_at AT TIME ZONE 'UTC')::date, 1)
+          ON CONFLICT (day) DO UPDATE SET users = d.users + 1;
+        END IF;
+        RETURN NULL;
+      END $$`);
+
+    await q.query(`
       CREATE FUNCTION fill_activity_totals() RETURNS void LANGUAGE sql AS $$
         INSERT INTO daily_totals (day, messages, user_messages, user_length, active_users, dialogs)
         SELECT day, sum(messages), sum(user_messages), sum(user_length),
@@ -99,6 +119,10 @@ export class ActivityTotals1764547200000 implements MigrationInterface {
         SELECT user_id, chat_id, sum(messages), sum(user_messages), max(last_message_at)
         FROM daily_activity
         GROUP BY user_id, chat_id;
+        INSERT INTO daily_new_users (day, users)
+        SELECT (first_seen_at AT TIME ZONE 'UTC')::date, count(*)
+        FROM users
+        GROUP BY 1;
       $$`);
 
     await q.query(`
@@ -107,7 +131,7 @@ export class ActivityTotals1764547200000 implements MigrationInterface {
         -- Set-based instead of one trigger call per rollup row; the table lock this takes
         -- makes concurrent message inserts wait until the rebuild commits.
         ALTER TABLE daily_activity DISABLE TRIGGER daily_activity_totals;
-        TRUNCATE daily_activity, daily_totals, dialog_totals;
+        TRUNCATE daily_activity, daily_totals, dialog_totals, daily_new_users;
         INSERT INTO daily_activity (day, user_id, chat_id, messages, user_messages, user_length, last_message_at)
         SELECT (created_at AT TIME ZONE 'UTC')::date, user_id, chat_id, count(*),
                count(*) FILTER (WHERE role = 'user'),
@@ -123,13 +147,25 @@ export class ActivityTotals1764547200000 implements MigrationInterface {
     await q.query(`
       CREATE TRIGGER daily_activity_totals AFTER INSERT OR UPDATE ON daily_activity
       FOR EACH ROW EXECUTE FUNCTION activity_totals_on_daily_activity()`);
+    await q.query(`
+      CREATE TRIGGER users_daily_new_users AFTER INSERT OR DELETE ON users
+      FOR EACH ROW EXECUTE FUNCTION daily_new_users_on_user()`);
+    // The bot's upsert sets first_seen_at on every message; only a real change moves a user.
+    await q.query(`
+      CREATE TRIGGER users_daily_new_users_moved AFTER UPDATE OF first_seen_at ON users
+      FOR EACH ROW WHEN (OLD.first_seen_at IS DISTINCT FROM NEW.first_seen_at)
+      EXECUTE FUNCTION daily_new_users_on_user()`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER users_daily_new_users_moved ON users`);
+    await q.query(`DROP TRIGGER users_daily_new_users ON users`);
     await q.query(`DROP TRIGGER daily_activity_totals ON daily_activity`);
     await q.query(`DROP FUNCTION rebuild_activity_rollups()`);
     await q.query(`DROP FUNCTION fill_activity_totals()`);
     await q.query(`DROP FUNCTION activity_totals_on_daily_activity()`);
+    await q.query(`DROP FUNCTION daily_new_users_on_user()`);
+    await q.query(`DROP TABLE daily_new_users`);
     await q.query(`DROP TABLE dialog_totals`);
     await q.query(`DROP TABLE daily_totals`);
     await q.query(`DROP INDEX daily_activity_dialog_idx`);

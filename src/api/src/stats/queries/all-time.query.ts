@@ -1,5 +1,5 @@
 import { StatsWindow } from '../stats-window';
-import { recentDialogsJson, seriesJson, Statement, topUsersJson } from './stats-row';
+import { recentDialogsJson, seriesJson, Statement, topUsersJson, usersKnownBefore } from './stats-row';
 
 /**
  * `all`: everything up to now, so the all-time rollups answer directly: `daily_totals` for
@@ -25,7 +25,7 @@ dialog_counts AS (
   FROM dialog_totals
 ),
 known_users AS (
-  SELECT count(*) AS total FROM users u, w WHERE u.first_seen_at < w.to_ts
+  SELECT ${usersKnownBefore('w.to_ts')} AS total FROM w
 ),
 ranked AS (
   SELECT user_id, sum(messages) AS messages, max(last_message_at) AS last_at

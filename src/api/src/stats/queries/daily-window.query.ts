@@ -1,5 +1,5 @@
 import { StatsWindow } from '../stats-window';
-import { recentDialogsJson, seriesJson, Statement, topUsersJson } from './stats-row';
+import { recentDialogsJson, seriesJson, Statement, topUsersJson, usersKnownBefore } from './stats-row';
 
 /**
  * `7d`, `30d`, `90d`: whole UTC days from the rollups, plus the previous window's partial
@@ -24,9 +24,11 @@ WITH w AS (
          date_trunc('day', $3::timestamptz + interval '1 day' - interval '1 microsecond', 'UTC') AS prev_days_from
 ),
 head AS MATERIALIZED (
-  SELECT m.user_id, m.chat_id, m.role, m.length
+  SELECT m.user_id, m.chat_id, count(*) AS messages, count(*) FILTER (WHERE m.role = 'user') AS user_messages,
+         coalesce(sum(m.length) FILTER (WHERE m.role = 'user'), 0) AS user_length
   FROM messages m, w
   WHERE m.created_at >= w.prev_from AND m.created_at < w.prev_days_from
+  GROUP BY m.user_id, m.chat_id
 ),
 prev_dialogs AS MATERIALIZED (
   SELECT r.user_id, r.chat_id, bool_or(r.wrote) AS wrote
@@ -35,7 +37,7 @@ prev_dialogs AS MATERIALIZED (
     FROM daily_activity a, w
     WHERE a.day >= (w.prev_days_from AT TIME ZONE 'UTC')::date AND a.day < w.from_day
     UNION ALL
-    SELECT h.user_id, h.chat_id, h.role = 'user' FROM head h
+    SELECT h.user_id, h.chat_id, h.user_messages > 0 FROM head h
   ) r
   GROUP BY r.user_id, r.chat_id
 ),
@@ -56,14 +58,13 @@ day_sums AS (
   WHERE t.day >= (w.prev_days_from AT TIME ZONE 'UTC')::date AND t.day <= w.to_day
 ),
 head_sums AS (
-  SELECT count(*) AS messages, count(*) FILTER (WHERE role = 'user') AS user_messages,
-         coalesce(sum(length) FILTER (WHERE role = 'user'), 0) AS user_length
+  SELECT coalesce(sum(messages), 0) AS messages, coalesce(sum(user_messages), 0) AS user_messages,
+         coalesce(sum(user_length), 0) AS user_length
   FROM head
 ),
 known_users AS (
-  SELECT count(*) AS total, count(*) FILTER (WHERE u.first_seen_at < w.from_ts) AS total_prev
-  FROM users u, w
-  WHERE u.first_seen_at < w.to_ts
+  SELECT ${usersKnownBefore('w.to_ts')} AS total, ${usersKnownBefore('w.from_ts')} AS total_prev
+  FROM w
 ),
 ranked AS (
   SELECT user_id, messages, last_at FROM current_users

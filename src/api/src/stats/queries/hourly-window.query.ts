@@ -1,9 +1,11 @@
 import { StatsWindow } from '../stats-window';
-import { recentDialogsJson, seriesJson, Statement, topUsersJson } from './stats-row';
+import { recentDialogsJson, seriesJson, Statement, topUsersJson, usersKnownBefore } from './stats-row';
 
 /**
  * `24h`: hourly buckets need message times, so everything comes from `messages` over both
- * windows (about two days), read through the covering index on created_at.
+ * windows (about two days), read once through the covering index on created_at and folded
+ * into one row per (hour, user, chat); every aggregate is computed from those rows. The
+ * current window starts on the hour, so an hour belongs wholly to one window.
  *
  * $1 from (start of an hour), $2 to (now), $3 previous window start, $4 list length.
  */
@@ -11,34 +13,41 @@ const SQL = `
 WITH w AS (
   SELECT $1::timestamptz AS from_ts, $2::timestamptz AS to_ts, $3::timestamptz AS prev_from
 ),
-span AS MATERIALIZED (
-  SELECT m.created_at >= w.from_ts AS cur, m.user_id, m.chat_id, m.role, m.length, m.created_at
+hourly AS MATERIALIZED (
+  SELECT date_trunc('hour', m.created_at, 'UTC') AS hour, m.user_id, m.chat_id,
+         count(*) AS messages,
+         count(*) FILTER (WHERE m.role = 'user') AS user_messages,
+         coalesce(sum(m.length) FILTER (WHERE m.role = 'user'), 0) AS user_length,
+         max(m.created_at) AS last_message_at
   FROM messages m, w
   WHERE m.created_at >= w.prev_from AND m.created_at < w.to_ts
+  GROUP BY 1, 2, 3
+),
+tagged AS MATERIALIZED (
+  SELECT h.*, h.hour >= w.from_ts AS cur FROM hourly h, w
 ),
 dialogs AS MATERIALIZED (
-  SELECT cur, user_id, chat_id, count(*) AS messages, bool_or(role = 'user') AS wrote, max(created_at) AS last_message_at
-  FROM span
+  SELECT cur, user_id, chat_id, sum(messages) AS messages, max(last_message_at) AS last_message_at
+  FROM tagged
   GROUP BY cur, user_id, chat_id
 ),
 window_users AS MATERIALIZED (
-  SELECT cur, user_id, sum(messages) AS messages, max(last_message_at) AS last_at, bool_or(wrote) AS wrote
-  FROM dialogs
+  SELECT cur, user_id, sum(messages) AS messages, max(last_message_at) AS last_at, bool_or(user_messages > 0) AS wrote
+  FROM tagged
   GROUP BY cur, user_id
 ),
 sums AS (
-  SELECT count(*) FILTER (WHERE cur) AS messages,
-         count(*) FILTER (WHERE cur AND role = 'user') AS user_messages,
-         coalesce(sum(length) FILTER (WHERE cur AND role = 'user'), 0) AS user_length,
-         count(*) FILTER (WHERE NOT cur) AS messages_prev,
-         count(*) FILTER (WHERE NOT cur AND role = 'user') AS user_messages_prev,
-         coalesce(sum(length) FILTER (WHERE NOT cur AND role = 'user'), 0) AS user_length_prev
-  FROM span
+  SELECT coalesce(sum(messages) FILTER (WHERE cur), 0) AS messages,
+         coalesce(sum(user_messages) FILTER (WHERE cur), 0) AS user_messages,
+         coalesce(sum(user_length) FILTER (WHERE cur), 0) AS user_length,
+         coalesce(sum(messages) FILTER (WHERE NOT cur), 0) AS messages_prev,
+         coalesce(sum(user_messages) FILTER (WHERE NOT cur), 0) AS user_messages_prev,
+         coalesce(sum(user_length) FILTER (WHERE NOT cur), 0) AS user_length_prev
+  FROM tagged
 ),
 known_users AS (
-  SELECT count(*) AS total, count(*) FILTER (WHERE u.first_seen_at < w.from_ts) AS total_prev
-  FROM users u, w
-  WHERE u.first_seen_at < w.to_ts
+  SELECT ${usersKnownBefore('w.to_ts')} AS total, ${usersKnownBefore('w.from_ts')} AS total_prev
+  FROM w
 ),
 ranked AS (
   SELECT user_id, messages, last_at FROM window_users WHERE cur
@@ -54,11 +63,10 @@ buckets AS (
   SELECT g.t FROM w, generate_series(w.from_ts, w.to_ts, interval '1 hour') AS g(t)
 ),
 hour_counts AS (
-  SELECT date_trunc('hour', created_at, 'UTC') AS t, count(*) AS messages,
-         count(DISTINCT user_id) FILTER (WHERE role = 'user') AS active_users
-  FROM span
+  SELECT hour AS t, sum(messages) AS messages, count(DISTINCT user_id) FILTER (WHERE user_messages > 0) AS active_users
+  FROM tagged
   WHERE cur
-  GROUP BY 1
+  GROUP BY hour
 )
 SELECT
   w.from_ts,

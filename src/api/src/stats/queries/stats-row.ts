@@ -86,6 +86,14 @@ export const topUsersJson = (ranked: string) => `
     ) ORDER BY t.messages DESC, t.last_at DESC, t.user_id), '[]')
   FROM ${ranked} t LEFT JOIN users u ON u.id = t.user_id`;
 
+/**
+ * Users first seen before the instant `ts` (an SQL expression): whole days from
+ * `daily_new_users`, the rest of `ts`'s own day from `users` (index on first_seen_at).
+ */
+export const usersKnownBefore = (ts: string) => `(
+  (SELECT coalesce(sum(n.users), 0) FROM daily_new_users n WHERE n.day < (${ts} AT TIME ZONE 'UTC')::date)
+  + (SELECT count(*) FROM users u WHERE u.first_seen_at >= date_trunc('day', ${ts}, 'UTC') AND u.first_seen_at < ${ts}))`;
+
 /** Zero-filled series: `buckets` (t) left-joined to `counts` (t, messages, active_users). */
 export const seriesJson = (buckets: string, counts: string) => `
   SELECT json_agg(json_build_object(

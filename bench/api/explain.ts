@@ -1,0 +1,27 @@
+import { execFileSync } from 'node:child_process';
+import { Period } from '@dialogstack/contract';
+import { statsStatement } from '../../src/api/dist/stats/queries';
+import { statsWindow } from '../../src/api/dist/stats/stats-window';
+
+/**
+ * The statement the api runs for `period`, timed by PostgreSQL itself through psql:
+ * EXPLAIN (ANALYZE, TIMING OFF) of the prepared statement, after warm-up runs, as the
+ * api's session runs it (jit off). Returns the median "Execution Time" in milliseconds.
+ */
+export function explainMs(databaseUrl: string, period: Period, runs = 7): { medianMs: number; planningMs: number } {
+  const statement = statsStatement(statsWindow(period, new Date()), 10);
+  const types = statement.params.map((p) => (p instanceof Date ? 'timestamptz' : 'int'));
+  const args = statement.params.map((p) => (p instanceof Date ? `'${p.toISOString()}'` : String(p))).join(', ');
+  const script = [
+    'SET jit = off;',
+    // The api plans every execution with its actual parameters; so must the measurement.
+    'SET plan_cache_mode = force_custom_plan;',
+    `PREPARE stats(${types.join(', ')}) AS ${statement.sql};`,
+    ...Array.from({ length: 3 }, () => `EXECUTE stats(${args}) \\g /dev/null`),
+    ...Array.from({ length: runs }, () => `EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) EXECUTE stats(${args});`),
+  ].join('\n');
+  const out = execFileSync('psql', [databaseUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { input: script, encoding: 'utf8' });
+  const times = [...out.matchAll(/Execution Time: ([\d.]+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  const planning = [...out.matchAll(/Planning Time: ([\d.]+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  return { medianMs: times[Math.floor(times.length / 2)], planningMs: planning[Math.floor(planning.length / 2)] };
+}

@@ -1,0 +1,56 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  /** Successful (2xx) responses per second. */
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly responses: number;
+  /** Non-2xx responses, connection errors and timeouts (latencies include non-2xx responses). */
+  readonly failures: number;
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly connections: number;
+  readonly seconds: number;
+  /** Fixed overall request rate (open loop); unset = as fast as the server answers (closed loop). */
+  readonly rate?: number;
+  /** Give up on a request after this long. @default 10 */
+  readonly timeoutSeconds?: number;
+}
+
+/** autocannon with exact latency percentiles computed from every response (its summary has no p95). */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let ok = 0;
+  const instance = autocannon({
+    url: options.url,
+    headers: options.headers,
+    connections: options.connections,
+    duration: options.seconds,
+    timeout: options.timeoutSeconds ?? 10,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+  });
+  instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+    latencies.push(responseTime);
+    if (status >= 200 && status < 300) ok++;
+    else failures++;
+  });
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] : NaN;
+  return {
+    requestsPerSecond: ok / result.duration,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    max: latencies[latencies.length - 1] ?? NaN,
+    responses: latencies.length,
+    failures: failures + result.errors + result.timeouts,
+  };
+}
