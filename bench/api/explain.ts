@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { Period } from '@dialogstack/contract';
+import { execFileSync } from 'node:child_process';
 import { statsStatement } from '../../src/api/dist/stats/queries';
 import { statsWindow } from '../../src/api/dist/stats/stats-window';
 

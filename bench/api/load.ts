@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -28,6 +29,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   let failures = 0;
   let ok = 0;
+  // Without a callback autocannon returns an EventEmitter that is also a promise of the result.
   const instance = autocannon({
     url: options.url,
     headers: options.headers,
@@ -35,7 +37,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     duration: options.seconds,
     timeout: options.timeoutSeconds ?? 10,
     ...(options.rate ? { overallRate: options.rate } : {}),
-  });
+  }) as unknown as EventEmitter & PromiseLike<autocannon.Result>;
   instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
     latencies.push(responseTime);
     if (status >= 200 && status < 300) ok++;

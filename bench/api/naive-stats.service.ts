@@ -79,12 +79,12 @@ export class NaiveStatsService {
              (count(*) FILTER (WHERE role = 'user'))::int AS user_messages,
              coalesce(sum(length) FILTER (WHERE role = 'user'), 0)::float8 AS user_length
       FROM messages WHERE created_at >= $1 AND created_at < $2`, [from, to]);
-    const [u] = await this.db.query<{ total_users: number }>(`SELECT count(*)::int AS total_users FROM users WHERE first_seen_at < $1`, [to]);
+    const [u] = await this.db.query<{ total_users: number }>('SELECT count(*)::int AS total_users FROM users WHERE first_seen_at < $1', [to]);
     return { ...m, ...u };
   }
 
   private async firstDay(to: Date): Promise<Date> {
-    const [r] = await this.db.query<{ first: Date | null }>(`SELECT date_trunc('day', min(created_at), 'UTC') AS first FROM messages`);
+    const [r] = await this.db.query<{ first: Date | null }>('SELECT date_trunc(\'day\', min(created_at), \'UTC\') AS first FROM messages');
     return r.first ?? new Date(Math.floor(to.getTime() / 86_400_000) * 86_400_000);
   }
 }

@@ -20,18 +20,18 @@
 import { PERIODS, Period, StatsQuery, StatsResponse } from '@dialogstack/contract';
 import { createDataSource, migrateUp } from '@dialogstack/db';
 import { execFileSync } from 'node:child_process';
-import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestDatabase, TestDatabase } from '../../test/support/database';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { explainMs } from './explain';
+import { load, LoadResult } from './load';
+import { NaiveStatsService } from './naive-stats.service';
 import { Database } from '../../src/api/dist/database/database';
 import { JsonLogger } from '../../src/api/dist/logging/json-logger';
 import { StatsService } from '../../src/api/dist/stats/stats.service';
 import { ApiProcess, buildApi, startApi } from '../../src/api/test/support/api-process';
-import { explainMs } from './explain';
-import { load, LoadResult } from './load';
-import { NaiveStatsService } from './naive-stats.service';
+import { createTestDatabase, TestDatabase } from '../../test/support/database';
 
 const ROOT = resolve(__dirname, '..', '..');
 const TOKEN = 'bench-api-token-0123456789abcdefghij';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const connections = Number(values.connections);
   const rate = Number(values.rate);
 
-  log(`building the api`);
+  log('building the api');
   buildApi();
   const db = await createTestDatabase('bench');
   try {

@@ -5,6 +5,7 @@
  *   npx tsx bench/api/serve.ts naive|uncoalesced
  */
 import { Test } from '@nestjs/testing';
+import { NaiveStatsService } from './naive-stats.service';
 import { configureApp } from '../../src/api/dist/app';
 import { AppModule } from '../../src/api/dist/app.module';
 import { systemClock } from '../../src/api/dist/clock';
@@ -12,7 +13,6 @@ import { loadConfig } from '../../src/api/dist/config';
 import { Database } from '../../src/api/dist/database/database';
 import { JsonLogger } from '../../src/api/dist/logging/json-logger';
 import { StatsService } from '../../src/api/dist/stats/stats.service';
-import { NaiveStatsService } from './naive-stats.service';
 
 export const VARIANTS = ['naive', 'uncoalesced'] as const;
 type Variant = (typeof VARIANTS)[number];

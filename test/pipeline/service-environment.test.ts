@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dialogstack } from '../../.projenrc';
 import { Stack } from '../../projenrc';
+import { loadConfig as loadApiConfig } from '../../src/api/src/config';
 import { loadConfig as loadBotConfig } from '../../src/bot/src/config';
 import { readConfig as readDashboardConfig } from '../../src/frontend/lib/config';
 
@@ -28,6 +29,7 @@ function variablesRead(read: (env: Record<string, string | undefined>) => unknow
  */
 describe.each<[string, (env: Record<string, string | undefined>) => unknown, string[]]>([
   ['bot', (env) => loadBotConfig(env, () => ''), []],
+  ['api', (env) => loadApiConfig(env), []],
   // PORT and HOSTNAME are read by the Next.js standalone server itself (set in the image).
   ['frontend', (env) => readDashboardConfig(env), []],
 ])('%s', (service, read, notFromCompose) => {
