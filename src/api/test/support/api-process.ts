@@ -58,7 +58,10 @@ export async function startApi(env: Record<string, string>, args: string[] = [MA
   const output = collect(child);
   const exit = exitOf(child);
   const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`api did not start:\n${output.join('\n')}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`api did not log "listening" within 20 s:\n${output.join('\n')}`));
+    }, 20_000);
     const check = () => {
       const entry = output.map(parseJson).find((e) => e?.msg === 'listening');
       if (!entry) return;
