@@ -36,7 +36,13 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     npmignoreEnabled: false,
     jest: false,
     eslint: true,
-    eslintOptions: { dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts'], devdirs: ['test', 'e2e', 'bench', 'scripts'], fileExtensions: ['.ts'] },
+    eslintOptions: {
+      // Workspace sources are linted against their own tsconfig and package.json.
+      dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts', ...['contract', 'db', 'bot', 'api', 'devtools'].map((ws) => `src/${ws}/src`), 'src/frontend'],
+      devdirs: ['test', 'e2e', 'bench', 'scripts', 'src/frontend/test'],
+      fileExtensions: ['.ts', '.tsx'],
+      ignorePatterns: ['.next/', 'dist/'],
+    },
     // One type-checked program for everything outside the workspaces (they build with tsc -b).
     disableTsconfigDev: true,
     tsconfig: {

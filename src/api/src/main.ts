@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from './config';
 import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
 import { JsonLogger } from './logging/json-logger';
 
 /**

@@ -1,6 +1,6 @@
+import { API_ROUTES } from '@dialogstack/contract';
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { API_ROUTES } from '@dialogstack/contract';
 
 /** Where the JSON document is served, next to the UI. */
 export const OPENAPI_JSON_PATH = `${API_ROUTES.docs}/openapi.json`;

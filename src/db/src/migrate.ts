@@ -30,14 +30,14 @@ export async function migrationStatus(ds: DataSource): Promise<MigrationReport> 
 }
 
 async function executedMigrations(ds: DataSource): Promise<string[]> {
-  const exists = await ds.query(`SELECT to_regclass('migrations') IS NOT NULL AS ok`);
+  const exists = await ds.query('SELECT to_regclass(\'migrations\') IS NOT NULL AS ok');
   if (!exists[0].ok) return [];
-  const rows: { name: string }[] = await ds.query(`SELECT name FROM migrations ORDER BY id`);
+  const rows: { name: string }[] = await ds.query('SELECT name FROM migrations ORDER BY id');
   return rows.map((r) => r.name);
 }
 
 async function grantReadOnly(ds: DataSource, role: string): Promise<void> {
-  const exists = await ds.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]);
+  const exists = await ds.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
   if (exists.length === 0) throw new Error(`read-only role '${role}' does not exist (DB_READER_USER)`);
   const ident = quoteIdent(role);
   await ds.query(`GRANT USAGE ON SCHEMA public TO ${ident}`);

@@ -17,10 +17,10 @@ export function DashboardSkeleton() {
         <span className="skeleton skeleton--chart" />
       </div>
       <div className="panels" aria-hidden="true">
-        {Array.from({ length: 2 }, (_, i) => (
+        {Array.from({ length: 2 }, (_panel, i) => (
           <div key={i} className="card panel">
             <span className="skeleton skeleton--text" style={{ width: '30%' }} />
-            {Array.from({ length: 4 }, (_, j) => <span key={j} className="skeleton skeleton--row" />)}
+            {Array.from({ length: 4 }, (_row, j) => <span key={j} className="skeleton skeleton--row" />)}
           </div>
         ))}
       </div>

@@ -6,7 +6,7 @@ export const PERIOD_TEXT: Record<Period, { short: string; long: string; previous
   '7d': { short: '7d', long: 'Last 7 days', previous: 'previous 7 days' },
   '30d': { short: '30d', long: 'Last 30 days', previous: 'previous 30 days' },
   '90d': { short: '90d', long: 'Last 90 days', previous: 'previous 90 days' },
-  all: { short: 'All', long: 'All time', previous: null },
+  'all': { short: 'All', long: 'All time', previous: null },
 };
 
 /** `?period=` from the URL; anything unknown falls back to the default window. */

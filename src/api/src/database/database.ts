@@ -1,5 +1,5 @@
-import type { OnApplicationShutdown } from '@nestjs/common';
 import { dataSourceOptions } from '@dialogstack/db';
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { JsonLogger } from '../logging/json-logger';
 

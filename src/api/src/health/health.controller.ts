@@ -1,6 +1,6 @@
+import { API_ROUTES, HealthResponse, healthResponseSchema, ReadyResponse, readyResponseSchema } from '@dialogstack/contract';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { API_ROUTES, HealthResponse, healthResponseSchema, ReadyResponse, readyResponseSchema } from '@dialogstack/contract';
 import { HealthService } from './health.service';
 
 /** Public probes for container health checks and load balancers. */

@@ -1,7 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import { ErrorResponse } from '@dialogstack/contract';
 import { STATUS_CODES } from 'node:http';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { DatabaseUnavailableError } from '../database/database';
 import { JsonLogger } from '../logging/json-logger';
 

@@ -1,5 +1,5 @@
-import { BadRequestException, StandardSchemaValidationPipe } from '@nestjs/common';
 import { ErrorResponse } from '@dialogstack/contract';
+import { BadRequestException, StandardSchemaValidationPipe } from '@nestjs/common';
 
 type Issue = { message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>; keys?: readonly string[] };
 type Detail = NonNullable<ErrorResponse['details']>[number];

@@ -1,8 +1,8 @@
+import { API_ROUTES, errorResponseSchema, StatsQuery, statsQuerySchema, StatsResponse, statsResponseSchema } from '@dialogstack/contract';
 import { Controller, Get, Header, Inject, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { API_ROUTES, errorResponseSchema, StatsQuery, statsQuerySchema, StatsResponse, statsResponseSchema } from '@dialogstack/contract';
-import { BearerTokenGuard } from '../auth/bearer-token.guard';
 import { StatsService } from './stats.service';
+import { BearerTokenGuard } from '../auth/bearer-token.guard';
 
 @ApiTags('stats')
 @ApiBearerAuth()

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { BearerTokenGuard } from '../auth/bearer-token.guard';
 import { systemClock } from '../clock';
-import { Database } from '../database/database';
-import { DatabaseModule } from '../database/database.module';
 import { StatsController } from './stats.controller';
 import { StatsService } from './stats.service';
+import { Database } from '../database/database';
+import { DatabaseModule } from '../database/database.module';
 
 @Module({
   imports: [DatabaseModule],

@@ -1,10 +1,10 @@
 import { StatsQuery, StatsResponse } from '@dialogstack/contract';
-import { Database } from '../database/database';
 import { Clock } from '../clock';
 import { statsStatement, StatsRow } from './queries';
 import { SingleFlight } from './single-flight';
 import { toStatsResponse } from './stats-response';
 import { statsWindow } from './stats-window';
+import { Database } from '../database/database';
 
 /**
  * Usage statistics: one SQL statement per response (one round trip, one consistent

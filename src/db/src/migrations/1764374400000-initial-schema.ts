@@ -20,7 +20,7 @@ export class InitialSchema1764374400000 implements MigrationInterface {
         first_seen_at timestamptz NOT NULL DEFAULT now(),
         last_seen_at  timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX users_first_seen_at_idx ON users (first_seen_at)`);
+    await q.query('CREATE INDEX users_first_seen_at_idx ON users (first_seen_at)');
 
     await q.query(`
       CREATE TABLE messages (
@@ -35,11 +35,11 @@ export class InitialSchema1764374400000 implements MigrationInterface {
         hidden_at           timestamptz
       )`);
     // The bot's context query: latest visible messages of one user in one chat.
-    await q.query(`CREATE INDEX messages_context_idx ON messages (chat_id, user_id, id DESC) WHERE hidden_at IS NULL`);
+    await q.query('CREATE INDEX messages_context_idx ON messages (chat_id, user_id, id DESC) WHERE hidden_at IS NULL');
     // Statistics over a time window (covering, so it can be an index-only scan).
-    await q.query(`CREATE INDEX messages_created_at_idx ON messages (created_at) INCLUDE (user_id, chat_id, role, length)`);
+    await q.query('CREATE INDEX messages_created_at_idx ON messages (created_at) INCLUDE (user_id, chat_id, role, length)');
     // A re-delivered Telegram update must not store the user's message twice.
-    await q.query(`CREATE UNIQUE INDEX messages_telegram_message_uq ON messages (chat_id, telegram_message_id) WHERE telegram_message_id IS NOT NULL`);
+    await q.query('CREATE UNIQUE INDEX messages_telegram_message_uq ON messages (chat_id, telegram_message_id) WHERE telegram_message_id IS NOT NULL');
 
     await q.query(`
       CREATE TABLE daily_activity (
@@ -73,9 +73,9 @@ export class InitialSchema1764374400000 implements MigrationInterface {
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE daily_activity`);
-    await q.query(`DROP TABLE messages`);
-    await q.query(`DROP FUNCTION daily_activity_on_message()`);
-    await q.query(`DROP TABLE users`);
+    await q.query('DROP TABLE daily_activity');
+    await q.query('DROP TABLE messages');
+    await q.query('DROP FUNCTION daily_activity_on_message()');
+    await q.query('DROP TABLE users');
   }
 }

@@ -28,7 +28,7 @@ export class ActivityTotals1764547200000 implements MigrationInterface {
       CREATE INDEX daily_activity_window_idx ON daily_activity (day)
       INCLUDE (user_id, chat_id, messages, user_messages, last_message_at)`);
     // One dialog's days (the recent-dialogs list counts messages of ten dialogs in a window).
-    await q.query(`CREATE INDEX daily_activity_dialog_idx ON daily_activity (user_id, chat_id, day)`);
+    await q.query('CREATE INDEX daily_activity_dialog_idx ON daily_activity (user_id, chat_id, day)');
 
     await q.query(`
       CREATE TABLE daily_totals (
@@ -48,7 +48,7 @@ export class ActivityTotals1764547200000 implements MigrationInterface {
         last_message_at timestamptz NOT NULL,
         PRIMARY KEY (user_id, chat_id)
       )`);
-    await q.query(`CREATE INDEX dialog_totals_last_message_at_idx ON dialog_totals (last_message_at DESC)`);
+    await q.query('CREATE INDEX dialog_totals_last_message_at_idx ON dialog_totals (last_message_at DESC)');
     await q.query(`
       CREATE TABLE daily_new_users (
         day   date PRIMARY KEY,
@@ -143,7 +143,7 @@ export class ActivityTotals1764547200000 implements MigrationInterface {
         ALTER TABLE daily_activity ENABLE TRIGGER daily_activity_totals;
       END $$`);
     // Existing data first, then the trigger keeps the totals in step.
-    await q.query(`SELECT fill_activity_totals()`);
+    await q.query('SELECT fill_activity_totals()');
     await q.query(`
       CREATE TRIGGER daily_activity_totals AFTER INSERT OR UPDATE ON daily_activity
       FOR EACH ROW EXECUTE FUNCTION activity_totals_on_daily_activity()`);
@@ -158,17 +158,17 @@ export class ActivityTotals1764547200000 implements MigrationInterface {
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TRIGGER users_daily_new_users_moved ON users`);
-    await q.query(`DROP TRIGGER users_daily_new_users ON users`);
-    await q.query(`DROP TRIGGER daily_activity_totals ON daily_activity`);
-    await q.query(`DROP FUNCTION rebuild_activity_rollups()`);
-    await q.query(`DROP FUNCTION fill_activity_totals()`);
-    await q.query(`DROP FUNCTION activity_totals_on_daily_activity()`);
-    await q.query(`DROP FUNCTION daily_new_users_on_user()`);
-    await q.query(`DROP TABLE daily_new_users`);
-    await q.query(`DROP TABLE dialog_totals`);
-    await q.query(`DROP TABLE daily_totals`);
-    await q.query(`DROP INDEX daily_activity_dialog_idx`);
-    await q.query(`DROP INDEX daily_activity_window_idx`);
+    await q.query('DROP TRIGGER users_daily_new_users_moved ON users');
+    await q.query('DROP TRIGGER users_daily_new_users ON users');
+    await q.query('DROP TRIGGER daily_activity_totals ON daily_activity');
+    await q.query('DROP FUNCTION rebuild_activity_rollups()');
+    await q.query('DROP FUNCTION fill_activity_totals()');
+    await q.query('DROP FUNCTION activity_totals_on_daily_activity()');
+    await q.query('DROP FUNCTION daily_new_users_on_user()');
+    await q.query('DROP TABLE daily_new_users');
+    await q.query('DROP TABLE dialog_totals');
+    await q.query('DROP TABLE daily_totals');
+    await q.query('DROP INDEX daily_activity_dialog_idx');
+    await q.query('DROP INDEX daily_activity_window_idx');
   }
 }
