@@ -23,7 +23,7 @@ describe('activity totals rollups', () => {
 
   const snapshot = async () => ({
     days: (await writer.query(`SELECT day::text, messages::int, user_messages::int, user_length::int, active_users, dialogs FROM daily_totals ORDER BY day`)).rows,
-    dialogs: (await writer.query(`SELECT user_id::text, chat_id::text, messages::int, user_messages::int, last_message_at FROM dialog_totals ORDER BY user_id, chat_id`)).rows,
+    dialogs: (await writer.query(`SELECT user_id::text, chat_id::text, messages::int, user_messages::int, last_message_at FROM dialog_totals ORDER BY dialog_totals.user_id, dialog_totals.chat_id`)).rows,
     newUsers: (await writer.query(`SELECT day::text, users FROM daily_new_users WHERE users <> 0 ORDER BY day`)).rows,
   });
 
