@@ -446,9 +446,10 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     demoProfile: 'demo',
     demoEnvFile: demoEnv.path,
     extraTargets: [
-      { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx projen test-all'] },
+      { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx projen test-all'] },
+      { name: 'test-tools', recipe: ['test/support/install-test-tools.sh'] },
       { group: 'Tests', name: 'test-unit', description: 'Unit and integration tests only', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest'] },
-      { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
+      { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
     ],
   });
 

@@ -9,7 +9,7 @@ PROD_ENV_FILE ?= .env.production
 SERVICE ?= 
 REGISTRY ?= ghcr.io
 
-.PHONY: help env up demo down build logs ps migrate psql prod-pull prod-up prod-down prod-logs prod-ps publish test test-unit e2e
+.PHONY: help env up demo down build logs ps migrate psql prod-pull prod-up prod-down prod-logs prod-ps publish test test-tools test-unit e2e
 
 help: ## Show this help
 	@printf "Usage: make <target> [VAR=value]\n"
@@ -87,11 +87,14 @@ prod-ps: ## Show production services and their health
 publish: node_modules/.package-lock.json ## Build, tag and push the images like the build workflow (REGISTRY=host:port)
 	npx tsx scripts/publish-images.ts --registry $(REGISTRY)
 
-test: node_modules/.package-lock.json ## Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e
+test: node_modules/.package-lock.json test-tools ## Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e
 	npx projen test-all
+
+test-tools:
+	test/support/install-test-tools.sh
 
 test-unit: node_modules/.package-lock.json ## Unit and integration tests only
 	npx jest
 
-e2e: node_modules/.package-lock.json ## End-to-end tests (needs a Docker engine)
+e2e: node_modules/.package-lock.json test-tools ## End-to-end tests (needs a Docker engine)
 	npx jest -c e2e/jest.config.json --runInBand
