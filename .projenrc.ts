@@ -3,7 +3,7 @@ import {
   BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
   FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
   RemoteDeployScript, Stack, StackCompose, StackMakefile, Workspace,
-  envVar, httpHealthCheck, nextStandaloneRecipe, nodeServiceRecipe, pgIsReadyHealthCheck, postgresRecipe,
+  NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe,
 } from './projenrc';
 
 /**
@@ -230,39 +230,38 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     readerPassword: readerPassword.name,
   });
 
-  const nodeImage = (ws: Workspace, command: string[], port?: number, healthPath?: string) => ({
-    workspace: ws,
-    allWorkspaces: workspaces,
-    command,
-    port,
-    healthCheck: port && healthPath ? httpHealthCheck(port, healthPath) : undefined,
-    pruneExtra: ['node_modules/typeorm/browser'],
-  });
-
-  const botImage = stack.addImage({
+  const nodeImageOf = (props: Omit<NodeImageProps, 'allWorkspaces' | 'pruneExtra'>) =>
+    stack.addImage(nodeImage({ ...props, allWorkspaces: workspaces, pruneExtra: ['node_modules/typeorm/browser'] }));
+  const botImage = nodeImageOf({
     name: 'bot',
     description: 'The Telegram bot; also runs database migrations (src/db) as the one-shot migrate service.',
-    context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/db', 'src/bot'],
-    recipe: nodeServiceRecipe(nodeImage(bot, ['node', 'src/bot/dist/main.js'], Ports.bot, '/health')),
+    workspace: bot,
+    command: ['node', 'src/bot/dist/main.js'],
+    port: Ports.bot,
+    healthPath: '/health',
   });
-  const apiImage = stack.addImage({
+  const apiImage = nodeImageOf({
     name: 'api',
     description: 'The statistics API (NestJS).',
-    context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/contract', 'src/db', 'src/api'],
-    recipe: nodeServiceRecipe(nodeImage(api, ['node', 'src/api/dist/main.js'], Ports.api, ApiRoutes.health)),
+    workspace: api,
+    command: ['node', 'src/api/dist/main.js'],
+    port: Ports.api,
+    healthPath: ApiRoutes.health,
   });
-  const frontendImage = stack.addImage({
+  const frontendImage = nodeImageOf({
     name: 'frontend',
     description: 'The dashboard (Next.js standalone server).',
-    context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/contract', 'src/frontend'],
-    recipe: nextStandaloneRecipe(nodeImage(frontend, ['node', 'src/frontend/server.js'], Ports.frontend, '/api/health')),
+    workspace: frontend,
+    command: ['node', 'src/frontend/server.js'],
+    port: Ports.frontend,
+    healthPath: '/api/health',
   });
-  const devtoolsImage = stack.addImage({
+  const devtoolsImage = nodeImageOf({
     name: 'devtools',
     description: 'Local Telegram Bot API emulator, LLM stub and traffic generator. Demo and tests only; never published.',
+    workspace: devtools,
+    command: ['node', 'src/devtools/dist/main.js'],
     published: false,
-    context: ['package.json', 'package-lock.json', 'src/*/package.json', 'src/devtools'],
-    recipe: nodeServiceRecipe(nodeImage(devtools, ['node', 'src/devtools/dist/main.js'])),
   });
 
   stack.addService('postgres', {

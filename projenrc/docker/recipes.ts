@@ -1,5 +1,6 @@
-import { Dockerfile, DockerfileStage } from './dockerfile';
-import { HealthCheck, withDefaults } from '../health-check';
+import { Dockerfile, DockerfileStage, HealthCheckInstruction } from './dockerfile';
+import { HealthCheck, httpHealthCheck, withDefaults } from '../health-check';
+import type { ImageProps } from '../image';
 import { Workspace } from '../workspace';
 
 /** Base images: official Debian-based images, pinned by tag (never Alpine, never `latest`). */
@@ -37,20 +38,36 @@ function runtimeStage(df: Dockerfile): DockerfileStage {
   return df.addStage('runtime', BaseImages.node).env({ NODE_ENV: 'production' }).workdir('/app');
 }
 
+/** The HEALTHCHECK instruction of a model health check (the same one compose renders). */
+function healthCheckInstruction(check: HealthCheck): HealthCheckInstruction {
+  const hc = withDefaults(check);
+  return {
+    test: hc.command,
+    intervalSeconds: hc.intervalSeconds,
+    timeoutSeconds: hc.timeoutSeconds,
+    startPeriodSeconds: hc.startPeriodSeconds,
+    retries: hc.retries,
+  };
+}
+
+/**
+ * Installs the dependencies of the workspace and its siblings (dev included: compilers)
+ * and copies their sources. `npm ci` runs before the sources arrive, so a source change
+ * reuses the installed layer.
+ */
+function buildStage(df: Dockerfile, props: NodeRecipeProps, used: Workspace[]): DockerfileStage {
+  const build = df.addStage('build', BaseImages.node);
+  copyManifests(build, props.allWorkspaces);
+  build.run(`npm ci ${used.map((u) => `--workspace ${u.dir}`).join(' ')} ${NPM_FLAGS}`, NPM_CACHE);
+  for (const u of used) build.copy(`${u.dir}/`, `${u.dir}/`);
+  return build;
+}
+
 function finish(stage: DockerfileStage, props: { port?: number; healthCheck?: HealthCheck; command: string[] }): void {
   // Application files stay owned by root: the process can read its code but not change it.
   stage.user('node');
   if (props.port) stage.expose(props.port);
-  if (props.healthCheck) {
-    const hc = withDefaults(props.healthCheck);
-    stage.healthCheck({
-      test: hc.command,
-      intervalSeconds: hc.intervalSeconds,
-      timeoutSeconds: hc.timeoutSeconds,
-      startPeriodSeconds: hc.startPeriodSeconds,
-      retries: hc.retries,
-    });
-  }
+  if (props.healthCheck) stage.healthCheck(healthCheckInstruction(props.healthCheck));
   stage.cmd(props.command);
 }
 
@@ -72,10 +89,7 @@ export function nodeServiceRecipe(props: NodeRecipeProps) {
       ...(props.pruneExtra ?? []).map((p) => `&& rm -rf ${p}`),
     ].join('\n'), NPM_CACHE);
 
-    const build = df.addStage('build', BaseImages.node);
-    copyManifests(build, props.allWorkspaces);
-    build.run(`npm ci ${used.map((u) => `--workspace ${u.dir}`).join(' ')} ${NPM_FLAGS}`, NPM_CACHE);
-    for (const u of used) build.copy(`${u.dir}/`, `${u.dir}/`);
+    const build = buildStage(df, props, used);
     build.run(`npx tsc -b ${ws.dir}`);
 
     const runtime = runtimeStage(df);
@@ -96,10 +110,7 @@ export function nextStandaloneRecipe(props: NodeRecipeProps) {
   return (df: Dockerfile) => {
     const ws = props.workspace;
     const used = [...ws.workspaceClosure()];
-    const build = df.addStage('build', BaseImages.node);
-    copyManifests(build, props.allWorkspaces);
-    build.run(`npm ci ${used.map((u) => `--workspace ${u.dir}`).join(' ')} ${NPM_FLAGS}`, NPM_CACHE);
-    for (const u of used) build.copy(`${u.dir}/`, `${u.dir}/`);
+    const build = buildStage(df, props, used);
     build.env({ NEXT_TELEMETRY_DISABLED: '1' });
     const libs = used.filter((u) => u !== ws).map((u) => u.dir);
     build.run([...(libs.length ? [`npx tsc -b ${libs.join(' ')} &&`] : []), `npm run build --workspace ${ws.dir}`].join('\n'));
@@ -129,14 +140,45 @@ export function postgresRecipe(props: PostgresRecipeProps) {
     stage.run('chmod 0555 /docker-entrypoint-initdb.d/*.sh');
     // The entrypoint supports a non-root start; the data directory already belongs to postgres.
     stage.user('postgres');
-    const hc = withDefaults(props.healthCheck);
-    stage.healthCheck({
-      test: hc.command,
-      intervalSeconds: hc.intervalSeconds,
-      timeoutSeconds: hc.timeoutSeconds,
-      startPeriodSeconds: hc.startPeriodSeconds,
-      retries: hc.retries,
-    });
+    stage.healthCheck(healthCheckInstruction(props.healthCheck));
     stage.cmd(['postgres']);
+  };
+}
+
+export interface NodeImageProps {
+  readonly name: string;
+  readonly description: string;
+  /** The workspace the image runs; its compiler ('tsc' or 'next') picks the recipe. */
+  readonly workspace: Workspace;
+  readonly allWorkspaces: Workspace[];
+  readonly command: string[];
+  readonly port?: number;
+  /** HTTP path of the liveness endpoint on `port`; the health check GETs it with node. */
+  readonly healthPath?: string;
+  /** @default true */
+  readonly published?: boolean;
+  readonly pruneExtra?: string[];
+}
+
+/**
+ * An image of one workspace: its build context is exactly the manifests plus the
+ * workspace and the siblings it uses, and its recipe follows the workspace's compiler.
+ */
+export function nodeImage(props: NodeImageProps): ImageProps {
+  const used = [...props.workspace.workspaceClosure()];
+  const recipeProps: NodeRecipeProps = {
+    workspace: props.workspace,
+    allWorkspaces: props.allWorkspaces,
+    command: props.command,
+    port: props.port,
+    healthCheck: props.port && props.healthPath ? httpHealthCheck(props.port, props.healthPath) : undefined,
+    pruneExtra: props.pruneExtra,
+  };
+  return {
+    name: props.name,
+    description: props.description,
+    published: props.published,
+    context: ['package.json', 'package-lock.json', ...props.allWorkspaces.map((ws) => `${ws.dir}/package.json`), ...used.map((ws) => ws.dir)],
+    recipe: props.workspace.compiler === 'next' ? nextStandaloneRecipe(recipeProps) : nodeServiceRecipe(recipeProps),
   };
 }
