@@ -25,7 +25,9 @@ export function ActivityChart({ rows, summary }: { rows: readonly ChartRow[]; su
         {SERIES.map((s) => (
           <Area
             key={s.key}
-            type="monotone"
+            // Straight segments: each point is a bucket total; a smoothed curve would draw
+            // values between buckets that never happened.
+            type="linear"
             dataKey={s.key}
             name={s.name}
             stroke={s.color}
