@@ -37,6 +37,7 @@ export class JestConfig extends Component {
         .map((ws) => [`^${ws.name}$`, `<rootDir>/../../${ws.dir}/src/index.ts`]),
     );
     const base = { transform: SWC_TRANSFORM, testTimeout: 30_000 };
+    const rootMapper = Object.fromEntries(Object.entries(moduleNameMapper).map(([k, v]) => [k, v.replace('<rootDir>/../../', '<rootDir>/')]));
 
     const workspaceProjects = props.workspaces.map((ws) => {
       const id = ws.name.replace(/^@[^/]+\//, '');
@@ -58,7 +59,14 @@ export class JestConfig extends Component {
         globalSetup: '<rootDir>/test/support/global-setup.ts',
         globalTeardown: '<rootDir>/test/support/global-teardown.ts',
         projects: [
-          { ...base, displayName: 'pipeline', testMatch: ['<rootDir>/test/**/*.test.ts'], testEnvironment: 'node' },
+          {
+            ...base,
+            displayName: 'pipeline',
+            testMatch: ['<rootDir>/test/**/*.test.ts'],
+            testEnvironment: 'node',
+            // Pipeline tests read the services' config modules, which import sibling workspaces.
+            moduleNameMapper: rootMapper,
+          },
           ...workspaceProjects,
         ],
       },
@@ -74,7 +82,7 @@ export class JestConfig extends Component {
         roots: ['<rootDir>/e2e'],
         testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'],
         testEnvironment: 'node',
-        moduleNameMapper: Object.fromEntries(Object.entries(moduleNameMapper).map(([k, v]) => [k, v.replace('<rootDir>/../../', '<rootDir>/')])),
+        moduleNameMapper: rootMapper,
         globalSetup: '<rootDir>/test/support/global-setup.ts',
         globalTeardown: '<rootDir>/test/support/global-teardown.ts',
         testTimeout: 900_000,

@@ -1,3 +1,4 @@
+import { isPostgresUrl } from '@dialogstack/db';
 import { z } from 'zod';
 
 /** Log levels of LOG_LEVEL, most severe first; each level includes the ones before it. */
@@ -74,15 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
   };
-}
-
-function isPostgresUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }
 
 /** Why `origin` is not an exact browser origin (scheme://host[:port]), or undefined when it is. */

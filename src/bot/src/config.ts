@@ -1,3 +1,4 @@
+import { isPostgresUrl } from '@dialogstack/db';
 import { readFileSync } from 'node:fs';
 import { LOG_LEVELS, LogLevel } from './logger';
 
@@ -132,15 +133,6 @@ function readSystemPrompt(read: Reader, problems: string[], readFile: (path: str
   } catch (err) {
     problems.push(`BOT_SYSTEM_PROMPT_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     return { text: DEFAULT_SYSTEM_PROMPT, source: 'default' };
-  }
-}
-
-function isPostgresUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
-  } catch {
-    return false;
   }
 }
 
