@@ -23,7 +23,7 @@ export async function startTestPostgres(): Promise<string> {
   try {
     compose(['up', '-d', '--wait', '--build', 'postgres'], {
       POSTGRES_PASSWORD: password,
-      POSTGRES_HOST_PORT: '0',
+      POSTGRES_PORT: '0', // a free loopback port
       DB_WRITER_PASSWORD: randomBytes(12).toString('hex'),
       DB_READER_PASSWORD: randomBytes(12).toString('hex'),
     });

@@ -55,21 +55,74 @@ describe('Database error classification (real PostgreSQL)', () => {
     }
   });
 
-  it('reports a terminated session as unavailable and reconnects on the next query', async () => {
+  /** Waits until `sql` is running in a session of the reader role; returns that session's pid. */
+  async function runningSession(admin: Client, sql: string): Promise<number> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const { rows } = await admin.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE usename = $1 AND datname = $2 AND state = 'active' AND query = $3`,
+        [db.readerRole, db.name, sql]);
+      if (rows.length > 0) return rows[0].pid;
+      if (Date.now() > deadline) throw new Error(`${sql} never started`);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  const terminateReaderSessions = (admin: Client) =>
+    admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND datname = $2', [db.readerRole, db.name]);
+
+  it('retries a read whose session is terminated mid-statement once, on a new connection', async () => {
     const reader = open(db.readerUrl);
-    const [{ pid }] = await reader.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     const admin = new Client({ connectionString: db.adminUrl });
     await admin.connect();
     try {
-      const killed = reader.query('SELECT pg_sleep(5)');
-      await new Promise((r) => setTimeout(r, 200));
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND datname = $2', [db.readerRole, db.name]);
-      await expect(killed).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      const sql = 'SELECT pg_backend_pid() AS pid, pg_sleep(0.5) IS NULL AS slept';
+      const read = reader.query<{ pid: number }>(sql);
+      const first = await runningSession(admin, sql);
+      await admin.query('SELECT pg_terminate_backend($1)', [first]);
+      const [{ pid }] = await read;
+      expect(pid).not.toBe(first);
+      expect(logs.some((line) => line.includes('retrying once on a new connection') && line.includes('57P01'))).toBe(true);
     } finally {
       await admin.end();
     }
-    await expect(reader.query<{ n: number }>('SELECT 1 AS n')).resolves.toEqual([{ n: 1 }]);
-    expect(pid).toBeGreaterThan(0);
+  });
+
+  it('reports a terminated session as unavailable when no new one can be opened, and reconnects once it can', async () => {
+    const reader = open(db.readerUrl);
+    await reader.query('SELECT 1');
+    const admin = new Client({ connectionString: db.adminUrl });
+    await admin.connect();
+    try {
+      const sql = 'SELECT pg_sleep(5)';
+      const killed = reader.query(sql);
+      const pid = await runningSession(admin, sql);
+      await admin.query(`REVOKE CONNECT ON DATABASE "${db.name}" FROM PUBLIC, "${db.readerRole}"`);
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await expect(killed).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      await admin.query(`GRANT CONNECT ON DATABASE "${db.name}" TO "${db.readerRole}"`);
+      await expect(reader.query<{ n: number }>('SELECT 1 AS n')).resolves.toEqual([{ n: 1 }]);
+    } finally {
+      await admin.query(`GRANT CONNECT ON DATABASE "${db.name}" TO "${db.readerRole}"`);
+      await admin.end();
+    }
+  });
+
+  it('answers the next read after every pooled session is terminated (a restart or failover)', async () => {
+    const reader = open(db.readerUrl);
+    const admin = new Client({ connectionString: db.adminUrl });
+    await admin.connect();
+    try {
+      // Each round fills the pool with idle sessions, has the server end them all, and reads
+      // at once: whether pg has noticed yet or not, the read must be answered.
+      for (let round = 0; round < 20; round++) {
+        await Promise.all(Array.from({ length: 4 }, () => reader.query('SELECT pg_sleep(0.01)')));
+        await terminateReaderSessions(admin);
+        await expect(reader.query<{ n: number }>('SELECT 1 AS n')).resolves.toEqual([{ n: 1 }]);
+      }
+    } finally {
+      await admin.end();
+    }
   });
 
   it('logs why, never the connection string', () => {

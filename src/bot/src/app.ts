@@ -1,4 +1,4 @@
-import { dataSourceOptions, migrationStatus } from '@dialogstack/db';
+import { dataSourceOptions, migrationStatus, poolQuery } from '@dialogstack/db';
 import { Telegraf, TelegramError } from 'telegraf';
 import { DataSource } from 'typeorm';
 import { Assistant } from './assistant';
@@ -51,7 +51,9 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
 
     const bot = new Telegraf(config.telegram.token, { telegram: { apiRoot: config.telegram.apiRoot, webhookReply: false } });
     bot.catch((err, ctx) => log.error('update handling failed', { updateId: ctx.update.update_id, err }));
-    const store = new DialogStore(preparedStatements(ds));
+    const store = new DialogStore(preparedStatements(poolQuery(ds, {
+      onRetry: (err) => log.warn('database session lost; retrying once on a new connection', { err }),
+    })));
     const replies = new ReplySender(bot.telegram, log);
     const lanes = new ChatLanes(log, options.maxPendingReplies);
     const assistant = new Assistant(store, new LlmClient(config.llm), replies, log, {

@@ -21,6 +21,12 @@ export class Assistant {
   ) {}
 
   async answer(question: StoredUserMessage): Promise<void> {
+    // A re-delivered message was unanswered when it was stored; the chat's earlier turn (its
+    // first delivery, still in progress then) may have answered it since.
+    if (question.redelivered && await this.store.hasAnswer(question)) {
+      this.log.info('duplicate update ignored', { chatId: question.chatId, messageId: question.id });
+      return;
+    }
     const started = Date.now();
     const stopTyping = this.replies.showTyping(question.chatId);
     let answer: string;

@@ -1,22 +1,16 @@
-import { DataSource } from 'typeorm';
+import type { PoolQuery } from '@dialogstack/db';
 import { ChatMessage } from './llm-client';
 
 /** Runs a named statement and returns its rows. */
 export type Sql = <T>(name: string, text: string, values: unknown[]) => Promise<T[]>;
 
-/** The slice of pg's Pool we use; TypeORM's postgres driver keeps one as `master`. */
-interface PgPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
 /**
- * Prepared statements on the DataSource's own connection pool (same settings: UTC, statement
- * timeout, application name): each is parsed and planned once per connection instead of
- * once per message, and the hot path skips TypeORM's per-query QueryRunner.
+ * Prepared statements on the bot's pool: each is parsed and planned once per connection
+ * instead of once per message. A statement whose session was lost is retried once (see
+ * poolQuery): every write below is idempotent (keyed by the Telegram message or the question).
  */
-export function preparedStatements(ds: DataSource): Sql {
-  const pool = (ds.driver as unknown as { master: PgPool }).master;
-  return async <T>(name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows as T[];
+export function preparedStatements(query: PoolQuery): Sql {
+  return <T>(name: string, text: string, values: unknown[]) => query<T>({ name, text, values });
 }
 
 /** The sender of a Telegram message, as the Bot API describes them. */
@@ -34,6 +28,8 @@ export interface StoredUserMessage {
   chatId: number;
   userId: number;
   text: string;
+  /** Stored by an earlier delivery of the same update (which did not answer it, or not yet). */
+  redelivered: boolean;
 }
 
 /** Upsert of the sender; `$6` is when Telegram says they wrote. Names follow their latest message. */
@@ -58,20 +54,29 @@ export class DialogStore {
   }
 
   /**
-   * Upserts the sender and stores their message in one statement. Resolves `undefined` when
-   * this chat already has the Telegram message (a re-delivered update): nothing is stored twice.
+   * Upserts the sender and stores their message in one statement. A re-delivered update (or a
+   * retried write whose first attempt committed) stores nothing twice: it resolves the message
+   * already stored when it has no answer yet (so it gets answered), `undefined` when it has one.
    */
   async storeUserMessage(
     person: Person, chatId: number, telegramMessageId: number, text: string, sentAt: Date,
   ): Promise<StoredUserMessage | undefined> {
-    const rows = await this.sql<{ id: string }>('store-user-message', `
-      WITH author AS (${UPSERT_USER})
-      INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at)
-      SELECT author.id, $7, 'user', $8, $9, $10, $6 FROM author
-      ON CONFLICT (chat_id, telegram_message_id) WHERE telegram_message_id IS NOT NULL DO NOTHING
-      RETURNING id`,
+    const rows = await this.sql<{ id: string; redelivered: boolean }>('store-user-message', `
+      WITH author AS (${UPSERT_USER}),
+      stored AS (
+        INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at)
+        SELECT author.id, $7, 'user', $8, $9, $10, $6 FROM author
+        ON CONFLICT (chat_id, telegram_message_id) WHERE telegram_message_id IS NOT NULL DO NOTHING
+        RETURNING id
+      )
+      SELECT id, false AS redelivered FROM stored
+      UNION ALL
+      SELECT m.id, true FROM messages m
+      WHERE m.chat_id = $7 AND m.telegram_message_id = $10
+        AND NOT EXISTS (SELECT 1 FROM stored)
+        AND NOT EXISTS (SELECT 1 FROM messages answer WHERE answer.reply_to_id = m.id)`,
     [...userParams(person, sentAt), chatId, text, codePoints(text), telegramMessageId]);
-    return rows.length === 0 ? undefined : { id: rows[0].id, chatId, userId: person.id, text };
+    return rows.length === 0 ? undefined : { id: rows[0].id, chatId, userId: person.id, text, redelivered: rows[0].redelivered };
   }
 
   /** /reset: hides this user's messages in this chat from the context (statistics still count them). */
@@ -105,11 +110,20 @@ export class DialogStore {
     [message.chatId, message.userId, message.id, limit]);
   }
 
-  /** Stores the assistant's answer; it inherits its question's visibility (a /reset may have come in between). */
+  async hasAnswer(question: StoredUserMessage): Promise<boolean> {
+    const rows = await this.sql('has-answer', 'SELECT 1 FROM messages WHERE reply_to_id = $1', [question.id]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Stores the assistant's answer; it inherits its question's visibility (a /reset may have
+   * come in between). A question keeps its first stored answer: storing again is a no-op.
+   */
   async storeReply(question: StoredUserMessage, text: string): Promise<void> {
     await this.sql('store-reply', `
       INSERT INTO messages (user_id, chat_id, role, content, length, reply_to_id, hidden_at)
-      SELECT user_id, chat_id, 'assistant', $2, $3, id, hidden_at FROM messages WHERE id = $1`,
+      SELECT user_id, chat_id, 'assistant', $2, $3, id, hidden_at FROM messages WHERE id = $1
+      ON CONFLICT (reply_to_id) WHERE reply_to_id IS NOT NULL DO NOTHING`,
     [question.id, text, codePoints(text)]);
   }
 }

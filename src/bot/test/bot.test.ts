@@ -228,6 +228,25 @@ describe('bot', () => {
     expect(h.emulator.sentTo(user.id)).toHaveLength(2);
   });
 
+  it('answers a re-delivered message that was stored but never answered (a crash in between), exactly once', async () => {
+    const user = newUser();
+    const original = h.emulator.sendUserMessage({ from: user, text: 'before the crash' });
+    await h.emulator.waitForSent(user.id, { afterMessageId: original.messageId });
+    await userRows(user.id, 2);
+    // The state a crash after storing the question leaves behind: the question, no answer.
+    await h.query(`DELETE FROM messages WHERE user_id = $1 AND role = 'assistant'`, [user.id]);
+    const sentBefore = h.emulator.sentTo(user.id).length;
+
+    h.emulator.redeliver(original.updateId);
+    await h.emulator.waitForSent(user.id, { afterMessageId: original.messageId, count: 2 });
+    h.emulator.redeliver(original.updateId);
+    await ask(h.emulator, user, 'next');
+
+    const rows = await userRows(user.id, 4);
+    expect(rows.map((r) => r.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(h.emulator.sentTo(user.id).length - sentBefore).toBe(2);
+  });
+
   it('answers a non-text message politely, records the user, stores no message', async () => {
     const user = newUser('Stickerfan');
     const sticker = h.emulator.sendUserMessage({ from: user, attachment: 'sticker' });

@@ -15,7 +15,7 @@ describe('migrations', () => {
 
   it('applies every migration on an empty database, then is a no-op', async () => {
     const first = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
-    expect(first.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000']);
+    expect(first.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000']);
     const second = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
     expect(second.applied).toEqual([]);
     const status = await withDataSource(db.writerUrl, migrationStatus);
@@ -25,6 +25,7 @@ describe('migrations', () => {
   it('round-trips down and up', async () => {
     const replyToColumn = (ds: ReturnType<typeof createDataSource>) =>
       ds.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'reply_to_id'`);
+    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('OneReplyPerQuestion1764633600000');
     expect(await withDataSource(db.writerUrl, migrateDown)).toBe('ActivityTotals1764547200000');
     expect(await withDataSource(db.writerUrl, migrateDown)).toBe('MessageReplyTo1764460800000');
     expect(await withDataSource(db.adminUrl, replyToColumn)).toHaveLength(0);
@@ -32,7 +33,7 @@ describe('migrations', () => {
     const tables = await withDataSource(db.adminUrl, (ds) => ds.query(`SELECT to_regclass('messages') AS t`));
     expect(tables[0].t).toBeNull();
     const again = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
-    expect(again.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000']);
+    expect(again.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000']);
     expect(await withDataSource(db.adminUrl, replyToColumn)).toHaveLength(1);
   });
 
@@ -63,6 +64,20 @@ describe('migrations', () => {
       await writer.query(`DELETE FROM messages WHERE id = $1`, [question.rows[0].id]);
       const { rows } = await writer.query(`SELECT reply_to_id FROM messages WHERE id = $1`, [answer.rows[0].id]);
       expect(rows).toEqual([{ reply_to_id: null }]);
+    } finally {
+      await writer.end();
+    }
+  });
+
+  it('keeps at most one answer per question', async () => {
+    const writer = new Client({ connectionString: db.writerUrl });
+    await writer.connect();
+    try {
+      await writer.query(`INSERT INTO users (id, first_name) VALUES (8, 'Alan')`);
+      const { rows: [question] } = await writer.query(`INSERT INTO messages (user_id, chat_id, role, content, length) VALUES (8, 8, 'user', 'q', 1) RETURNING id`);
+      const answer = `INSERT INTO messages (user_id, chat_id, role, content, length, reply_to_id) VALUES (8, 8, 'assistant', 'a', 1, $1)`;
+      await writer.query(answer, [question.id]);
+      await expect(writer.query(answer, [question.id])).rejects.toThrow(/messages_reply_to_uq/);
     } finally {
       await writer.end();
     }

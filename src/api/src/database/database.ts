@@ -1,6 +1,6 @@
-import { dataSourceOptions } from '@dialogstack/db';
+import { ConnectionError, dataSourceOptions, poolQuery, PoolQuery } from '@dialogstack/db';
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { JsonLogger } from '../logging/json-logger';
 
 /** The database cannot answer now (down, unreachable, refusing us, overloaded). Maps to 503. */
@@ -23,7 +23,7 @@ const STATEMENT_TIMEOUT_MS = 5000;
  */
 export class Database implements OnApplicationShutdown {
   private readonly dataSource: DataSource;
-  private connecting?: Promise<DataSource>;
+  private connecting?: Promise<PoolQuery>;
 
   constructor(url: string, private readonly logger: JsonLogger) {
     const base = dataSourceOptions({ url, applicationName: 'dialogstack-api', poolSize: POOL_SIZE, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
@@ -41,11 +41,15 @@ export class Database implements OnApplicationShutdown {
     });
   }
 
-  /** Runs one statement. Throws DatabaseUnavailableError when the database cannot answer. */
+  /**
+   * Runs one read. A read whose session was lost (the server restarted, failed over or
+   * terminated it) is retried once on a fresh connection. Throws DatabaseUnavailableError
+   * when the database cannot answer.
+   */
   async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const ds = await this.connected();
+    const query = await this.connected();
     try {
-      return await ds.query(sql, [...params]);
+      return await query<T>({ text: sql, values: params });
     } catch (err) {
       throw this.classify(err);
     }
@@ -70,39 +74,43 @@ export class Database implements OnApplicationShutdown {
     this.logger.log({ msg: 'database connections closed' }, 'Database');
   }
 
-  private connected(): Promise<DataSource> {
-    if (this.dataSource.isInitialized) return Promise.resolve(this.dataSource);
+  private connected(): Promise<PoolQuery> {
     // One attempt at a time; a failed attempt is forgotten so the next query tries again.
     this.connecting ??= this.dataSource.initialize().then(
       (ds) => {
         this.logger.log({ msg: 'database connected' }, 'Database');
-        return ds;
+        return poolQuery(ds, {
+          onRetry: (err) => this.logger.warn({ msg: 'database session lost; retrying once on a new connection', reason: reasonOf(err) }, 'Database'),
+        });
       },
       (err: unknown) => {
         this.connecting = undefined;
-        throw this.classify(err);
+        throw this.classify(new ConnectionError(err));
       },
     );
     return this.connecting;
   }
 
   /**
-   * A failure to get or keep a connection (refused, reset, timed out, server shutting down,
-   * too many clients, authentication or CONNECT refused, statement timeout) means
-   * "unavailable"; any other SQL error is a bug in the statement and stays as it is (500).
+   * A failure to get or keep a connection (refused, reset, timed out, authentication or
+   * CONNECT refused, server shutting down, too many clients, session terminated) or a
+   * statement timeout means "unavailable"; any other SQL error is a bug in the statement and
+   * stays as it is (500).
    */
   private classify(err: unknown): Error {
-    if (err instanceof QueryFailedError) {
-      const code = sqlState(err.driverError);
-      const connectionLost = code === undefined;
-      if (!connectionLost && !UNAVAILABLE_SQLSTATES.some((prefix) => code.startsWith(prefix))) return err;
-    } else if (!isConnectionError(err)) {
-      return asError(err);
+    if (!(err instanceof ConnectionError)) {
+      const code = sqlState(err);
+      const unavailable = code === undefined ? isConnectionLoss(err) : UNAVAILABLE_SQLSTATES.some((prefix) => code.startsWith(prefix));
+      if (!unavailable) return asError(err);
     }
-    const reason = sqlState(err instanceof QueryFailedError ? err.driverError : err) ?? errorCode(err) ?? 'connection failed';
+    const reason = reasonOf(err);
     this.logger.warn({ msg: 'database unavailable', reason, detail: (err as Error)?.message }, 'Database');
     return new DatabaseUnavailableError(reason);
   }
+}
+
+function reasonOf(err: unknown): string {
+  return sqlState(err) ?? errorCode(err) ?? 'connection failed';
 }
 
 /**
@@ -123,12 +131,8 @@ function errorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/**
- * Errors raised while opening a connection (outside a statement): network errors carry a
- * code, server refusals (bad password, no CONNECT privilege, unknown database) a SQLSTATE,
- * and the pool's own timeouts and lost connections only a message.
- */
-function isConnectionError(err: unknown): boolean {
+/** A statement that failed without a SQLSTATE: the socket broke or pg gave up on the connection. */
+function isConnectionLoss(err: unknown): boolean {
   const message = (err as { message?: unknown } | undefined)?.message;
   return errorCode(err) !== undefined || (typeof message === 'string' && /connect|terminat|timeout/i.test(message));
 }
