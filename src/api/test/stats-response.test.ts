@@ -1,3 +1,4 @@
+import { JS_WHITESPACE } from '../src/stats/queries';
 import { averageLength, displayName, kpi, preview, PREVIEW_MAX } from '../src/stats/stats-response';
 
 describe('response shaping', () => {
@@ -40,5 +41,13 @@ describe('response shaping', () => {
     expect(cut.endsWith('😀…')).toBe(true);
     expect(preview('x'.repeat(PREVIEW_MAX))).toBe('x'.repeat(PREVIEW_MAX));
     expect(preview('x'.repeat(PREVIEW_MAX + 1))).toBe(`${'x'.repeat(PREVIEW_MAX - 1)}…`);
+  });
+
+  it('the SQL whitespace class is exactly what JavaScript calls whitespace', () => {
+    const sql = new RegExp(`^${JS_WHITESPACE}$`);
+    for (let code = 0; code <= 0xffff; code++) {
+      const ch = String.fromCharCode(code);
+      if (sql.test(ch) !== /^\s$/.test(ch)) throw new Error(`U+${code.toString(16).padStart(4, '0')} differs`);
+    }
   });
 });
