@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { explainMs } from './explain';
 import { load, LoadResult } from './load';
-import { NaiveStatsService } from './naive-stats.service';
+import { NaiveStatsService } from '../../src/api/test/support/naive-stats';
 import { Database } from '../../src/api/dist/database/database';
 import { JsonLogger } from '../../src/api/dist/logging/json-logger';
 import { StatsService } from '../../src/api/dist/stats/stats.service';

@@ -5,7 +5,7 @@
  *   npx tsx bench/api/serve.ts naive|uncoalesced
  */
 import { Test } from '@nestjs/testing';
-import { NaiveStatsService } from './naive-stats.service';
+import { NaiveStatsService } from '../../src/api/test/support/naive-stats';
 import { configureApp } from '../../src/api/dist/app';
 import { AppModule } from '../../src/api/dist/app.module';
 import { systemClock } from '../../src/api/dist/clock';
