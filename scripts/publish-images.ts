@@ -62,7 +62,7 @@ export function publishImages(opts: PublishOptions): PublishedImage[] {
     };
     log(`build ${image.name}: ${refs.join(', ')}`);
     const started = Date.now();
-    const build = spawnSync('docker', ['build', '--file', image.dockerfilePath,
+    const build = spawnSync('docker', ['build', '--file', image.dockerfile.path,
       ...refs.flatMap((r) => ['--tag', r]),
       ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
       '.'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '1' }, maxBuffer: 64 * 1024 * 1024 });

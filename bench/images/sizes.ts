@@ -26,7 +26,7 @@ function build(image: string, dockerfile: string): number {
 const stack = stackModel();
 console.log('| image | total | base | above base | build (warm cache) |\n|---|---|---|---|---|');
 for (const image of stack.images) {
-  const seconds = build(image.name, image.dockerfilePath);
+  const seconds = build(image.name, image.dockerfile.path);
   const total = size(`bench/${image.name}:current`);
   const base = image.name === 'postgres' ? BaseImages.postgres : BaseImages.node;
   const baseSize = size(base);

@@ -78,6 +78,7 @@ export class Dockerfile extends FileBase {
   constructor(scope: IConstruct, filePath: string, props: DockerfileProps) {
     super(scope, filePath, { committed: true, marker: true, readonly: true });
     this.description = props.description;
+    this.node.addValidation({ validate: () => this.problems() });
   }
 
   public addStage(name: string, from: string | DockerfileStage): DockerfileStage {
@@ -87,30 +88,29 @@ export class Dockerfile extends FileBase {
   }
 
   /** Problems found in the model; empty when the Dockerfile is sound. */
-  public problems(): string[] {
-    const where = `Dockerfile '${this.path}'`;
+  private problems(): string[] {
     const out: string[] = [];
     const seen = new Set<string>();
     for (const stage of this.stages) {
-      if (seen.has(stage.name)) out.push(`${where}: stage '${stage.name}' is defined twice`);
+      if (seen.has(stage.name)) out.push(`stage '${stage.name}' is defined twice`);
       if (!seen.has(stage.from)) {
         const tag = stage.from.includes(':') ? stage.from.slice(stage.from.lastIndexOf(':') + 1) : '';
-        if (!tag || tag === 'latest') out.push(`${where}: stage '${stage.name}' uses base image '${stage.from}' without a pinned tag`);
+        if (!tag || tag === 'latest') out.push(`stage '${stage.name}' uses base image '${stage.from}' without a pinned tag`);
       }
       for (const i of stage.instructions) {
         if (i.kind === 'COPY' && i.from && !seen.has(i.from)) {
-          out.push(`${where}: stage '${stage.name}' copies from '${i.from}', which is not an earlier stage`);
+          out.push(`stage '${stage.name}' copies from '${i.from}', which is not an earlier stage`);
         }
       }
       seen.add(stage.name);
     }
     const last = this.stages[this.stages.length - 1];
-    if (!last) return [`${where}: has no stages`];
+    if (!last) return ['has no stages'];
     const users = last.instructions.filter((i) => i.kind === 'USER');
     const finalUser = users.length ? (users[users.length - 1] as { user: string }).user : 'root';
-    if (['root', '0', '0:0'].includes(finalUser)) out.push(`${where}: final stage '${last.name}' must switch to a non-root USER`);
+    if (['root', '0', '0:0'].includes(finalUser)) out.push(`final stage '${last.name}' must switch to a non-root USER`);
     if (!last.instructions.some((i) => i.kind === 'CMD' || i.kind === 'ENTRYPOINT')) {
-      out.push(`${where}: final stage '${last.name}' has no CMD`);
+      out.push(`final stage '${last.name}' has no CMD`);
     }
     return out;
   }

@@ -1,16 +1,17 @@
 import { Component } from 'projen';
 import { GitHub, GithubWorkflow, workflows } from 'projen/lib/github';
-import type { Stack } from '../stack';
 import { Actions } from './actions';
-import { metadataActionTags } from './image-tags';
+import { metadataActionTags } from '../image-tags';
+import type { ImageSummaryScript } from '../scripts/image-summary-script';
+import type { Stack } from '../stack';
 
 export interface BuildWorkflowProps {
   /** Node.js version of the test job. */
   readonly nodeVersion: string;
   /** PostgreSQL image of the test job's service container (same major as production). */
   readonly postgresImage: string;
-  /** Script that prints a step-summary row per pushed image (with its size). */
-  readonly summaryScript: string;
+  /** Prints a step-summary row per pushed image (with its size). */
+  readonly summaryScript: ImageSummaryScript;
 }
 
 const R = workflows.JobPermission.READ;
@@ -25,8 +26,8 @@ const W = workflows.JobPermission.WRITE;
 export class BuildWorkflow extends Component {
   public readonly workflow: GithubWorkflow;
 
-  constructor(stack: Stack, props: BuildWorkflowProps) {
-    super(stack.project, 'BuildWorkflow');
+  constructor(stack: Stack, id: string, props: BuildWorkflowProps) {
+    super(stack, id);
     const github = GitHub.of(stack.project);
     if (!github) throw new Error('BuildWorkflow: the project needs GitHub support (github: true)');
     const wf = new GithubWorkflow(github, 'build');
@@ -122,7 +123,7 @@ export class BuildWorkflow extends Component {
           name: 'Summary',
           if: "github.event_name != 'pull_request'",
           env: { TAGS: '${{ steps.meta.outputs.tags }}' },
-          run: `mapfile -t refs <<<"$TAGS"\n${props.summaryScript} "\${refs[@]}" >> "$GITHUB_STEP_SUMMARY"`,
+          run: `mapfile -t refs <<<"$TAGS"\n${props.summaryScript.path} "\${refs[@]}" >> "$GITHUB_STEP_SUMMARY"`,
         },
       ],
     });

@@ -6,8 +6,8 @@ import type { RemoteDeployScript } from '../scripts/remote-deploy-script';
 import type { Stack } from '../stack';
 
 export interface DeployWorkflowProps {
-  /** GitHub environments a deploy can target; each holds its own SSH secrets. The first is the default. */
-  readonly environments: string[];
+  /** Where a deploy can go: GitHub environments, each with its own SSH secrets and protection rules. The first is the default. */
+  readonly targets: readonly string[];
   readonly remoteDeploy: RemoteDeployScript;
   readonly notify: NotifyTelegramScript;
 }
@@ -28,9 +28,9 @@ export const NOTIFY_SECRETS = ['TELEGRAM_NOTIFY_TOKEN', 'TELEGRAM_NOTIFY_CHAT_ID
 export class DeployWorkflow extends Component {
   public readonly workflow: GithubWorkflow;
 
-  constructor(stack: Stack, props: DeployWorkflowProps) {
-    super(stack.project, 'DeployWorkflow');
-    if (!props.environments.length) throw new Error('DeployWorkflow: declare at least one environment');
+  constructor(stack: Stack, id: string, props: DeployWorkflowProps) {
+    super(stack, id);
+    this.node.addValidation({ validate: () => (props.targets.length ? [] : ['declare at least one deploy target']) });
     const github = GitHub.of(stack.project);
     if (!github) throw new Error('DeployWorkflow: the project needs GitHub support (github: true)');
     const wf = new GithubWorkflow(github, 'deploy');
@@ -49,8 +49,8 @@ export class DeployWorkflow extends Component {
             description: 'Where to deploy',
             required: true,
             type: 'choice',
-            options: props.environments,
-            default: props.environments[0],
+            options: [...props.targets],
+            default: props.targets[0],
           },
         },
       },

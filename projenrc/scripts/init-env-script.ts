@@ -1,17 +1,15 @@
-import { Component } from 'projen';
+import { ShellScript } from './shell-script';
 import { generatorCommand } from '../env';
 import type { Stack } from '../stack';
-import { ShellScript } from './shell-script';
 
 /**
  * `scripts/init-env.sh`: creates an env file from its template and fills every secret we
  * can generate (passwords, tokens) with a random value, so a fresh checkout runs without
  * anyone inventing passwords, and no password is ever a default.
  */
-export class InitEnvScript extends Component {
+export class InitEnvScript extends ShellScript {
   constructor(stack: Stack, filePath = 'scripts/init-env.sh') {
-    super(stack.project, 'InitEnvScript');
-    new ShellScript(this, filePath, {
+    super(stack, filePath, {
       description: [
         'Creates an env file from its template, filling generated secrets with random values.',
         'Usage: scripts/init-env.sh [template=.env.example] [output=.env]. Never overwrites a file.',

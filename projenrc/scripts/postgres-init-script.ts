@@ -1,14 +1,18 @@
-import { Component } from 'projen';
-import type { Stack } from '../stack';
+import { IConstruct } from 'constructs';
 import { ShellScript } from './shell-script';
+import type { EnvVar } from '../env';
+
+/** A login role the init script creates: the variables holding its name and its password. */
+export interface RoleVariables {
+  readonly user: EnvVar;
+  readonly password: EnvVar;
+}
 
 export interface PostgresInitScriptProps {
-  readonly filePath: string;
-  /** Variable names of the roles and their passwords. */
-  readonly writerUser: string;
-  readonly writerPassword: string;
-  readonly readerUser: string;
-  readonly readerPassword: string;
+  /** Owns the schema and writes (bot, migrate). */
+  readonly writer: RoleVariables;
+  /** Reads only (api). */
+  readonly reader: RoleVariables;
 }
 
 /**
@@ -16,11 +20,10 @@ export interface PostgresInitScriptProps {
  * creates the writer role (owns the database: bot, migrate) and the read-only role (api).
  * Values reach SQL as psql variables, never by string splicing.
  */
-export class PostgresInitScript extends Component {
-  constructor(stack: Stack, props: PostgresInitScriptProps) {
-    super(stack.project, 'PostgresInitScript');
-    const { writerUser: wu, writerPassword: wp, readerUser: ru, readerPassword: rp } = props;
-    new ShellScript(this, props.filePath, {
+export class PostgresInitScript extends ShellScript {
+  constructor(scope: IConstruct, filePath: string, props: PostgresInitScriptProps) {
+    const [wu, wp, ru, rp] = [props.writer.user, props.writer.password, props.reader.user, props.reader.password].map((v) => v.name);
+    super(scope, filePath, {
       shell: 'sh',
       description: 'Creates the application roles on the first start of an empty data directory.',
       body: () => [

@@ -33,7 +33,7 @@ describe.each<[string, (env: Record<string, string | undefined>) => unknown, str
   // PORT and HOSTNAME are read by the Next.js standalone server itself (set in the image).
   ['frontend', (env) => readDashboardConfig(env), []],
 ])('%s', (service, read, notFromCompose) => {
-  const declared = stack.service(service)!.reads.sort();
+  const declared = stack.services.find((s) => s.name === service)!.reads.sort();
   const read_ = variablesRead(read).filter((name) => !notFromCompose.includes(name));
 
   it('reads no variable the stack does not declare for it', () => {

@@ -1,7 +1,7 @@
-import { Dockerfile, DockerfileStage, HealthCheckInstruction } from './dockerfile';
-import { HealthCheck, httpHealthCheck, withDefaults } from '../health-check';
-import type { ImageProps } from '../image';
-import { Workspace } from '../workspace';
+import { Dockerfile, DockerfileStage, HealthCheckInstruction } from './docker/dockerfile';
+import { ResolvedHealthCheck, httpHealthCheck } from './health-check';
+import type { Image, ImageProps } from './image';
+import { Workspace } from './workspace';
 
 /** Base images: official Debian-based images, pinned by tag (never Alpine, never `latest`). */
 export const BaseImages = {
@@ -19,17 +19,15 @@ export interface NodeRecipeProps {
   /** The workspace the image runs. */
   readonly workspace: Workspace;
   /** Every workspace of the repository: npm needs all their package.json files. */
-  readonly allWorkspaces: Workspace[];
+  readonly allWorkspaces: readonly Workspace[];
   /** Exec-form command, relative to /app. */
-  readonly command: string[];
-  readonly port?: number;
-  readonly healthCheck?: HealthCheck;
-  /** Extra paths removed from the production node_modules (large parts never loaded). */
-  readonly pruneExtra?: string[];
+  readonly command: readonly string[];
+  /** Extra paths removed from the production node_modules (large parts never loaded). @default none */
+  readonly pruneExtra?: readonly string[];
 }
 
 /** Copies the root manifest and every workspace manifest: the cache key of `npm ci`. */
-function copyManifests(stage: DockerfileStage, all: Workspace[]): void {
+function copyManifests(stage: DockerfileStage, all: readonly Workspace[]): void {
   stage.workdir('/app').copy(['package.json', 'package-lock.json'], './');
   for (const ws of all) stage.copy(`${ws.dir}/package.json`, `${ws.dir}/`);
 }
@@ -39,10 +37,9 @@ function runtimeStage(df: Dockerfile): DockerfileStage {
 }
 
 /** The HEALTHCHECK instruction of a model health check (the same one compose renders). */
-function healthCheckInstruction(check: HealthCheck): HealthCheckInstruction {
-  const hc = withDefaults(check);
+function healthCheckInstruction(hc: ResolvedHealthCheck): HealthCheckInstruction {
   return {
-    test: hc.command,
+    test: [...hc.command],
     intervalSeconds: hc.intervalSeconds,
     timeoutSeconds: hc.timeoutSeconds,
     startPeriodSeconds: hc.startPeriodSeconds,
@@ -63,12 +60,12 @@ function buildStage(df: Dockerfile, props: NodeRecipeProps, used: Workspace[]): 
   return build;
 }
 
-function finish(stage: DockerfileStage, props: { port?: number; healthCheck?: HealthCheck; command: string[] }): void {
+function finish(stage: DockerfileStage, image: Image, command: readonly string[]): void {
   // Application files stay owned by root: the process can read its code but not change it.
   stage.user('node');
-  if (props.port) stage.expose(props.port);
-  if (props.healthCheck) stage.healthCheck(healthCheckInstruction(props.healthCheck));
-  stage.cmd(props.command);
+  if (image.port) stage.expose(image.port);
+  if (image.healthCheck) stage.healthCheck(healthCheckInstruction(image.healthCheck));
+  stage.cmd([...command]);
 }
 
 /**
@@ -76,7 +73,7 @@ function finish(stage: DockerfileStage, props: { port?: number; healthCheck?: He
  * (pruned), compiled output of it and of the sibling workspaces it uses, non-root.
  */
 export function nodeServiceRecipe(props: NodeRecipeProps) {
-  return (df: Dockerfile) => {
+  return (df: Dockerfile, image: Image) => {
     const ws = props.workspace;
     const used = [...ws.workspaceClosure()];
     const deps = df.addStage('deps', BaseImages.node);
@@ -98,7 +95,7 @@ export function nodeServiceRecipe(props: NodeRecipeProps) {
       runtime.copy([`/app/${u.dir}/package.json`], `${u.dir}/`, { from: build });
       runtime.copy([`/app/${u.dir}/dist`], `${u.dir}/dist`, { from: build });
     }
-    finish(runtime, props);
+    finish(runtime, image, props.command);
   };
 }
 
@@ -107,7 +104,7 @@ export function nodeServiceRecipe(props: NodeRecipeProps) {
  * static assets, nothing else. No API address or token is known at build time.
  */
 export function nextStandaloneRecipe(props: NodeRecipeProps) {
-  return (df: Dockerfile) => {
+  return (df: Dockerfile, image: Image) => {
     const ws = props.workspace;
     const used = [...ws.workspaceClosure()];
     const build = buildStage(df, props, used);
@@ -116,23 +113,22 @@ export function nextStandaloneRecipe(props: NodeRecipeProps) {
     build.run([...(libs.length ? [`npx tsc -b ${libs.join(' ')} &&`] : []), `npm run build --workspace ${ws.dir}`].join('\n'));
 
     const runtime = runtimeStage(df)
-      .env({ NEXT_TELEMETRY_DISABLED: '1', PORT: String(props.port ?? 3000), HOSTNAME: '0.0.0.0' });
+      .env({ NEXT_TELEMETRY_DISABLED: '1', PORT: String(image.port ?? 3000), HOSTNAME: '0.0.0.0' });
     runtime.copy(`/app/${ws.dir}/.next/standalone/`, './', { from: build });
     runtime.copy(`/app/${ws.dir}/.next/static`, `${ws.dir}/.next/static`, { from: build });
     runtime.copy(`/app/${ws.dir}/public`, `${ws.dir}/public`, { from: build });
-    finish(runtime, props);
+    finish(runtime, image, props.command);
   };
 }
 
 export interface PostgresRecipeProps {
   /** Folder of init scripts copied to /docker-entrypoint-initdb.d. */
   readonly initScriptsDir: string;
-  readonly healthCheck: HealthCheck;
 }
 
 /** The official PostgreSQL image plus our init scripts (application roles), run as `postgres`. */
 export function postgresRecipe(props: PostgresRecipeProps) {
-  return (df: Dockerfile) => {
+  return (df: Dockerfile, image: Image) => {
     const stage = df.addStage('runtime', BaseImages.postgres);
     stage.copy(`${props.initScriptsDir}/`, '/docker-entrypoint-initdb.d/');
     // Executable for the postgres user whatever the checkout's file modes: the entrypoint
@@ -140,24 +136,25 @@ export function postgresRecipe(props: PostgresRecipeProps) {
     stage.run('chmod 0555 /docker-entrypoint-initdb.d/*.sh');
     // The entrypoint supports a non-root start; the data directory already belongs to postgres.
     stage.user('postgres');
-    stage.healthCheck(healthCheckInstruction(props.healthCheck));
+    if (image.healthCheck) stage.healthCheck(healthCheckInstruction(image.healthCheck));
     stage.cmd(['postgres']);
   };
 }
 
 export interface NodeImageProps {
-  readonly name: string;
   readonly description: string;
   /** The workspace the image runs; its compiler ('tsc' or 'next') picks the recipe. */
   readonly workspace: Workspace;
-  readonly allWorkspaces: Workspace[];
-  readonly command: string[];
+  readonly allWorkspaces: readonly Workspace[];
+  readonly command: readonly string[];
+  /** @default none */
   readonly port?: number;
-  /** HTTP path of the liveness endpoint on `port`; the health check GETs it with node. */
+  /** HTTP path of the liveness endpoint on `port`; the health check GETs it with node. @default no health check */
   readonly healthPath?: string;
   /** @default true */
   readonly published?: boolean;
-  readonly pruneExtra?: string[];
+  /** @default none */
+  readonly pruneExtra?: readonly string[];
 }
 
 /**
@@ -170,14 +167,13 @@ export function nodeImage(props: NodeImageProps): ImageProps {
     workspace: props.workspace,
     allWorkspaces: props.allWorkspaces,
     command: props.command,
-    port: props.port,
-    healthCheck: props.port && props.healthPath ? httpHealthCheck(props.port, props.healthPath) : undefined,
     pruneExtra: props.pruneExtra,
   };
   return {
-    name: props.name,
     description: props.description,
     published: props.published,
+    port: props.port,
+    healthCheck: props.healthPath === undefined ? undefined : httpHealthCheck(props.healthPath),
     context: ['package.json', 'package-lock.json', ...props.allWorkspaces.map((ws) => `${ws.dir}/package.json`), ...used.map((ws) => ws.dir)],
     recipe: props.workspace.compiler === 'next' ? nextStandaloneRecipe(recipeProps) : nodeServiceRecipe(recipeProps),
   };
