@@ -45,7 +45,6 @@ export class JestConfig extends Component {
         testEnvironment: ws.testEnvironment,
         testMatch: ['<rootDir>/test/**/*.test.ts?(x)'],
         moduleNameMapper,
-        setupFilesAfterEnv: [],
         // Build output holds copies of package.json files (Next standalone) that confuse the module map.
         modulePathIgnorePatterns: ['<rootDir>/.next/', '<rootDir>/dist/'],
       };

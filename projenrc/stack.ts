@@ -87,11 +87,6 @@ export class Stack extends Component implements ServiceScope {
     return `${this.registry.host}/${this.registry.owner}/${this.registry.repository}`;
   }
 
-  /** The full name of a published image, without tag. */
-  public imageRepository(image: Image): string {
-    return `${this.imagePrefix}/${image.name}`;
-  }
-
   public preSynthesize(): void {
     validateTree(this.project);
   }

@@ -68,9 +68,6 @@ export class ComposeFile extends FileBase {
   public addVolume(name: string): void { this.volumes.add(name); }
   public addNetwork(name: string): void { this.networks.add(name); }
 
-  public serviceNames(): string[] { return [...this.services.keys()]; }
-  public getService(name: string): ComposeService | undefined { return this.services.get(name); }
-
   protected synthesizeContent(_resolver: IResolver): string | undefined {
     const doc: Record<string, unknown> = {
       name: this.props.projectName,

@@ -10,12 +10,3 @@ export const Actions = {
   metadata: 'docker/metadata-action@8e5442c4ef9f78752691e2d8f8d19755c6f78e81', // v5.5.1
   buildPush: 'docker/build-push-action@4f58ea79222b3b9dc2c8bbdd6debcef730109a75', // v6.9.0
 } as const;
-
-export const ACTION_VERSIONS: Record<keyof typeof Actions, string> = {
-  checkout: 'v4.2.2',
-  setupNode: 'v4.1.0',
-  setupBuildx: 'v3.7.1',
-  login: 'v3.3.0',
-  metadata: 'v5.5.1',
-  buildPush: 'v6.9.0',
-};

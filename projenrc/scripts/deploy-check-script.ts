@@ -16,7 +16,7 @@ export class DeployCheckScript extends ShellScript {
         'Checks the deployed stack: services running and healthy, migrations applied, endpoints answering.',
         `Usage: ${filePath} [options]   (run in the deploy directory; --help lists options and exit codes)`,
       ].join('\n'),
-      body: () => [DERIVED_HEADER, ...derived(deployment), '', ...bashFragment('settings'), '', ...bashFragment('deploy-check')],
+      body: () => [DERIVED_HEADER, ...derived(deployment), '', ...bashFragment('settings'), '', ...bashFragment('compose-options'), '', ...bashFragment('deploy-check')],
     });
   }
 }
@@ -30,6 +30,7 @@ function derived(d: Deployment): string[] {
   ];
   const checkCodes = d.checkExitCodes.map((c) => ({ code: c.code, meaning: `failed: ${c.labels.join(', ')}` }));
   return [
+    'SCRIPT_NAME=deploy-check',
     `DEFAULT_COMPOSE_FILE=${shellQuote(d.compose.file.path)}`,
     `DEFAULT_ENV_FILE=${shellQuote(d.envFile)}`,
     `IMAGE_TAG_VARIABLE=${d.compose.imageVariables.tag.name}`,

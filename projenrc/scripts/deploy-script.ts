@@ -23,7 +23,7 @@ export class DeployScript extends ShellScript {
         'Deploys an image tag on this server: lock, pull, backup, migrate, switch, check; rolls back on failure.',
         `Usage: ${filePath} [options] TAG   (run in the deploy directory; --help lists options and exit codes)`,
       ].join('\n'),
-      body: () => [DERIVED_HEADER, ...derived(deployment, props.check), '', ...bashFragment('settings'), '', ...bashFragment('deploy')],
+      body: () => [DERIVED_HEADER, ...derived(deployment, props.check), '', ...bashFragment('settings'), '', ...bashFragment('compose-options'), '', ...bashFragment('deploy')],
     });
   }
 }
@@ -34,6 +34,7 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
   // Runs inside the database container, with its own superuser and database variables.
   const dump = ['sh', '-c', `pg_dump --format=custom --username "$${db.superuser.name}" --dbname "$${db.name.name}"`];
   return [
+    'SCRIPT_NAME=deploy',
     `DEFAULT_COMPOSE_FILE=${shellQuote(d.compose.file.path)}`,
     `DEFAULT_ENV_FILE=${shellQuote(d.envFile)}`,
     `DEFAULT_IMAGE_PREFIX=${shellQuote(d.stack.imagePrefix)}`,

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { DERIVED_HEADER, bashFragment } from './bash';
 import { ShellScript } from './shell-script';
 import type { EnvVar } from '../env';
 
@@ -27,22 +28,11 @@ export class PostgresInitScript extends ShellScript {
       shell: 'sh',
       description: 'Creates the application roles on the first start of an empty data directory.',
       body: () => [
-        `: "\${${wu}:?${wu} is required}" "\${${wp}:?${wp} is required}"`,
-        `: "\${${ru}:?${ru} is required}" "\${${rp}:?${rp} is required}"`,
-        'psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \\',
-        `  -v db="$POSTGRES_DB" -v writer="$${wu}" -v writer_password="$${wp}" \\`,
-        `  -v reader="$${ru}" -v reader_password="$${rp}" <<'SQL'`,
-        'CREATE ROLE :"writer" LOGIN PASSWORD :\'writer_password\';',
-        'CREATE ROLE :"reader" LOGIN PASSWORD :\'reader_password\';',
-        'ALTER ROLE :"reader" SET default_transaction_read_only = on;',
-        'ALTER DATABASE :"db" OWNER TO :"writer";',
-        'ALTER SCHEMA public OWNER TO :"writer";',
-        'REVOKE ALL ON DATABASE :"db" FROM PUBLIC;',
-        'GRANT CONNECT ON DATABASE :"db" TO :"reader";',
-        'GRANT USAGE ON SCHEMA public TO :"reader";',
-        'ALTER DEFAULT PRIVILEGES FOR ROLE :"writer" IN SCHEMA public GRANT SELECT ON TABLES TO :"reader";',
-        'SQL',
-        `echo "init: created roles $${wu} (writer) and $${ru} (read-only)"`,
+        DERIVED_HEADER,
+        ...[['writer', wu], ['writer_password', wp], ['reader', ru], ['reader_password', rp]]
+          .map(([local, variable]) => `${local}=\${${variable}:?${variable} is required}`),
+        '',
+        ...bashFragment('postgres-init.sh'),
       ],
     });
   }
