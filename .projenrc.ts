@@ -39,7 +39,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     eslint: true,
     eslintOptions: {
       // Workspace sources are linted against their own tsconfig and package.json.
-      dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts', ...['contract', 'db', 'bot', 'api', 'devtools'].map((ws) => `src/${ws}/src`), 'src/frontend'],
+      dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts', ...['contract', 'db', 'runtime', 'bot', 'api', 'devtools'].map((ws) => `src/${ws}/src`), 'src/frontend'],
       devdirs: ['test', 'e2e', 'bench', 'scripts', 'src/frontend/test'],
       fileExtensions: ['.ts', '.tsx'],
       ignorePatterns: ['.next/', 'dist/'],
@@ -102,13 +102,19 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     scripts: { migrate: 'node dist/cli/migrate.js' },
   });
 
+  const runtime = new Workspace(project, 'runtime', {
+    dir: 'src/runtime',
+    name: '@dialogstack/runtime',
+    description: 'What every service does the same way: read its environment (readEnv) and log JSON lines (createLogger)',
+  });
+
   const bot = new Workspace(project, 'bot', {
     dir: 'src/bot',
     name: '@dialogstack/bot',
     description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
     deps: ['telegraf@^4.16.3', 'typeorm@^1.1.1'],
     devDeps: ['@dialogstack/devtools'],
-    uses: [db],
+    uses: [db, runtime],
     scripts: { start: 'node dist/main.js' },
   });
 
@@ -127,7 +133,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       'zod@^4.1.0',
     ],
     devDeps: ['@nestjs/testing@^12.1.1'],
-    uses: [contract, db],
+    uses: [contract, db, runtime],
     scripts: { start: 'node dist/main.js', seed: 'node dist/cli/seed.js' },
   });
 
@@ -138,7 +144,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     compiler: 'next',
     testEnvironment: 'jsdom',
     deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0', 'server-only@^0.0.1'],
-    uses: [contract],
+    uses: [contract, runtime],
     devDeps: [
       '@types/react@^19.2.0',
       '@types/react-dom@^19.2.0',
@@ -160,10 +166,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     dir: 'src/devtools',
     name: '@dialogstack/devtools',
     description: 'Local stand-ins for Telegram and the LLM, and a traffic generator; for tests and demo mode only, never shipped',
+    uses: [runtime],
     scripts: { start: 'node dist/main.js' },
   });
 
-  const workspaces = [contract, db, bot, api, frontend, devtools];
+  const workspaces = [contract, db, runtime, bot, api, frontend, devtools];
   project.package.addField('workspaces', workspaces.map((ws) => ws.dir));
 
   // Tests and scripts import the workspaces by name; they are local packages, not npm ones.
