@@ -33,3 +33,8 @@ export * from './scripts/deploy-check-script';
 export * from './scripts/deploy-script';
 export * from './scripts/notify-telegram-script';
 export * from './scripts/remote-deploy-script';
+export * from './review/snapshot';
+export * from './review/stack-snapshot';
+export * from './review/changes';
+export * from './review/pipeline-diff';
+export * from './review/diff-report';
