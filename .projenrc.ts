@@ -1,7 +1,7 @@
 import { javascript, typescript } from 'projen';
 import {
   BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
-  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
+  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript, ReadmeSections,
   RemoteDeployScript, SERVICE_PORT, Stack, StackCompose, StackMakefile, StackSnapshot, Workspace,
   NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref,
 } from './projenrc';
@@ -465,6 +465,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   // ---------------------------------------------------------------- review (npx projen pipeline-diff, the PR comment)
 
   new StackSnapshot(stack);
+  new PipelineReviewWorkflow(stack, 'PipelineReviewWorkflow', { nodeVersion: '20', diffTask: pipelineDiff, commentScript: 'scripts/sticky-comment.ts' });
 
   return project;
 }

@@ -36,7 +36,8 @@ export function diffWorkflows(ctx: DiffContext): PipelineChange[] {
     }
     const a = before ?? {};
     for (const c of [
-      ...triggerChanges(a, after),
+      // A new workflow's triggers are in its own line.
+      ...(before ? triggerChanges(before, after) : []),
       ...permissionChanges(a, after),
       ...actionChanges(a, after),
       ...environmentChanges(a, after),
