@@ -43,7 +43,7 @@ export class StackSnapshot extends FileBase {
     return {
       format: SNAPSHOT_FORMAT,
       stack: {
-        name: this.stack.name,
+        ...fieldsOf(this.stack, ['imageScope']),
         imagePrefix: this.stack.imagePrefix,
         envFiles: all.filter((c): c is EnvTemplate => c instanceof EnvTemplate).map((t) => t.envFile),
       },

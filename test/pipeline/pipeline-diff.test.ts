@@ -11,7 +11,7 @@ import { Knobs, baseKnobs, fixtureSnapshot } from '../support/pipeline-fixture';
  */
 const GOLDEN = join(__dirname, 'golden', 'pipeline-diff');
 
-type Case = [name: string, edit: (k: Knobs) => void, topRisk: Risk | 'none', postEdit?: (head: Mutable) => void];
+type Case = [name: string, edit: (k: Knobs) => void, topRisk: Risk | 'none', postEdit?: (head: Mutable) => void, baseEdit?: (k: Knobs) => void];
 type Mutable = { -readonly [K in keyof PipelineSnapshot]: any };
 
 const CASES: Case[] = [
@@ -19,6 +19,7 @@ const CASES: Case[] = [
   // services
   ['service-port', (k) => { k.web.port = 3100; }, 'safe'],
   ['service-added', (k) => { k.worker = true; }, 'safe'],
+  ['service-removed', () => {}, 'attention', undefined, (k) => { k.worker = true; }],
   ['stateful-service-restarts', (k) => { k.db.stopGraceSeconds = 60; }, 'attention'],
   ['volume-moved', (k) => { k.db.volumeTarget = '/data'; }, 'attention'],
   ['host-port-changed', (k) => { k.web.publish = { ...k.web.publish, defaultHostPort: 8081 }; }, 'attention'],
@@ -79,12 +80,14 @@ function expectGolden(file: string, actual: string): void {
 }
 
 describe('pipeline diff (golden)', () => {
-  it.each(CASES.map(([name, edit, topRisk, postEdit]) => ({ name, edit, topRisk, postEdit })))('$name', ({ name, edit, topRisk, postEdit }) => {
+  it.each(CASES.map(([name, edit, topRisk, postEdit, baseEdit]) => ({ name, edit, topRisk, postEdit, baseEdit })))('$name', ({ name, edit, topRisk, postEdit, baseEdit }) => {
     const knobs = baseKnobs();
     edit(knobs);
     const head = fixtureSnapshot(knobs) as Mutable;
     postEdit?.(head);
-    const diff = diffSnapshots(baseSnapshot(), head);
+    const otherBase = baseEdit && baseKnobs();
+    if (otherBase) baseEdit!(otherBase);
+    const diff = diffSnapshots(otherBase ? fixtureSnapshot(otherBase) : baseSnapshot(), head);
     const changes = diff.sections.flatMap((s) => s.changes);
     expect(changes.length ? maxRisk(changes.map((c) => c.risk)) : 'none').toBe(topRisk);
     const report: Report = { base: { ref: 'main' }, head: { ref: 'this pull request' }, diff };
