@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Construct, IConstruct } from 'constructs';
-import { FileBase, IResolver } from 'projen';
+import { FileBase, IResolver, ObjectFile } from 'projen';
 import { GitHub } from 'projen/lib/github';
-import { parse } from 'yaml';
 import { sshFacts } from './diff-ssh';
 import {
   PipelineSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_PATH, SnapshotContributor, SnapshotObject, SnapshotSection, SnapshotValue, isSnapshotContributor,
@@ -51,7 +50,7 @@ export class StackSnapshot extends FileBase {
       variables: Object.fromEntries(this.stack.variables.map((v) => [v.name, variableFacts(v, this.stack.services)])),
       images: Object.fromEntries(this.stack.images.map((i) => [i.name, imageFacts(i)])),
       workflows: Object.fromEntries((GitHub.of(project)?.workflows ?? [])
-        .flatMap((wf) => (wf.file ? [[wf.file.path, parse(renderedText(wf.file) ?? '{}') ?? {}]] : []))),
+        .flatMap((wf) => (wf.file ? [[wf.file.path, renderedObject(wf.file)]] : []))),
       deploy: Object.fromEntries(all.filter((c): c is Deployment => c instanceof Deployment)
         .map((d) => [d.node.id, fieldsOf(d, ['stack'])])),
       scripts: Object.fromEntries(all.filter((c): c is ShellScript => c instanceof ShellScript)
@@ -145,8 +144,7 @@ function hostSide(mapping: string): string {
 
 /** The services of a compose rendering as it renders them (after the renderers' preSynthesize). */
 function composeServices(c: StackCompose): Record<string, Record<string, unknown>> {
-  const doc = parse(renderedText(c.file) ?? '') as { services?: Record<string, Record<string, unknown>> } | null;
-  return doc?.services ?? {};
+  return Object.fromEntries([...c.file.serviceDefinitions].map(([name, s]) => [name, { ...s }]));
 }
 
 /** Exit codes (from the `exit_codes_help` text every generated script carries) and SSH host key trust. */
@@ -164,13 +162,21 @@ function scriptFacts(text: string): SnapshotObject {
   return facts;
 }
 
+const RESOLVER: IResolver = { resolve: (value: unknown) => resolveLazy(value) };
+
 /**
  * The text a file synthesizes, without writing it: the snapshot is written while the other
  * files are, in no guaranteed order, so it renders the ones it reads itself.
  */
 function renderedText(file: FileBase): string | undefined {
   const render = (file as unknown as { synthesizeContent(r: IResolver): string | undefined }).synthesizeContent;
-  return render.call(file, { resolve: (value: unknown) => resolveLazy(value) });
+  return render.call(file, RESOLVER);
+}
+
+/** An object file's content as data (its YAML or JSON rendering skipped: the snapshot needs the object). */
+function renderedObject(file: ObjectFile): SnapshotObject {
+  const render = (ObjectFile.prototype as unknown as { synthesizeContent(r: IResolver): string | undefined }).synthesizeContent;
+  return JSON.parse(render.call(file, RESOLVER) ?? '{}') as SnapshotObject;
 }
 
 /** projen's value resolution, reduced to what files need: lazy values called, `toJSON` honoured, undefined dropped. */
