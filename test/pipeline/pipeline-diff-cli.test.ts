@@ -129,6 +129,20 @@ describe('npx projen pipeline-diff', () => {
     expect(report.files.map((f: { path: string }) => f.path)).toContain('docker-compose.prod.yml');
   }, 240_000);
 
+  it('writes the job summary and the step outputs the comment job reads (GitHub Actions)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pipeline-diff-gha-'));
+    const env = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary') };
+    writeFileSync(env.GITHUB_STEP_SUMMARY, '');
+    const r = runInProcess(['--base', 'main', '--no-synth'], env);
+    expect(r.code).toBe(0);
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8')).toBe(`${r.out}\n`);
+    const output = readFileSync(env.GITHUB_OUTPUT, 'utf8');
+    const heredoc = output.match(/^comment<<(EOF_[0-9a-f]{24})\n([\s\S]*)\n\1\n$/m);
+    expect(output).toMatch(/^status=changed$/m);
+    expect(heredoc?.[2]).toBe(r.out);
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
   it('synthesizes the base in a temporary worktree when it committed no snapshot', () => {
     const r = pipelineDiff('--base', 'no-snapshot', '--no-synth');
     expect(r.status).toBe(0);
@@ -159,18 +173,19 @@ describe('npx projen pipeline-diff', () => {
     expect(r.stderr).toContain('unknown git ref \'no-such-branch\'');
     expect(r.stdout).not.toContain('Pipeline diff');
     // The command itself tells usage errors (2) from a missing semantic diff under --strict (1).
-    expect(runInProcess('--base', 'no-such-branch', '--no-synth')).toMatchObject({ code: 2, err: expect.stringContaining('unknown git ref \'no-such-branch\'') });
+    expect(runInProcess(['--base', 'no-such-branch', '--no-synth'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown git ref \'no-such-branch\'') });
   }, 60_000);
 
   it('refuses unknown options and formats, naming them', () => {
-    expect(runInProcess('--bsae', 'main')).toMatchObject({ code: 2, err: expect.stringContaining('--bsae') });
-    expect(runInProcess('--format', 'yaml', '--no-synth')).toMatchObject({ code: 2, err: expect.stringContaining('unknown --format \'yaml\'') });
+    expect(runInProcess(['--bsae', 'main'])).toMatchObject({ code: 2, err: expect.stringContaining('--bsae') });
+    expect(runInProcess(['--format', 'yaml', '--no-synth'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown --format \'yaml\'') });
   });
 });
 
-function runInProcess(...args: string[]): { code: number; out: string; err: string } {
+/** The command in this process (its own exit codes, no projen task runner in between). */
+function runInProcess(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; out: string; err: string } {
   let out = '';
   let err = '';
-  const code = pipelineDiffCli(args, { cwd: repo, env: {}, out: (t) => { out += t; }, err: (t) => { err += t; } });
+  const code = pipelineDiffCli(args, { cwd: repo, env, out: (t) => { out += t; }, err: (t) => { err += t; } });
   return { code, out, err };
 }
