@@ -1,8 +1,8 @@
 import { javascript, typescript } from 'projen';
 import {
   BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
-  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
-  RemoteDeployScript, SERVICE_PORT, Stack, StackCompose, StackMakefile, Workspace,
+  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript, ReadmeSections,
+  RemoteDeployScript, SERVICE_PORT, Stack, StackCompose, StackMakefile, StackSnapshot, Workspace,
   NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref,
 } from './projenrc';
 import { API_ROUTES } from './src/contract/src/routes';
@@ -191,6 +191,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   testAll.spawn(project.tasks.tryFind('eslint')!);
   testAll.spawn(project.testTask);
   testAll.spawn(e2e);
+  const pipelineDiff = project.addTask('pipeline-diff', {
+    description: 'What a change of .projenrc.ts means for the pipeline, rated by risk (--base <ref>, --format markdown|json, --strict)',
+  });
+  // An argv, not a shell line: arguments such as `--head-label 'this pull request'` arrive whole.
+  pipelineDiff.execArgs(['node', '--require', './projenrc/swc-register.cjs', 'projenrc/review/pipeline-diff-cli.ts'], { receiveArgs: true });
 
   new JestConfig(project, 'JestConfig', { workspaces });
 
@@ -463,6 +468,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   new DeployWorkflow(stack, 'DeployWorkflow', { targets: ['production', 'staging'], remoteDeploy, notify });
 
   new ReadmeSections(stack, 'ReadmeSections', { makefile: make.makefile });
+
+  // ---------------------------------------------------------------- review (npx projen pipeline-diff, the PR comment)
+
+  new StackSnapshot(stack);
+  new PipelineReviewWorkflow(stack, 'PipelineReviewWorkflow', { nodeVersion: '20', diffTask: pipelineDiff, commentScript: 'scripts/sticky-comment.ts' });
 
   return project;
 }

@@ -65,6 +65,9 @@ export class ComposeFile extends FileBase {
     this.services.set(name, service);
   }
 
+  /** The services as added, by name: what the file renders (read by the pipeline snapshot). */
+  public get serviceDefinitions(): ReadonlyMap<string, ComposeService> { return this.services; }
+
   public addVolume(name: string): void { this.volumes.add(name); }
   public addNetwork(name: string): void { this.networks.add(name); }
 
