@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { ApiConfig } from './config';
 import { accessLog } from './http/access-log';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { answerUnparsableRequests } from './http/client-error';
 import { contractValidationPipe } from './http/query-validation';
 import { NestLogger } from './logging/nest-logger';
 import { serveApiDocs } from './openapi';
@@ -35,6 +36,7 @@ export function configureApp(app: INestApplication, config: ApiConfig, logger: L
   app.use(accessLog(logger));
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ApiExceptionFilter(app.get(HttpAdapterHost), logger));
+  answerUnparsableRequests(app.getHttpServer(), logger);
   serveApiDocs(app);
   // Close the server and the pool, then exit 0 (stdout flushed) instead of re-raising the signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
