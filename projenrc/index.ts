@@ -7,6 +7,7 @@ export * from './service';
 export * from './stack';
 export * from './validation';
 export * from './workspace';
+export * from './base-images';
 export * from './recipes';
 export * from './image-tags';
 // File formats (know nothing of the model).
@@ -33,3 +34,4 @@ export * from './scripts/deploy-check-script';
 export * from './scripts/deploy-script';
 export * from './scripts/notify-telegram-script';
 export * from './scripts/remote-deploy-script';
+export * from './scripts/verify-images-script';
