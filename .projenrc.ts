@@ -2,7 +2,7 @@ import { javascript, typescript } from 'projen';
 import {
   BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
   FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
-  RemoteDeployScript, SERVICE_PORT, Stack, StackCompose, StackMakefile, VerifyImagesScript, Workspace,
+  RemoteDeployScript, RenovateConfig, SERVICE_PORT, Stack, StackCompose, StackMakefile, VerifyImagesScript, Workspace,
   NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref, standInBuildArgs,
 } from './projenrc';
 import { API_ROUTES } from './src/contract/src/routes';
@@ -461,6 +461,10 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   new DeployWorkflow(stack, 'DeployWorkflow', { targets: ['production', 'staging'], remoteDeploy, notify, verify });
 
   new ReadmeSections(stack, 'ReadmeSections', { makefile: make.makefile });
+
+  // ---------------------------------------------------------------- updates by bot
+
+  new RenovateConfig(project, 'Renovate');
 
   return project;
 }

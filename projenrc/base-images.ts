@@ -47,3 +47,6 @@ export function nodeMajorOf(image: BaseImage): string {
 export function standInBuildArgs(images: readonly BaseImage[] = Object.values(BaseImages)): Record<string, string> {
   return Object.fromEntries(images.map((i) => [i.arg, i.tagged]));
 }
+
+/** One `baseImage(...)` line, as Renovate's custom manager reads it. */
+export const BASE_IMAGE_PATTERN = "baseImage\\('(?<depName>[a-z0-9][a-z0-9._/-]*):(?<currentValue>[\\w][\\w.-]*)@(?<currentDigest>sha256:[0-9a-f]{64})'";

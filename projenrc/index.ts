@@ -26,6 +26,7 @@ export * from './docs/readme-sections';
 export * from './github/actions';
 export * from './github/build-workflow';
 export * from './github/deploy-workflow';
+export * from './github/renovate';
 export * from './deploy/deployment';
 export * from './scripts/init-env-script';
 export * from './scripts/postgres-init-script';

@@ -48,6 +48,7 @@ export const Actions = {
   metadata: action('docker/metadata-action', 'v6.2.0', 'dc802804100637a589fabce1cb79ff13a1411302', 'node24'),
   buildPush: action('docker/build-push-action', 'v7.3.0', '53b7df96c91f9c12dcc8a07bcb9ccacbed38856a', 'node24'),
   attest: action('actions/attest', 'v4.2.2', '1e69f48acb82d1966a394da916b4c1698aa569d6', 'node24'),
+  renovate: action('renovatebot/github-action', 'v46.2.2', 'e09d604f8f803bb527bd8321ed5be06c460b8682', 'node24'),
 } as const;
 
 export const ALL_ACTIONS: readonly PinnedAction[] = Object.values(Actions);
@@ -68,3 +69,9 @@ export function annotateActionVersions(yaml: string, pins: readonly PinnedAction
     return pin ? `${prefix}${uses} # ${pin.version}` : line;
   });
 }
+
+/**
+ * One `action(...)` line, as Renovate's custom manager and scripts/action-runtimes.ts read it:
+ * repository, release, SHA and runtime, each a single-quoted literal.
+ */
+export const ACTION_PIN_PATTERN = "action\\('(?<depName>[^']+)', '(?<currentValue>v[^']+)', '(?<currentDigest>[0-9a-f]{40})', '(?:[a-z0-9]+)'\\)";

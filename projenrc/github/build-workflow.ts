@@ -91,6 +91,9 @@ export class BuildWorkflow extends Component {
         { name: 'Check out', uses: Actions.checkout.uses, with: { 'persist-credentials': false } },
         { name: 'Set up Node.js', uses: Actions.setupNode.uses, with: { 'node-version': nodeMajorOf(props.nodeImage), 'cache': 'npm' } },
         { name: 'Install', run: 'npm ci --no-audit --no-fund' },
+        // The runtime recorded with each action pin is what the pipeline tests check against
+        // retired Node.js versions; here it is checked against the actions' own action.yml.
+        { name: 'Action runtimes match their action.yml', run: 'npx tsx scripts/action-runtimes.ts --check' },
         // git status, not git diff: an untracked or deleted synthesized file is drift too.
         { name: 'Synthesized files match .projenrc.ts', run: `npx projen\n${driftCheck.path}` },
         { name: 'Compile and type-check', run: 'npx projen compile' },
