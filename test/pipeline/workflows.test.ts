@@ -113,11 +113,12 @@ describe('build workflow', () => {
     expect(build.jobs.test.services.postgres.image).toBe(BaseImages.postgres.default);
   });
 
-  it('keeps engines honest: the oldest Node.js it declares is one a machine of this project runs the tests on', () => {
+  it('keeps engines honest: every machine that runs these tests, and CI, is within the declared range', () => {
     const pkg = JSON.parse(files['package.json']);
     const declared = Number(String(pkg.engines.node).match(/(\d+)/)![1]);
-    // GitHub CI tests on the images' major; this project's own CI machine runs its tests on the Node.js it has.
-    expect([Number(nodeMajorOf(BaseImages.node)), Number(process.versions.node.split('.')[0])]).toContain(declared);
+    // The tests run here on this machine's Node.js and on GitHub on the images' major: both must be supported.
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(declared);
+    expect(Number(nodeMajorOf(BaseImages.node))).toBeGreaterThanOrEqual(declared);
   });
 
   it('builds every image of the prod compose file, each with a Dockerfile', () => {
