@@ -152,11 +152,13 @@ export function publishImages(opts: PublishOptions): PublishedImage[] {
     } else {
       const attestations = ['--provenance', 'mode=max', '--sbom', builder ? `generator=${builder.sbomGenerator}` : 'true'];
       if (builder) {
-        // The builder's engine exports what BuildKit made; the host, which can reach the registry, pushes it.
+        // The builder's engine exports what BuildKit made; the host, which can reach the registry,
+        // pushes it. Compression is forced: base images loaded from `docker save` are stored
+        // uncompressed, and their layers would otherwise be pushed as they are.
         const dir = mkdtempSync(join(tmpdir(), 'publish-'));
         const archive = join(dir, `${image.name}.oci.tar`);
         try {
-          buildx(['build', ...common, ...attestations, '--platform', 'linux/amd64', '--output', `type=oci,dest=${archive}`, '.'], image.name, builder.dockerHost);
+          buildx(['build', ...common, ...attestations, '--platform', 'linux/amd64', '--output', `type=oci,dest=${archive},compression=gzip,force-compression=true`, '.'], image.name, builder.dockerHost);
           if (push) pushArchive(archive, refs);
         } finally {
           rmSync(dir, { recursive: true, force: true });
