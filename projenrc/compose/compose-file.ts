@@ -19,7 +19,8 @@ export interface ComposeDependency {
 
 export interface ComposeService {
   readonly image?: string;
-  readonly build?: { readonly context: string; readonly dockerfile: string };
+  /** `args` listed without values take them from the environment, and are not passed when it has none. */
+  readonly build?: { readonly context: string; readonly dockerfile: string; readonly args?: readonly string[] };
   readonly command?: string[];
   readonly init?: boolean;
   readonly restart?: string;

@@ -1,6 +1,7 @@
 import { Component, Task } from 'projen';
 import { GitHub, GithubWorkflow, workflows } from 'projen/lib/github';
 import { Actions } from './actions';
+import { pinnedWorkflow } from './pinned-workflow';
 import type { Stack } from '../stack';
 
 export interface PipelineReviewWorkflowProps {
@@ -42,7 +43,7 @@ export class PipelineReviewWorkflow extends Component {
     super(stack, id);
     const github = GitHub.of(stack.project);
     if (!github) throw new Error('PipelineReviewWorkflow: the project needs GitHub support (github: true)');
-    const wf = new GithubWorkflow(github, 'pipeline-review');
+    const wf = pinnedWorkflow(github, 'pipeline-review');
     this.workflow = wf;
 
     wf.on({ pullRequest: {} });
@@ -61,8 +62,8 @@ export class PipelineReviewWorkflow extends Component {
       },
       steps: [
         // Depth 2: the merge commit and its parents; the first parent is the base.
-        { name: 'Check out', uses: Actions.checkout, with: { 'fetch-depth': 2, 'persist-credentials': false } },
-        { name: 'Set up Node.js', uses: Actions.setupNode, with: { 'node-version': props.nodeVersion, 'cache': 'npm' } },
+        { name: 'Check out', uses: Actions.checkout.uses, with: { 'fetch-depth': 2, 'persist-credentials': false } },
+        { name: 'Set up Node.js', uses: Actions.setupNode.uses, with: { 'node-version': props.nodeVersion, 'cache': 'npm' } },
         { name: 'Install', run: 'npm ci --no-audit --no-fund' },
         {
           name: 'Diff the pipeline against the base',
@@ -84,10 +85,10 @@ export class PipelineReviewWorkflow extends Component {
       steps: [
         {
           name: 'Check out the base branch (trusted code only)',
-          uses: Actions.checkout,
+          uses: Actions.checkout.uses,
           with: { 'ref': '${{ github.event.pull_request.base.sha }}', 'persist-credentials': false },
         },
-        { name: 'Set up Node.js', uses: Actions.setupNode, with: { 'node-version': props.commentNodeVersion ?? '24' } },
+        { name: 'Set up Node.js', uses: Actions.setupNode.uses, with: { 'node-version': props.commentNodeVersion ?? '24' } },
         {
           name: 'Create or update the comment',
           env: {

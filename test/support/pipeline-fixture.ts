@@ -52,7 +52,7 @@ export function baseKnobs(): Knobs {
       permissions: { contents: 'read', packages: 'read' },
       inEnvironment: true,
       targets: ['production', 'staging'],
-      checkout: Actions.checkout,
+      checkout: Actions.checkout.uses,
       secrets: ['SSH_HOST', 'SSH_KEY'],
       releaseJob: false,
     },
