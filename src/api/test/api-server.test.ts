@@ -214,6 +214,12 @@ describe('api server', () => {
     expect(api.output.map(parseJson).find((e) => e?.msg === 'request' && e.status === 401)).toMatchObject({ method: 'GET', context: 'Http' });
   });
 
+  it("writes Nest's own messages in the same shape as its own", () => {
+    const entries = api.output.map(parseJson);
+    expect(entries.filter((e) => e?.service !== 'api')).toEqual([]);
+    expect(entries.find((e) => e?.context === 'RouterExplorer')).toMatchObject({ level: 'info', msg: expect.stringMatching(/^Mapped \{/) });
+  });
+
   it('refuses to start on a bad environment: every problem in one line, no secret, exit code 1', async () => {
     const { code, output } = await runApiToExit({ API_TOKEN: 'too-short-secret', PORT: 'eighty', CORS_ORIGINS: '*', LOG_LEVEL: 'chatty' });
     expect(code).toBe(1);

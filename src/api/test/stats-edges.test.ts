@@ -1,8 +1,8 @@
+import { createLogger } from '@dialogstack/runtime';
 import { Period, PERIODS, StatsResponse, statsResponseSchema } from '@dialogstack/contract';
 import { Client } from 'pg';
 import { TestDatabase } from '../../../test/support/database';
 import { Database } from '../src/database/database';
-import { JsonLogger } from '../src/logging/json-logger';
 import { preview } from '../src/stats/stats-response';
 import { StatsService } from '../src/stats/stats.service';
 import { NaiveStatsService } from './support/naive-stats';
@@ -40,7 +40,7 @@ describe('statistics at the edges (real PostgreSQL, fixed clock)', () => {
     db = await migratedTestDatabase('edges');
     writer = new Client({ connectionString: db.writerUrl });
     await writer.connect();
-    database = new Database(db.readerUrl, new JsonLogger('error'));
+    database = new Database(db.readerUrl, createLogger('api', { level: 'error' }));
     stats = new StatsService(database, { now: () => NOW });
     naive = new NaiveStatsService(database, { now: () => NOW });
   }, DB_TIMEOUT_MS);

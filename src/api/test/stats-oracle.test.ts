@@ -1,8 +1,8 @@
 import { PERIODS, StatsResponse } from '@dialogstack/contract';
+import { createLogger } from '@dialogstack/runtime';
 import { Client } from 'pg';
 import { TestDatabase } from '../../../test/support/database';
 import { Database } from '../src/database/database';
-import { JsonLogger } from '../src/logging/json-logger';
 import { StatsService } from '../src/stats/stats.service';
 import { NaiveStatsService } from './support/naive-stats';
 import { migratedTestDatabase } from './support/test-database';
@@ -53,7 +53,7 @@ describe(`statistics agree with a recount from the base tables (seed ${SEED})`, 
     } finally {
       await writer.end();
     }
-    database = new Database(db.readerUrl, new JsonLogger('error'));
+    database = new Database(db.readerUrl, createLogger('api', { level: 'error' }));
   }, 120_000);
   afterAll(async () => {
     await database?.onApplicationShutdown();

@@ -1,14 +1,14 @@
 import { ErrorResponse } from '@dialogstack/contract';
+import { Logger } from '@dialogstack/runtime';
 import { maxHeaderSize, Server, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { JsonLogger } from '../logging/json-logger';
 
 /**
  * Requests that Node's HTTP parser rejects never reach the framework: Node itself answers a
  * bare 400 or 431 without a body. This answers them with the contract's ErrorResponse instead
  * (and closes the connection, as Node does, since the stream cannot be parsed further).
  */
-export function answerUnparsableRequests(server: Server, logger: JsonLogger): void {
+export function answerUnparsableRequests(server: Server, logger: Logger): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // A response already started on this connection cannot be followed by another.
     const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
@@ -17,7 +17,7 @@ export function answerUnparsableRequests(server: Server, logger: JsonLogger): vo
       return;
     }
     const body = errorFor(err.code);
-    logger.warn({ msg: 'unparsable request', status: body.statusCode, code: err.code }, 'Http');
+    logger.warn('unparsable request', { context: 'Http', status: body.statusCode, code: err.code });
     const json = JSON.stringify(body);
     socket.end([
       `HTTP/1.1 ${body.statusCode} ${body.error}`,
