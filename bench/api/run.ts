@@ -27,10 +27,10 @@ import { join, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { explainMs } from './explain';
 import { load, LoadResult } from './load';
-import { NaiveStatsService } from '../../src/api/test/support/naive-stats';
 import { Database } from '../../src/api/dist/database/database';
 import { StatsService } from '../../src/api/dist/stats/stats.service';
 import { ApiProcess, buildApi, startApi } from '../../src/api/test/support/api-process';
+import { NaiveStatsService } from '../../src/api/test/support/naive-stats';
 import { createTestDatabase, TestDatabase } from '../../test/support/database';
 
 const ROOT = resolve(__dirname, '..', '..');
