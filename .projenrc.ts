@@ -175,6 +175,9 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
 
   // Tests and scripts import the workspaces by name; they are local packages, not npm ones.
   project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/core-modules', workspaces.map((ws) => ws.name));
+  // A workspace's own import aliases (the dashboard's `@/`) resolve through its tsconfig.
+  const aliased = workspaces.filter((ws) => Object.keys(ws.importAliases).length > 0).map((ws) => `./${ws.dir}/tsconfig.json`);
+  project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript', { project: ['./tsconfig.json', ...aliased], noWarnOnMultipleProjects: true });
   // Benchmarks and e2e tests drive the workspaces with their own (hoisted) dependencies.
   project.eslint?.addOverride({ files: ['bench/**', 'e2e/**'], rules: { 'import/no-extraneous-dependencies': 'off' } });
   // .projenrc.ts is part of tsconfig.json, so it needs no default-project fallback.

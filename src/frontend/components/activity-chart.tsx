@@ -1,7 +1,7 @@
 'use client';
 
 import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
-import { CHART_SERIES as SERIES, type ChartRow } from '../lib/chart-data';
+import { CHART_SERIES as SERIES, type ChartRow } from '@/lib/chart-data';
 
 const numbers = new Intl.NumberFormat('en-US');
 

@@ -1,4 +1,4 @@
-import { CHART_SERIES } from '../lib/chart-data';
+import { CHART_SERIES } from '@/lib/chart-data';
 
 /** The key beside the chart's title; shares colours with the chart. */
 export function ChartLegend() {

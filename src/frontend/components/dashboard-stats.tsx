@@ -5,11 +5,11 @@ import { KpiGrid } from './kpi-grid';
 import { RecentDialogs } from './recent-dialogs';
 import { ApiErrorState, EmptyState } from './states';
 import { TopUsers } from './top-users';
-import { fetchStats } from '../lib/api';
-import { toChartRows } from '../lib/chart-data';
-import { chartSummary } from '../lib/chart-summary';
-import type { DashboardConfig } from '../lib/config';
-import { formatUtc } from '../lib/format';
+import { fetchStats } from '@/lib/api';
+import { toChartRows } from '@/lib/chart-data';
+import { chartSummary } from '@/lib/chart-summary';
+import type { DashboardConfig } from '@/lib/config';
+import { formatUtc } from '@/lib/format';
 
 /** Everything that needs the api: fetched on the server, streamed in behind the skeleton. */
 export async function DashboardStats({ config, period }: { config: DashboardConfig; period: Period }) {

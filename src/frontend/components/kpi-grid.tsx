@@ -1,7 +1,7 @@
 import type { Period, StatsResponse } from '@dialogstack/contract';
 import { KpiCard } from './kpi-card';
-import { formatCount, formatDecimal } from '../lib/format';
-import { PERIOD_TEXT } from '../lib/periods';
+import { formatCount, formatDecimal } from '@/lib/format';
+import { PERIOD_TEXT } from '@/lib/periods';
 
 export function KpiGrid({ kpis, period }: { kpis: StatsResponse['kpis']; period: Period }) {
   const comparedWith = PERIOD_TEXT[period].previous;

@@ -1,4 +1,4 @@
-import type { ApiProblem } from '../lib/api';
+import type { ApiProblem } from '@/lib/api';
 
 /** Fresh install: the bot has not talked to anybody yet. */
 export function EmptyState() {
