@@ -160,6 +160,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     dir: 'src/devtools',
     name: '@dialogstack/devtools',
     description: 'Local stand-ins for Telegram and the LLM, and a traffic generator; for tests and demo mode only, never shipped',
+    deps: ['pg@^8.16.0'], // the demo history writes straight into the database
+    devDeps: ['@types/pg@^8.15.0'],
     scripts: { start: 'node dist/main.js' },
   });
 
@@ -380,6 +382,15 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     // A short think time so the typing indicator and per-chat queueing are visible.
     environment: { LLM_STUB_PORT: String(Ports.llm), LLM_STUB_DELAY_MS: '400' },
   });
+  // The simulated users' past (90 days, weekly rhythm, growth), written once before they start talking.
+  stack.addService('history', {
+    ...demo,
+    description: 'Writes 90 days of the simulated users\' past once, then exits; skips a database with real users (demo only)',
+    command: ['node', 'src/devtools/dist/main.js', 'history'],
+    oneShot: true,
+    dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
+    environment: { DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name), HISTORY_DAYS: '90', HISTORY_USERS: '40' },
+  });
   stack.addService('traffic', {
     ...demo,
     description: 'Simulated users chatting with the bot through the emulator (demo only)',
@@ -389,6 +400,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     dependsOn: [
       { service: 'telegram', condition: 'service_healthy' },
       { service: 'bot', condition: 'service_healthy' },
+      { service: 'history', condition: 'service_completed_successfully' },
     ],
     environment: {
       TRAFFIC_TELEGRAM_URL: `http://telegram:${Ports.telegram}`,

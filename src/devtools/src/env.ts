@@ -23,6 +23,12 @@ export class EnvReader {
     return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
   }
 
+  required(name: string): string {
+    const value = this.optional(name);
+    if (value === undefined) this.problems.push(`${name} is required`);
+    return value ?? '';
+  }
+
   optional(name: string): string | undefined {
     const raw = this.env[name];
     return raw === undefined || raw.trim() === '' ? undefined : raw.trim();

@@ -4,9 +4,12 @@
  *   node dist/main.js telegram   Telegram Bot API emulator        (TELEGRAM_EMULATOR_PORT, default 8081)
  *   node dist/main.js llm        OpenAI-compatible LLM stub       (LLM_STUB_PORT, default 8082)
  *   node dist/main.js traffic    users chatting through the emulator (TRAFFIC_PORT, default 8083)
+ *   node dist/main.js history    writes the demo's past into the database once, then exits (DATABASE_URL)
  */
 import { createServer, Server } from 'node:http';
+import { Client } from 'pg';
 import { EnvReader } from './env';
+import { seedHistory } from './history/seed';
 import { close, listen, sendJson } from './http';
 import { createLlmStubServer } from './llm/server';
 import { LlmStub } from './llm/stub';
@@ -15,7 +18,7 @@ import { TelegramEmulator } from './telegram/emulator';
 import { createTelegramEmulatorServer } from './telegram/server';
 import { TrafficGenerator } from './traffic/generator';
 
-const ROLES = ['telegram', 'llm', 'traffic'] as const;
+const ROLES = ['telegram', 'llm', 'traffic', 'history'] as const;
 type Role = typeof ROLES[number];
 
 async function main(role: string | undefined): Promise<void> {
@@ -28,6 +31,7 @@ async function main(role: string | undefined): Promise<void> {
     case 'telegram': return runTelegram(env);
     case 'llm': return runLlm(env);
     case 'traffic': return runTraffic(env);
+    case 'history': return runHistory(env);
   }
 }
 
@@ -82,6 +86,22 @@ async function runTraffic(env: EnvReader): Promise<void> {
   log('traffic', 'finished', { ...progress });
   await close(server);
   process.exit(progress.unanswered === 0 ? 0 : 1);
+}
+
+async function runHistory(env: EnvReader): Promise<void> {
+  const url = env.required('DATABASE_URL');
+  const days = env.int('HISTORY_DAYS', 90, 1, 3650);
+  const users = env.int('HISTORY_USERS', 40, 1, 1000);
+  env.done();
+  const client = new Client({ connectionString: url, application_name: 'dialogstack-demo-history' });
+  await client.connect();
+  try {
+    const started = Date.now();
+    const outcome = await seedHistory(client, { days, users, end: new Date() });
+    log('history', outcome.seeded ? 'seeded' : 'skipped', { ...outcome, ms: Date.now() - started });
+  } finally {
+    await client.end();
+  }
 }
 
 function stopOnSignal(service: string, server: Server, before: () => void = () => undefined): void {
