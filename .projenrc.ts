@@ -137,7 +137,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     name: '@dialogstack/frontend',
     description: 'Usage dashboard (Next.js App Router); calls the api server-side only',
     compiler: 'next',
-    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0', 'server-only@^0.0.1'],
+    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'server-only@^0.0.1'],
     uses: [contract],
     devDeps: [
       '@types/react@^19.2.0',
