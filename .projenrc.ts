@@ -76,6 +76,10 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       '@types/pg@^8.15.0',
       // The OpenAPI document under Redocly's recommended rules, in make test.
       '@redocly/openapi-core@^2.11.0',
+      // The dashboard as its users' tools judge it: axe in the browser e2e, Lighthouse in bench/frontend.
+      'axe-core@^4.11.0',
+      'lighthouse@^12.8.2',
+      'chrome-launcher@^1.2.0',
     ],
   });
 
