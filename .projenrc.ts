@@ -1,10 +1,11 @@
 import { javascript, typescript } from 'projen';
 import {
   BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
-  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
-  RemoteDeployScript, Stack, StackCompose, StackMakefile, Workspace,
-  NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe,
+  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript, ReadmeSections,
+  RemoteDeployScript, RenovateConfig, SERVICE_PORT, Stack, StackCompose, StackMakefile, StackSnapshot, VerifyImagesScript, Workspace,
+  NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref, standInBuildArgs,
 } from './projenrc';
+import { API_ROUTES } from './src/contract/src/routes';
 
 /**
  * dialogstack, declared once: the npm workspaces, the stack of services and every pipeline
@@ -38,7 +39,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     eslint: true,
     eslintOptions: {
       // Workspace sources are linted against their own tsconfig and package.json.
-      dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts', ...['contract', 'db', 'bot', 'api', 'devtools'].map((ws) => `src/${ws}/src`), 'src/frontend'],
+      dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts', ...['contract', 'db', 'runtime', 'bot', 'api', 'devtools'].map((ws) => `src/${ws}/src`), 'src/frontend'],
       devdirs: ['test', 'e2e', 'bench', 'scripts', 'src/frontend/test'],
       fileExtensions: ['.ts', '.tsx'],
       ignorePatterns: ['.next/', 'dist/'],
@@ -107,13 +108,19 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     scripts: { migrate: 'node dist/cli/migrate.js' },
   });
 
+  const runtime = new Workspace(project, 'runtime', {
+    dir: 'src/runtime',
+    name: '@dialogstack/runtime',
+    description: 'What every service does the same way: read its environment (readEnv) and log JSON lines (createLogger)',
+  });
+
   const bot = new Workspace(project, 'bot', {
     dir: 'src/bot',
     name: '@dialogstack/bot',
     description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
     deps: ['telegraf@^4.16.3', 'typeorm@^1.1.1'],
     devDeps: ['@dialogstack/devtools'],
-    uses: [db],
+    uses: [db, runtime],
     scripts: { start: 'node dist/main.js' },
   });
 
@@ -132,7 +139,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       'zod@^4.1.0',
     ],
     devDeps: ['@nestjs/testing@^12.1.1'],
-    uses: [contract, db],
+    uses: [contract, db, runtime],
     scripts: { start: 'node dist/main.js', seed: 'node dist/cli/seed.js' },
   });
 
@@ -141,8 +148,9 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     name: '@dialogstack/frontend',
     description: 'Usage dashboard (Next.js App Router); calls the api server-side only',
     compiler: 'next',
+    testEnvironment: 'jsdom',
     deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'server-only@^0.0.1'],
-    uses: [contract],
+    uses: [contract, runtime],
     devDeps: [
       '@types/react@^19.2.0',
       '@types/react-dom@^19.2.0',
@@ -166,10 +174,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Local stand-ins for Telegram and the LLM, and a traffic generator; for tests and demo mode only, never shipped',
     deps: ['pg@^8.16.0'], // the demo history writes straight into the database
     devDeps: ['@types/pg@^8.15.0'],
+    uses: [runtime],
     scripts: { start: 'node dist/main.js' },
   });
 
-  const workspaces = [contract, db, bot, api, frontend, devtools];
+  const workspaces = [contract, db, runtime, bot, api, frontend, devtools];
   project.package.addField('workspaces', workspaces.map((ws) => ws.dir));
 
   // Tests and scripts import the workspaces by name; they are local packages, not npm ones.
@@ -190,128 +199,120 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   testAll.spawn(project.tasks.tryFind('eslint')!);
   testAll.spawn(project.testTask);
   testAll.spawn(e2e);
+  const pipelineDiff = project.addTask('pipeline-diff', {
+    description: 'What a change of .projenrc.ts means for the pipeline, rated by risk (--base <ref>, --format markdown|json, --strict)',
+  });
+  // An argv, not a shell line: arguments such as `--head-label 'this pull request'` arrive whole.
+  pipelineDiff.execArgs(['node', '--require', './projenrc/swc-register.cjs', 'projenrc/review/pipeline-diff-cli.ts'], { receiveArgs: true });
 
-  new JestConfig(project, { workspaces, environments: { frontend: 'jsdom' } });
+  new JestConfig(project, 'JestConfig', { workspaces });
 
   // ---------------------------------------------------------------- the stack
 
-  const stack = new Stack(project, {
+  const stack = new Stack(project, 'Stack', {
     name: 'dialogstack',
     registry: { owner: 'dialogstack', repository: 'dialogstack' },
   });
 
-  const Ports = { bot: 8080, api: 4000, frontend: 3000, postgres: 5432, telegram: 8081, llm: 8082, traffic: 8083 } as const;
-  // The api's paths, as in src/contract's API_ROUTES (a pipeline test keeps them equal).
-  const ApiRoutes = { health: '/api/v1/health', ready: '/api/v1/ready', stats: '/api/v1/stats' } as const;
-
+  const postgresUser = stack.addVariable('POSTGRES_USER', { description: 'PostgreSQL superuser (used only inside the postgres container)', default: 'postgres' });
+  const postgresPassword = stack.addVariable('POSTGRES_PASSWORD', { description: 'Password of the PostgreSQL superuser', required: true, secret: true, generate: 'hex32' });
+  const postgresDb = stack.addVariable('POSTGRES_DB', { description: 'Database name', default: 'dialogstack' });
+  const writer = {
+    user: stack.addVariable('DB_WRITER_USER', { description: 'Role that owns the schema and writes dialogs (bot, migrate)', default: 'dialogstack_writer' }),
+    password: stack.addVariable('DB_WRITER_PASSWORD', { description: 'Password of the writer role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }),
+  };
+  const reader = {
+    user: stack.addVariable('DB_READER_USER', { description: 'Read-only role the api connects as', default: 'dialogstack_reader' }),
+    password: stack.addVariable('DB_READER_PASSWORD', { description: 'Password of the read-only role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }),
+  };
   const logLevel = envVar('LOG_LEVEL', { description: 'Log level of the Node.js services: debug, info, warn or error', default: 'info' });
-  const postgresUser = stack.variable(envVar('POSTGRES_USER', { description: 'PostgreSQL superuser (used only inside the postgres container)', default: 'postgres' }));
-  const postgresPassword = stack.variable(envVar('POSTGRES_PASSWORD', { description: 'Password of the PostgreSQL superuser', required: true, secret: true, generate: 'hex32' }));
-  const postgresDb = stack.variable(envVar('POSTGRES_DB', { description: 'Database name', default: 'dialogstack' }));
-  const writerUser = stack.variable(envVar('DB_WRITER_USER', { description: 'Role that owns the schema and writes dialogs (bot, migrate)', default: 'dialogstack_writer' }));
-  const writerPassword = stack.variable(envVar('DB_WRITER_PASSWORD', { description: 'Password of the writer role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }));
-  const readerUser = stack.variable(envVar('DB_READER_USER', { description: 'Read-only role the api connects as', default: 'dialogstack_reader' }));
-  const readerPassword = stack.variable(envVar('DB_READER_PASSWORD', { description: 'Password of the read-only role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }));
-  stack.variable(envVar('IMAGE_PREFIX', { description: 'Registry path of the images', default: stack.imagePrefix, environments: ['prod'] }));
-  stack.variable(envVar('IMAGE_TAG', { description: 'Image tag to run: latest, sha-<commit> or branch-<name>', default: 'latest', environments: ['prod'] }));
-  stack.variable(envVar('COMPOSE_PROJECT_NAME', { description: 'Compose project name; give each deployment on one server its own (with its own host ports)', default: stack.name, environments: ['prod'] }));
   const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
-
   const telegramApiRoot = envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' });
-  const database = { service: 'postgres', userVariable: postgresUser.name, dbVariable: postgresDb.name };
-  const migrateCli = ['node', 'src/db/dist/cli/migrate.js'];
 
-  const databaseUrl = (user: string, password: string) =>
-    `postgres://\${${user}}:\${${password}}@postgres:${Ports.postgres}/\${${postgresDb.name}}`;
+  // ---------------------------------------------------------------- images
 
-  const postgresImage = stack.addImage({
-    name: 'postgres',
+  const postgresInitScripts = 'devops/postgres/initdb';
+  const postgresImage = stack.addImage('postgres', {
     description: 'PostgreSQL 17 with the init script that creates the writer and read-only roles.',
     context: ['devops/postgres'],
-    recipe: postgresRecipe({ initScriptsDir: 'devops/postgres/initdb', healthCheck: pgIsReadyHealthCheck() }),
+    port: 5432,
+    healthCheck: pgIsReadyHealthCheck(),
+    recipe: postgresRecipe({ initScriptsDir: postgresInitScripts }),
   });
-  new PostgresInitScript(stack, {
-    filePath: 'devops/postgres/initdb/10-roles.sh',
-    writerUser: writerUser.name,
-    writerPassword: writerPassword.name,
-    readerUser: readerUser.name,
-    readerPassword: readerPassword.name,
-  });
+  new PostgresInitScript(stack, `${postgresInitScripts}/10-roles.sh`, { writer, reader });
 
-  const nodeImageOf = (props: Omit<NodeImageProps, 'allWorkspaces' | 'pruneExtra'>) =>
-    stack.addImage(nodeImage({ ...props, allWorkspaces: workspaces, pruneExtra: ['node_modules/typeorm/browser'] }));
-  const botImage = nodeImageOf({
-    name: 'bot',
+  const nodeImageOf = (name: string, props: Omit<NodeImageProps, 'allWorkspaces' | 'pruneExtra'>) =>
+    stack.addImage(name, nodeImage({ ...props, allWorkspaces: workspaces, pruneExtra: ['node_modules/typeorm/browser'] }));
+  const botImage = nodeImageOf('bot', {
     description: 'The Telegram bot; also runs database migrations (src/db) as the one-shot migrate service.',
     workspace: bot,
     command: ['node', 'src/bot/dist/main.js'],
-    port: Ports.bot,
+    port: 8080,
     healthPath: '/health',
   });
-  const apiImage = nodeImageOf({
-    name: 'api',
+  const apiImage = nodeImageOf('api', {
     description: 'The statistics API (NestJS).',
     workspace: api,
     command: ['node', 'src/api/dist/main.js'],
-    port: Ports.api,
-    healthPath: ApiRoutes.health,
+    port: 4000,
+    healthPath: API_ROUTES.health,
   });
-  const frontendImage = nodeImageOf({
-    name: 'frontend',
+  const frontendImage = nodeImageOf('frontend', {
     description: 'The dashboard (Next.js standalone server).',
     workspace: frontend,
     command: ['node', 'src/frontend/server.js'],
-    port: Ports.frontend,
+    port: 3000,
     healthPath: '/api/health',
   });
-  const devtoolsImage = nodeImageOf({
-    name: 'devtools',
+  const devtoolsImage = nodeImageOf('devtools', {
     description: 'Local Telegram Bot API emulator, LLM stub and traffic generator. Demo and tests only; never published.',
     workspace: devtools,
     command: ['node', 'src/devtools/dist/main.js'],
     published: false,
   });
 
-  stack.addService('postgres', {
+  // ---------------------------------------------------------------- services
+
+  const postgres = stack.addService('postgres', {
     description: 'PostgreSQL 17; data in a named volume',
     image: postgresImage,
-    port: Ports.postgres,
-    publish: { variable: 'POSTGRES_PORT', defaultHostPort: 15432, environments: ['dev'] },
-    healthCheck: pgIsReadyHealthCheck(),
-    environment: {
+    publish: { variable: 'POSTGRES_PORT', defaultHostPort: 15432, renderings: ['dev'] },
+    env: {
       POSTGRES_USER: postgresUser,
       POSTGRES_PASSWORD: postgresPassword,
       POSTGRES_DB: postgresDb,
-      DB_WRITER_USER: writerUser,
-      DB_WRITER_PASSWORD: writerPassword,
-      DB_READER_USER: readerUser,
-      DB_READER_PASSWORD: readerPassword,
+      DB_WRITER_USER: writer.user,
+      DB_WRITER_PASSWORD: writer.password,
+      DB_READER_USER: reader.user,
+      DB_READER_PASSWORD: reader.password,
     },
     volumes: [{ volume: 'postgres-data', target: '/var/lib/postgresql/data' }],
     resources: { memoryMb: 512, cpus: 1 },
     stopGracePeriodSeconds: 30,
   });
+  const database = { service: postgres, superuser: postgresUser, name: postgresDb };
+  const databaseUrl = (role: { user: typeof postgresUser; password: typeof postgresUser }) =>
+    `postgres://${ref(role.user)}:${ref(role.password)}@${postgres.address}/${ref(postgresDb)}`;
+  const migrateCli = ['node', 'src/db/dist/cli/migrate.js'];
 
-  stack.addService('migrate', {
+  const migrate = stack.addService('migrate', {
     description: 'Applies database migrations once, then exits',
     image: botImage,
     command: [...migrateCli, 'up'],
     oneShot: true,
-    dependsOn: [{ service: 'postgres', condition: 'service_healthy' }],
-    environment: {
-      DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name),
-      DB_READER_USER: readerUser,
+    dependsOn: [{ service: postgres, condition: 'healthy' }],
+    env: {
+      DATABASE_URL: databaseUrl(writer),
+      DB_READER_USER: reader.user,
     },
     resources: { memoryMb: 256, cpus: 0.5 },
   });
 
-  stack.addService('bot', {
+  const botService = stack.addService('bot', {
     description: 'Telegram bot (long polling, or webhook when TELEGRAM_WEBHOOK_URL is set)',
     image: botImage,
-    port: Ports.bot,
-    healthCheck: httpHealthCheck(Ports.bot, '/health'),
-    dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
-    environment: {
+    dependsOn: [{ service: migrate, condition: 'completed' }],
+    env: {
       TELEGRAM_BOT_TOKEN: envVar('TELEGRAM_BOT_TOKEN', { description: 'Bot token from @BotFather', required: true, secret: true }),
       TELEGRAM_API_ROOT: telegramApiRoot,
       TELEGRAM_WEBHOOK_URL: envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' }),
@@ -326,39 +327,35 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       BOT_SYSTEM_PROMPT_FILE: envVar('BOT_SYSTEM_PROMPT_FILE', { description: 'Path inside the container of a file with the role (mount it); not together with BOT_SYSTEM_PROMPT', example: '/run/config/role.txt' }),
       BOT_SHUTDOWN_GRACE_MS: envVar('BOT_SHUTDOWN_GRACE_MS', { description: 'How long SIGTERM waits for in-flight replies (keep below stop_grace_period)', default: '20000' }),
       BOT_CONTEXT_MESSAGES: envVar('BOT_CONTEXT_MESSAGES', { description: 'How many earlier messages of the dialog the LLM sees', default: '20' }),
-      DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name),
-      PORT: String(Ports.bot),
+      DATABASE_URL: databaseUrl(writer),
+      PORT: SERVICE_PORT,
       LOG_LEVEL: logLevel,
     },
     resources: { memoryMb: 256, cpus: 1 },
     stopGracePeriodSeconds: 30,
   });
 
-  stack.addService('api', {
+  const apiService = stack.addService('api', {
     description: 'Statistics API; reads with the read-only role',
     image: apiImage,
-    port: Ports.api,
     publish: { variable: 'API_PORT', defaultHostPort: 4000 },
-    healthCheck: httpHealthCheck(Ports.api, ApiRoutes.health),
-    dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
-    environment: {
-      DATABASE_URL: databaseUrl(readerUser.name, readerPassword.name),
+    dependsOn: [{ service: migrate, condition: 'completed' }],
+    env: {
+      DATABASE_URL: databaseUrl(reader),
       API_TOKEN: apiToken,
       CORS_ORIGINS: envVar('CORS_ORIGINS', { description: 'Comma-separated origins allowed to call the api from a browser; empty disables CORS', example: 'https://dashboard.example.com' }),
-      PORT: String(Ports.api),
+      PORT: SERVICE_PORT,
       LOG_LEVEL: logLevel,
     },
     resources: { memoryMb: 384, cpus: 1 },
   });
 
-  stack.addService('frontend', {
+  const frontendService = stack.addService('frontend', {
     description: 'Dashboard; calls the api server-side',
     image: frontendImage,
-    port: Ports.frontend,
     publish: { variable: 'FRONTEND_PORT', defaultHostPort: 3000 },
-    healthCheck: httpHealthCheck(Ports.frontend, '/api/health'),
-    environment: {
-      API_URL: `http://api:${Ports.api}`,
+    env: {
+      API_URL: apiService.url,
       API_TOKEN: apiToken,
       DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard', required: true, secret: true, generate: 'hex16' }),
       SESSION_SECRET: envVar('SESSION_SECRET', { description: 'Key that signs session cookies (at least 32 characters)', required: true, secret: true, generate: 'hex32' }),
@@ -368,47 +365,46 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   });
 
   // Demo profile: local fakes for the two SaaS APIs plus simulated users.
-  const demo = { profiles: ['demo'], environments: ['dev' as const], image: devtoolsImage };
-  stack.addService('telegram', {
+  const demoProfile = 'demo';
+  const demoImage = { profiles: [demoProfile], renderings: ['dev' as const], image: devtoolsImage };
+  const demo = { ...demoImage, healthCheck: httpHealthCheck('/health') };
+  const telegram = stack.addService('telegram', {
     ...demo,
     description: 'Telegram Bot API emulator (demo only)',
     command: ['node', 'src/devtools/dist/main.js', 'telegram'],
-    port: Ports.telegram,
-    healthCheck: httpHealthCheck(Ports.telegram, '/health'),
-    environment: { TELEGRAM_EMULATOR_PORT: String(Ports.telegram) },
+    port: 8081,
+    env: { TELEGRAM_EMULATOR_PORT: SERVICE_PORT },
   });
-  stack.addService('llm', {
+  const llm = stack.addService('llm', {
     ...demo,
     description: 'OpenAI-compatible LLM stub (demo only)',
     command: ['node', 'src/devtools/dist/main.js', 'llm'],
-    port: Ports.llm,
-    healthCheck: httpHealthCheck(Ports.llm, '/health'),
+    port: 8082,
     // A short think time so the typing indicator and per-chat queueing are visible.
-    environment: { LLM_STUB_PORT: String(Ports.llm), LLM_STUB_DELAY_MS: '400' },
+    env: { LLM_STUB_PORT: SERVICE_PORT, LLM_STUB_DELAY_MS: '400' },
   });
   // The simulated users' past (90 days, weekly rhythm, growth), written once before they start talking.
-  stack.addService('history', {
-    ...demo,
+  const history = stack.addService('history', {
+    ...demoImage,
+    oneShot: true,
     description: 'Writes 90 days of the simulated users\' past once, then exits; skips a database with real users (demo only)',
     command: ['node', 'src/devtools/dist/main.js', 'history'],
-    oneShot: true,
-    dependsOn: [{ service: 'migrate', condition: 'service_completed_successfully' }],
-    environment: { DATABASE_URL: databaseUrl(writerUser.name, writerPassword.name), HISTORY_DAYS: '90', HISTORY_USERS: '40' },
+    dependsOn: [{ service: migrate, condition: 'completed' }],
+    env: { DATABASE_URL: databaseUrl(writer), HISTORY_DAYS: '90', HISTORY_USERS: '40' },
   });
   stack.addService('traffic', {
     ...demo,
     description: 'Simulated users chatting with the bot through the emulator (demo only)',
     command: ['node', 'src/devtools/dist/main.js', 'traffic'],
-    port: Ports.traffic,
-    healthCheck: httpHealthCheck(Ports.traffic, '/health'),
+    port: 8083,
     dependsOn: [
-      { service: 'telegram', condition: 'service_healthy' },
-      { service: 'bot', condition: 'service_healthy' },
-      { service: 'history', condition: 'service_completed_successfully' },
+      { service: telegram, condition: 'healthy' },
+      { service: botService, condition: 'healthy' },
+      { service: history, condition: 'completed' },
     ],
-    environment: {
-      TRAFFIC_TELEGRAM_URL: `http://telegram:${Ports.telegram}`,
-      TRAFFIC_PORT: String(Ports.traffic),
+    env: {
+      TRAFFIC_TELEGRAM_URL: telegram.url,
+      TRAFFIC_PORT: SERVICE_PORT,
       TRAFFIC_USERS: '6',
       TRAFFIC_PAUSE_MS: '2000',
       TRAFFIC_ROUNDS: '0', // keep chatting until the stack stops
@@ -417,51 +413,49 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
 
   // ---------------------------------------------------------------- files rendered from the stack
 
-  new StackCompose(stack, 'ComposeDev', {
-    stack,
-    environment: 'dev',
-    filePath: 'docker-compose.yml',
+  const devCompose = new StackCompose(stack, 'ComposeDev', {
+    rendering: 'dev',
     description: 'Local stack, built from source: `make up` (or `docker compose up --build`).\nDemo with local fakes for Telegram and the LLM: `make demo`.',
   });
   const prodCompose = new StackCompose(stack, 'ComposeProd', {
-    stack,
-    environment: 'prod',
-    filePath: 'docker-compose.prod.yml',
+    rendering: 'prod',
     description: 'Production: pulls ${IMAGE_PREFIX}/<service>:${IMAGE_TAG} from the registry.\nUse with `--env-file .env.production` (see devops/doc/guides/manual-deploy.md).',
   });
-  new EnvTemplate(stack, '.env.example', {
-    stack,
-    environment: 'dev',
+  const devEnvTemplate = new EnvTemplate(stack, '.env.example', {
+    rendering: 'dev',
     description: 'Local settings for docker-compose.yml. `make env` copies this to .env and generates the passwords.',
   });
-  new EnvTemplate(stack, '.env.production.example', {
-    stack,
-    environment: 'prod',
+  const prodEnvTemplate = new EnvTemplate(stack, '.env.production.example', {
+    rendering: 'prod',
     description: 'Production settings for docker-compose.prod.yml. Copy to .env.production on the server (never commit it).\nFill every secret; the generate hints print a suitable random value.',
   });
-  new InitEnvScript(stack);
+  const initEnv = new InitEnvScript(stack);
   const demoEnv = new FixedEnvFile(stack, 'devops/demo.env', {
     description: 'Layered over .env by `make demo` and the e2e tests: the bot talks to the local fakes.\nNot secrets: the emulator accepts any token.',
     values: {
-      TELEGRAM_API_ROOT: `http://telegram:${Ports.telegram}`,
+      TELEGRAM_API_ROOT: telegram.url,
       TELEGRAM_BOT_TOKEN: '123456:demo-token-for-the-local-emulator',
-      LLM_BASE_URL: `http://llm:${Ports.llm}/v1`,
+      LLM_BASE_URL: `${llm.url}/v1`,
       LLM_API_KEY: 'demo-key-for-the-local-stub',
     },
+  });
+  new FixedEnvFile(stack, 'devops/stand-in-base-images.env', {
+    description: 'Only on a machine whose Docker engine holds local stand-ins of the official base images\n(offline-docker.sh): they carry the official tags, not the official digests, so builds must name\nthe tags alone: `set -a; . devops/stand-in-base-images.env; set +a` before `make up` or compose.\nThe test suites detect stand-ins by themselves (test/support/stand-in-base-images.ts).\nProduction builds never read this file: they use the digests pinned in the Dockerfiles.',
+    values: standInBuildArgs(),
   });
   new Dockerignore(stack, '.dockerignore', {
     include: ['package.json', 'package-lock.json', 'src', 'devops/postgres'],
   });
 
-  const make = new StackMakefile(stack, {
-    devComposeFile: 'docker-compose.yml',
-    prodComposeFile: 'docker-compose.prod.yml',
-    devEnvTemplate: '.env.example',
-    prodEnvFile: '.env.production',
+  const make = new StackMakefile(stack, 'Makefile', {
+    dev: devCompose,
+    prod: prodCompose,
+    devEnvTemplate,
+    prodEnvTemplate,
+    initEnv,
     database,
-    migrateService: 'migrate',
-    demoProfile: 'demo',
-    demoEnvFile: demoEnv.path,
+    migrate,
+    demo: { profile: demoProfile, envFile: demoEnv },
     extraTargets: [
       { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx projen test-all'] },
       { name: 'test-tools', recipe: ['test/support/install-test-tools.sh'] },
@@ -470,33 +464,42 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     ],
   });
 
-  const imageSummary = new ImageSummaryScript(stack);
-  new BuildWorkflow(stack, { nodeVersion: '20', postgresImage: BaseImages.postgres, summaryScript: imageSummary.path });
+  const imageSummary = new ImageSummaryScript(stack, 'scripts/image-summary.sh');
+  const build = new BuildWorkflow(stack, 'BuildWorkflow', { nodeImage: BaseImages.node, postgresImage: BaseImages.postgres, summaryScript: imageSummary });
 
   // ---------------------------------------------------------------- deploy (manual and by button)
 
-  const deployment = new Deployment(stack, {
-    composeFile: prodCompose.file.path,
-    envFile: '.env.production',
+  const deployment = new Deployment(stack, 'Deployment', {
+    compose: prodCompose,
+    envTemplate: prodEnvTemplate,
     database,
-    migrate: { service: 'migrate', statusCommand: [...migrateCli, 'status'] },
+    migrate: { service: migrate, statusCommand: [...migrateCli, 'status'] },
     httpChecks: [
-      { label: 'api health', service: 'api', path: ApiRoutes.health, exitCode: 12 },
-      { label: 'api readiness', service: 'api', path: ApiRoutes.ready, exitCode: 12 },
-      { label: 'api refuses no token', service: 'api', path: ApiRoutes.stats, expectStatus: 401, exitCode: 13 },
-      { label: 'api stats with token', service: 'api', path: ApiRoutes.stats, bearerToken: apiToken, exitCode: 13 },
-      { label: 'frontend health', service: 'frontend', path: '/api/health', exitCode: 14 },
-      { label: 'frontend page', service: 'frontend', path: '/', exitCode: 14 },
+      { label: 'api health', service: apiService, exitCode: 12 },
+      { label: 'api readiness', service: apiService, path: API_ROUTES.ready, exitCode: 12 },
+      { label: 'api refuses no token', service: apiService, path: API_ROUTES.stats, expectStatus: 401, exitCode: 13 },
+      { label: 'api stats with token', service: apiService, path: API_ROUTES.stats, bearerToken: apiToken, exitCode: 13 },
+      { label: 'frontend health', service: frontendService, exitCode: 14 },
+      { label: 'frontend page', service: frontendService, path: '/', exitCode: 14 },
     ],
-    containerChecks: [{ label: 'bot health', service: 'bot', exitCode: 15 }],
+    containerChecks: [{ label: 'bot health', service: botService, exitCode: 15 }],
   });
   const deployCheck = new DeployCheckScript(deployment);
-  const deploy = new DeployScript(deployment, deployCheck);
-  const remoteDeploy = new RemoteDeployScript(deployment, { deploy, check: deployCheck });
-  const notify = new NotifyTelegramScript(project, { defaultApiRoot: telegramApiRoot.default });
-  new DeployWorkflow(stack, { environments: ['production', 'staging'], remoteDeploy, notify });
+  const deploy = new DeployScript(deployment, 'scripts/deploy.sh', { check: deployCheck });
+  const remoteDeploy = new RemoteDeployScript(deployment, 'scripts/remote-deploy.sh', { deploy, check: deployCheck });
+  const notify = new NotifyTelegramScript(stack, 'scripts/notify-telegram.sh', { defaultApiRoot: telegramApiRoot.default });
+  const verify = new VerifyImagesScript(stack, 'scripts/verify-images.sh', { buildWorkflowPath: build.workflow.file!.path });
+  new DeployWorkflow(stack, 'DeployWorkflow', { targets: ['production', 'staging'], remoteDeploy, notify, verify });
 
-  new ReadmeSections(stack, make.makefile);
+  new ReadmeSections(stack, 'ReadmeSections', { makefile: make.makefile });
+
+  // ---------------------------------------------------------------- review (npx projen pipeline-diff, the PR comment)
+
+  new StackSnapshot(stack);
+  new PipelineReviewWorkflow(stack, 'PipelineReviewWorkflow', { nodeVersion: '24', diffTask: pipelineDiff, commentScript: 'scripts/sticky-comment.ts' });
+  // ---------------------------------------------------------------- updates by bot
+
+  new RenovateConfig(project, 'Renovate');
 
   return project;
 }

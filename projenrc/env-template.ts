@@ -1,12 +1,11 @@
 import { IConstruct } from 'constructs';
 import { FileBase, IResolver } from 'projen';
 import { EnvVar, generatorCommand } from './env';
-import { Environment } from './service';
+import { Rendering } from './rendering';
 import type { Stack } from './stack';
 
 export interface EnvTemplateProps {
-  readonly stack: Stack;
-  readonly environment: Environment;
+  readonly rendering: Rendering;
   /** Lines at the top: how to use the file. */
   readonly description: string;
 }
@@ -14,16 +13,21 @@ export interface EnvTemplateProps {
 /**
  * An env template (`.env.example`, `.env.production.example`) generated from the declared
  * variables: one commented entry each, secrets left empty with a hint to generate them.
- * Never holds a real or real-looking secret.
+ * Never holds a real or real-looking secret. Its path is the env file's plus `.example`.
  */
 export class EnvTemplate extends FileBase {
-  constructor(scope: IConstruct, filePath: string, private readonly props: EnvTemplateProps) {
-    super(scope, filePath, { committed: true, marker: true, readonly: true });
+  /** The git-ignored file people fill in from this template, e.g. `.env.production`. */
+  public readonly envFile: string;
+
+  constructor(private readonly stack: Stack, filePath: string, private readonly props: EnvTemplateProps) {
+    super(stack, filePath, { committed: true, marker: true, readonly: true });
+    this.envFile = filePath.replace(/\.example$/, '');
+    this.node.addValidation({ validate: () => (filePath.endsWith('.example') ? [] : ['an env template\'s path ends in .example']) });
   }
 
   protected synthesizeContent(_resolver: IResolver): string | undefined {
     const lines = [this.marker, ...this.props.description.split('\n')].map((l) => `# ${l}`.trimEnd());
-    for (const v of this.props.stack.variablesFor(this.props.environment)) {
+    for (const v of this.stack.variablesFor(this.props.rendering)) {
       lines.push('', ...entry(v));
     }
     return lines.join('\n') + '\n';

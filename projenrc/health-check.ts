@@ -2,8 +2,7 @@
  * A container health check. Exec form only, with programs the image really contains:
  * node for our services, pg_isready for postgres. No curl, no ps.
  */
-export interface HealthCheck {
-  readonly command: string[];
+export interface HealthCheckTiming {
   /** @default 5 */
   readonly intervalSeconds?: number;
   /** @default 3 */
@@ -14,21 +13,47 @@ export interface HealthCheck {
   readonly startPeriodSeconds?: number;
 }
 
-export const HealthCheckDefaults = { intervalSeconds: 5, timeoutSeconds: 3, retries: 20, startPeriodSeconds: 10 };
+/** A check as declared: an HTTP path on the owner's port, or a command. */
+export type HealthCheck =
+  | (HealthCheckTiming & { readonly kind: 'http'; readonly path: string })
+  | (HealthCheckTiming & { readonly kind: 'command'; readonly command: readonly string[] });
 
-export function withDefaults(check: HealthCheck): Required<HealthCheck> {
-  return { ...HealthCheckDefaults, ...check };
+/** A check bound to its owner's port, every default applied: what Dockerfiles, compose and deploy checks render. */
+export interface ResolvedHealthCheck extends Required<HealthCheckTiming> {
+  readonly command: readonly string[];
+  /** What an HTTP check requests: the deploy checks request the same path from outside. */
+  readonly http?: { readonly port: number; readonly path: string };
 }
 
-/** GET http://127.0.0.1:<port><path> with Node's fetch; healthy on 2xx. */
-export function httpHealthCheck(port: number, path: string, overrides: Omit<HealthCheck, 'command'> = {}): HealthCheck {
-  const script = `fetch('http://127.0.0.1:${port}${path}',{signal:AbortSignal.timeout(2500)})`
-    + '.then(r=>process.exit(r.ok?0:1),()=>process.exit(1))';
-  return { command: ['node', '-e', script], ...overrides };
+const TIMING_DEFAULTS: Required<HealthCheckTiming> = { intervalSeconds: 5, timeoutSeconds: 3, retries: 20, startPeriodSeconds: 10 };
+
+/** GET http://127.0.0.1:<the owner's port><path> with Node's fetch; healthy on 2xx. */
+export function httpHealthCheck(path: string, timing: HealthCheckTiming = {}): HealthCheck {
+  return { kind: 'http', path, ...timing };
+}
+
+/** A command run inside the container; healthy when it exits 0. */
+export function commandHealthCheck(command: readonly string[], timing: HealthCheckTiming = {}): HealthCheck {
+  return { kind: 'command', command, ...timing };
 }
 
 /** pg_isready against the local socket with the image's own user and database. */
-export function pgIsReadyHealthCheck(overrides: Omit<HealthCheck, 'command'> = {}): HealthCheck {
+export function pgIsReadyHealthCheck(timing: HealthCheckTiming = {}): HealthCheck {
   // The shell inside the container expands the variables (compose renderings escape `$`).
-  return { command: ['sh', '-c', 'pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DB"'], ...overrides };
+  return commandHealthCheck(['sh', '-c', 'pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DB"'], timing);
+}
+
+/** Binds a check to its owner's port; undefined for an HTTP check without a port (a validation problem). */
+export function resolveHealthCheck(check: HealthCheck, port: number | undefined): ResolvedHealthCheck | undefined {
+  const timing = {
+    intervalSeconds: check.intervalSeconds ?? TIMING_DEFAULTS.intervalSeconds,
+    timeoutSeconds: check.timeoutSeconds ?? TIMING_DEFAULTS.timeoutSeconds,
+    retries: check.retries ?? TIMING_DEFAULTS.retries,
+    startPeriodSeconds: check.startPeriodSeconds ?? TIMING_DEFAULTS.startPeriodSeconds,
+  };
+  if (check.kind === 'command') return { command: check.command, ...timing };
+  if (port === undefined) return undefined;
+  const script = `fetch('http://127.0.0.1:${port}${check.path}',{signal:AbortSignal.timeout(2500)})`
+    + '.then(r=>process.exit(r.ok?0:1),()=>process.exit(1))';
+  return { command: ['node', '-e', script], http: { port, path: check.path }, ...timing };
 }

@@ -1,38 +1,52 @@
 import { Construct } from 'constructs';
 import { Dockerfile } from './docker/dockerfile';
 import { Dockerignore } from './docker/dockerignore';
+import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
 
 export interface ImageProps {
-  /** Short name: `bot` → devops/Dockerfile.bot, ghcr.io/<owner>/<repo>/bot. */
-  readonly name: string;
   readonly description: string;
   /**
    * Published to the registry by the build workflow and used by the production compose
-   * file. Local-only images (demo fakes) are not. @default true
+   * file. Local-only images (demo fakes) are not.
+   * @default true
    */
   readonly published?: boolean;
   /** Paths (relative to the repository root) the build context needs; everything else is ignored. */
-  readonly context: string[];
-  /** Fills the Dockerfile's stages. */
-  readonly recipe: (dockerfile: Dockerfile) => void;
+  readonly context: readonly string[];
+  /** Port the image's process listens on. Services of the image inherit it. @default none */
+  readonly port?: number;
+  /** Liveness check (HTTP checks use `port`). Long-running services of the image inherit it. @default none */
+  readonly healthCheck?: HealthCheck;
+  /** Fills the Dockerfile's stages; reads the image's port and health check from `image`. */
+  readonly recipe: (dockerfile: Dockerfile, image: Image) => void;
 }
 
-/** An image built from `devops/Dockerfile.<name>` with its own `.dockerignore`. */
+/** An image built from `devops/Dockerfile.<name>` with its own `.dockerignore`. Its id is its short name. */
 export class Image extends Construct {
+  /** Short name: `bot` → devops/Dockerfile.bot, ghcr.io/<owner>/<repo>/bot. */
   public readonly name: string;
   public readonly description: string;
   public readonly published: boolean;
+  public readonly port?: number;
+  /** The health check as declared: services of the image bind it to their own port. */
+  public readonly healthCheckSpec?: HealthCheck;
+  /** The health check bound to the image's port: the Dockerfile's HEALTHCHECK. */
+  public readonly healthCheck?: ResolvedHealthCheck;
   public readonly dockerfile: Dockerfile;
-  public readonly dockerfilePath: string;
 
-  constructor(scope: Construct, id: string, props: ImageProps) {
-    super(scope, id);
-    this.name = props.name;
+  constructor(scope: Construct, name: string, props: ImageProps) {
+    super(scope, name);
+    this.name = name;
     this.description = props.description;
     this.published = props.published ?? true;
-    this.dockerfilePath = `devops/Dockerfile.${props.name}`;
-    this.dockerfile = new Dockerfile(this, this.dockerfilePath, { description: props.description });
-    props.recipe(this.dockerfile);
-    new Dockerignore(this, `${this.dockerfilePath}.dockerignore`, { include: props.context });
+    this.port = props.port;
+    this.healthCheckSpec = props.healthCheck;
+    this.healthCheck = props.healthCheck && resolveHealthCheck(props.healthCheck, props.port);
+    this.dockerfile = new Dockerfile(this, `devops/Dockerfile.${name}`, { description: props.description });
+    props.recipe(this.dockerfile, this);
+    new Dockerignore(this, `${this.dockerfile.path}.dockerignore`, { include: props.context });
+    this.node.addValidation({
+      validate: () => (props.healthCheck && !this.healthCheck ? ['has an HTTP health check but no port'] : []),
+    });
   }
 }

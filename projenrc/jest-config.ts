@@ -14,12 +14,8 @@ const SWC_TRANSFORM = {
 };
 
 export interface JestConfigProps {
-  /** Workspaces, each one Jest project running `<workspace>/test/**` tests. */
-  readonly workspaces: Workspace[];
-  /** Test environment per workspace id. @default node */
-  readonly environments?: Record<string, 'node' | 'jsdom'>;
-  /** Extra setup files per workspace id (paths relative to the workspace). */
-  readonly setupFiles?: Record<string, string[]>;
+  /** Workspaces, each one Jest project running `<workspace>/test/**` tests (in the workspace's test environment). */
+  readonly workspaces: readonly Workspace[];
 }
 
 /**
@@ -29,26 +25,26 @@ export interface JestConfigProps {
  * tests never need a build first.
  */
 export class JestConfig extends Component {
-  constructor(project: Project, props: JestConfigProps) {
-    super(project, 'JestConfig');
+  constructor(project: Project, id: string, props: JestConfigProps) {
+    super(project, id);
     const moduleNameMapper = Object.fromEntries(
       props.workspaces
         .filter((ws) => ws.compiler === 'tsc')
         .map((ws) => [`^${ws.name}$`, `<rootDir>/../../${ws.dir}/src/index.ts`]),
     );
-    const base = { transform: SWC_TRANSFORM, testTimeout: 30_000 };
+    const base = { transform: SWC_TRANSFORM };
+    // Jest reads testTimeout from the global config only: inside `projects` it is ignored.
+    const testTimeout = 30_000;
     const rootMapper = Object.fromEntries(Object.entries(moduleNameMapper).map(([k, v]) => [k, v.replace('<rootDir>/../../', '<rootDir>/')]));
 
     const workspaceProjects = props.workspaces.map((ws) => {
-      const id = ws.name.replace(/^@[^/]+\//, '');
       return {
         ...base,
-        displayName: id,
+        displayName: ws.name.replace(/^@[^/]+\//, ''),
         rootDir: `<rootDir>/${ws.dir}`,
-        testEnvironment: props.environments?.[id] ?? 'node',
+        testEnvironment: ws.testEnvironment,
         testMatch: ['<rootDir>/test/**/*.test.ts?(x)'],
         moduleNameMapper,
-        setupFilesAfterEnv: (props.setupFiles?.[id] ?? []).map((f) => `<rootDir>/${f}`),
         // Build output holds copies of package.json files (Next standalone) that confuse the module map.
         modulePathIgnorePatterns: ['<rootDir>/.next/', '<rootDir>/dist/'],
       };
@@ -58,6 +54,7 @@ export class JestConfig extends Component {
       obj: {
         globalSetup: '<rootDir>/test/support/global-setup.ts',
         globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+        testTimeout,
         projects: [
           {
             ...base,

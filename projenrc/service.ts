@@ -1,86 +1,192 @@
 import { Construct } from 'constructs';
-import { EnvVar } from './env';
-import { HealthCheck } from './health-check';
+import { EnvVar, envVar, referencedVariables, variableProblems } from './env';
+import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
 import { Image } from './image';
+import { ALL_RENDERINGS, Rendering } from './rendering';
 
-export type DependencyCondition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
+/** `started`: the container runs; `healthy`: its health check passes; `completed`: a one-shot exited 0. */
+export type DependencyCondition = 'started' | 'healthy' | 'completed';
 export type RestartPolicy = 'no' | 'on-failure' | 'unless-stopped' | 'always';
-/** Which compose rendering includes a service: `dev` builds from source, `prod` pulls images. */
-export type Environment = 'dev' | 'prod';
 
 export interface Dependency {
-  /** Name of another service of the stack. */
-  readonly service: string;
+  readonly service: Service;
   readonly condition: DependencyCondition;
 }
 
 /** A host port mapping whose host side is configurable by a variable. */
-export interface PublishedPort {
+export interface PublishedPortProps {
   /** Variable naming the host port, e.g. `API_PORT`. */
   readonly variable: string;
   readonly defaultHostPort: number;
-  /** @default '127.0.0.1' in dev (loopback only), all interfaces in prod */
+  /** @default loopback (127.0.0.1) in dev, every interface in prod */
   readonly hostIp?: string;
-  /** Renderings that publish the port. @default ['dev', 'prod'] */
-  readonly environments?: Environment[];
+  /** Renderings that publish the port. @default every rendering */
+  readonly renderings?: readonly Rendering[];
 }
+
+/** A published port, resolved: its variable is declared (with the default host port) like any other. */
+export interface PublishedPort {
+  readonly variable: EnvVar;
+  readonly defaultHostPort: number;
+  readonly hostIp?: string;
+  readonly renderings: readonly Rendering[];
+}
+
+/** In `env`: the service's own port, as a string (e.g. `PORT: SERVICE_PORT`). */
+export const SERVICE_PORT: unique symbol = Symbol('the service port');
+
+/** A value in a service's environment: a declared variable passed through under its own name, a fixed string (may splice `${NAME}` of declared variables), or the service's port. */
+export type EnvValue = EnvVar | string | typeof SERVICE_PORT;
 
 export interface ServiceProps {
   readonly description: string;
   readonly image: Image;
-  /** Overrides the image's CMD (exec form). */
-  readonly command?: string[];
-  /** Port the process listens on inside the container. */
+  /** Overrides the image's CMD (exec form). @default the image's CMD */
+  readonly command?: readonly string[];
+  /** Port the process listens on inside the container. @default the image's port (long-running services) */
   readonly port?: number;
-  readonly publish?: PublishedPort;
+  /** @default not published */
+  readonly publish?: PublishedPortProps;
+  /** @default the image's health check (long-running services) */
   readonly healthCheck?: HealthCheck;
-  readonly dependsOn?: Dependency[];
-  /**
-   * What the process reads. A declared variable passes through under its own name; a
-   * string is a fixed value that may reference declared variables as `${NAME}`.
-   */
-  readonly environment?: Record<string, EnvVar | string>;
-  readonly volumes?: { readonly volume: string; readonly target: string }[];
-  /** Runs to completion once (migrations); must not restart. */
+  /** @default none */
+  readonly dependsOn?: readonly Dependency[];
+  /** What the process reads. @default nothing */
+  readonly env?: Readonly<Record<string, EnvValue>>;
+  /** @default none */
+  readonly volumes?: readonly { readonly volume: string; readonly target: string }[];
+  /** Runs to completion once (migrations); must not restart. @default false */
   readonly oneShot?: boolean;
   /** @default 'no' for one-shot services, else 'unless-stopped' */
   readonly restart?: RestartPolicy;
-  /** Compose profiles; a profiled service starts only when its profile is enabled. */
-  readonly profiles?: string[];
-  /** @default ['dev', 'prod'] */
-  readonly environments?: Environment[];
-  /** Limits in production. */
+  /** Compose profiles; a profiled service starts only when its profile is enabled. @default none */
+  readonly profiles?: readonly string[];
+  /** @default every rendering */
+  readonly renderings?: readonly Rendering[];
+  /** Limits in production. @default none */
   readonly resources?: { readonly memoryMb: number; readonly cpus: number };
-  /** Seconds compose waits after SIGTERM before SIGKILL. @default 10 */
+  /** Seconds compose waits after SIGTERM before SIGKILL. @default compose's own (10) */
   readonly stopGracePeriodSeconds?: number;
 }
 
-/** One container of the stack. Its name is the compose service name and its DNS name. */
+/** What a service needs to know of the stack it belongs to. */
+export interface ServiceScope extends Construct {
+  /** True when `name` is declared (by the stack, or passed through by some service). */
+  isDeclared(name: string): boolean;
+}
+
+/**
+ * One container of the stack. Its id is the compose service name and its DNS name. Every
+ * default is resolved once, here: renderers read the readonly fields, never the props.
+ */
 export class Service extends Construct {
   public readonly name: string;
-  public readonly props: ServiceProps;
+  public readonly description: string;
+  public readonly image: Image;
+  public readonly command?: readonly string[];
+  public readonly port?: number;
+  public readonly publish?: PublishedPort;
+  public readonly healthCheck?: ResolvedHealthCheck;
+  public readonly dependsOn: readonly Dependency[];
+  /** Each variable the process reads: a declared variable (passed through) or a fixed value. */
+  public readonly env: Readonly<Record<string, EnvVar | string>>;
+  public readonly volumes: readonly { readonly volume: string; readonly target: string }[];
+  public readonly oneShot: boolean;
+  public readonly restart: RestartPolicy;
+  public readonly profiles: readonly string[];
+  public readonly renderings: readonly Rendering[];
+  public readonly resources?: { readonly memoryMb: number; readonly cpus: number };
+  public readonly stopGracePeriodSeconds?: number;
 
-  constructor(scope: Construct, name: string, props: ServiceProps) {
+  constructor(scope: ServiceScope, name: string, props: ServiceProps) {
     super(scope, name);
     this.name = name;
-    this.props = props;
+    this.description = props.description;
+    this.image = props.image;
+    this.command = props.command;
+    this.oneShot = props.oneShot ?? false;
+    // A one-shot run of a server image (migrations) neither listens nor is health checked.
+    this.port = props.port ?? (this.oneShot ? undefined : props.image.port);
+    const healthCheck = props.healthCheck ?? (this.oneShot ? undefined : props.image.healthCheckSpec);
+    this.healthCheck = healthCheck && resolveHealthCheck(healthCheck, this.port);
+    this.publish = props.publish && {
+      variable: envVar(props.publish.variable, { description: `Host port of ${name}`, default: String(props.publish.defaultHostPort) }),
+      defaultHostPort: props.publish.defaultHostPort,
+      hostIp: props.publish.hostIp,
+      renderings: props.publish.renderings ?? ALL_RENDERINGS,
+    };
+    this.dependsOn = props.dependsOn ?? [];
+    this.env = Object.fromEntries(Object.entries(props.env ?? {})
+      .map(([key, value]) => [key, value === SERVICE_PORT ? String(this.port) : value]));
+    this.volumes = props.volumes ?? [];
+    this.restart = props.restart ?? (this.oneShot ? 'no' : 'unless-stopped');
+    this.profiles = props.profiles ?? [];
+    this.renderings = props.renderings ?? ALL_RENDERINGS;
+    this.resources = props.resources;
+    this.stopGracePeriodSeconds = props.stopGracePeriodSeconds;
+
+    this.node.addValidation({ validate: () => this.problems(scope, props) });
   }
 
-  public get image(): Image { return this.props.image; }
-  public get oneShot(): boolean { return this.props.oneShot ?? false; }
-  public get restart(): RestartPolicy { return this.props.restart ?? (this.oneShot ? 'no' : 'unless-stopped'); }
-  public get environments(): Environment[] { return this.props.environments ?? ['dev', 'prod']; }
-  public get dependsOn(): Dependency[] { return this.props.dependsOn ?? []; }
+  public in(rendering: Rendering): boolean { return this.renderings.includes(rendering); }
 
-  public in(env: Environment): boolean { return this.environments.includes(env); }
+  /** The published port in this rendering, if any. */
+  public publishedIn(rendering: Rendering): PublishedPort | undefined {
+    return this.publish?.renderings.includes(rendering) ? this.publish : undefined;
+  }
 
   /** Variables passed through under their own names. */
   public get passThrough(): EnvVar[] {
-    return Object.values(this.props.environment ?? {}).filter((v): v is EnvVar => typeof v !== 'string');
+    return Object.values(this.env).filter((v): v is EnvVar => typeof v !== 'string');
   }
 
   /** Names of the variables this service's process reads. */
   public get reads(): string[] {
-    return Object.keys(this.props.environment ?? {});
+    return Object.keys(this.env);
   }
+
+  /** True when the process sees `v`, passed through or spliced into a fixed value. */
+  public uses(v: EnvVar): boolean {
+    return Object.values(this.env).some((x) => (typeof x === 'string' ? referencedVariables(x).includes(v.name) : x.name === v.name));
+  }
+
+  /** `host:port` on the stack's network. */
+  public get address(): string {
+    return `${this.name}:${this.port}`;
+  }
+
+  /** `http://host:port` on the stack's network. */
+  public get url(): string {
+    return `http://${this.address}`;
+  }
+
+  private problems(scope: ServiceScope, props: ServiceProps): string[] {
+    const out: string[] = [];
+    for (const d of this.dependsOn) {
+      const target = d.service.name;
+      if (d.service.node.scope !== this.node.scope) out.push(`depends on '${target}', a service of another stack`);
+      if (d.condition === 'healthy' && !d.service.healthCheck) out.push(`waits for '${target}' to be healthy, but '${target}' has no health check`);
+      if (d.condition === 'completed' && !d.service.oneShot) out.push(`waits for '${target}' to complete, but '${target}' is not a one-shot service`);
+    }
+    for (const [key, value] of Object.entries(this.env)) {
+      if (typeof value !== 'string') continue;
+      for (const name of referencedVariables(value)) {
+        if (!scope.isDeclared(name)) out.push(`${key} reads variable '${name}', which is not declared`);
+      }
+    }
+    if (Object.values(props.env ?? {}).includes(SERVICE_PORT) && this.port === undefined) out.push('reads SERVICE_PORT but has no port');
+    out.push(...this.passThrough.flatMap(variableProblems));
+    if (healthCheckDeclared(this, props) && !this.healthCheck) out.push('has an HTTP health check but no port');
+    if (this.oneShot && this.restart !== 'no' && this.restart !== 'on-failure') {
+      out.push(`is one-shot but has restart '${this.restart}' (use 'no' or 'on-failure')`);
+    }
+    if (this.in('prod') && !this.image.published) {
+      out.push(`is in the production compose file but image '${this.image.name}' is not published by the build workflow`);
+    }
+    return out;
+  }
+}
+
+function healthCheckDeclared(service: Service, props: ServiceProps): boolean {
+  return props.healthCheck !== undefined || (!service.oneShot && props.image.healthCheckSpec !== undefined);
 }

@@ -43,6 +43,7 @@ export class Workspace extends Component {
   public readonly dir: string;
   public readonly name: string;
   public readonly compiler: 'tsc' | 'next';
+  public readonly testEnvironment: 'node' | 'jsdom';
   public readonly packageJson: JsonFile;
   public readonly tsconfig: JsonFile;
   public readonly uses: Workspace[];
@@ -55,6 +56,7 @@ export class Workspace extends Component {
     this.dir = props.dir;
     this.name = props.name;
     this.compiler = props.compiler ?? 'tsc';
+    this.testEnvironment = props.testEnvironment ?? 'node';
     this.uses = props.uses ?? [];
     this.deps = {
       ...parseDependencies(props.deps ?? [], `Workspace '${id}'`),

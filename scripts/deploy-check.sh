@@ -5,6 +5,7 @@
 set -euo pipefail
 
 # ---- derived from the stack model (.projenrc.ts)
+SCRIPT_NAME=deploy-check
 DEFAULT_COMPOSE_FILE=docker-compose.prod.yml
 DEFAULT_ENV_FILE=.env.production
 IMAGE_TAG_VARIABLE=IMAGE_TAG
@@ -102,6 +103,49 @@ default_compose_files() {
   fi
 }
 
+# ---- logic: projenrc/scripts/bash/compose-options.bash
+# Options every server script takes: -f/--file (repeatable), -p/--project-name, --env-file,
+# -h/--help. parse_options hands any other word to the script's own
+# `script_option WORD [VALUE]`, which sets `consumed` to the number of words it took (0 when
+# it does not know the word). Afterwards `compose_args` holds the docker compose options.
+# Needs: SCRIPT_NAME, DEFAULT_ENV_FILE, EXIT_USAGE, usage, script_option, default_compose_files.
+
+usage_error() {
+  printf '%s: %s (see --help)\n' "$SCRIPT_NAME" "$1" >&2
+  exit "$EXIT_USAGE"
+}
+
+need_value() {
+  if [ $# -lt 2 ]; then usage_error "$1 needs a value"; fi
+}
+
+files=()
+project=""
+env_file=$DEFAULT_ENV_FILE
+compose_args=()
+consumed=0
+
+parse_options() {
+  while [ $# -gt 0 ]; do
+    case $1 in
+      -h | --help) usage; exit 0 ;;
+      -f | --file) need_value "$@"; files+=("$2"); shift 2 ;;
+      -p | --project-name) need_value "$@"; project=$2; shift 2 ;;
+      --env-file) need_value "$@"; env_file=$2; shift 2 ;;
+      *)
+        consumed=0
+        script_option "$@"
+        if [ "$consumed" -eq 0 ]; then usage_error "unknown option: $1"; fi
+        shift "$consumed"
+        ;;
+    esac
+  done
+  if [ ${#files[@]} -eq 0 ]; then mapfile -t files < <(default_compose_files); fi
+  for file in "${files[@]}"; do compose_args+=(--file "$file"); done
+  compose_args+=(--env-file "$env_file")
+  if [ -n "$project" ]; then compose_args+=(--project-name "$project"); fi
+}
+
 # ---- logic: projenrc/scripts/bash/deploy-check.bash
 usage() {
   cat <<USAGE
@@ -128,35 +172,15 @@ $(exit_codes_help)
 USAGE
 }
 
-usage_error() {
-  printf 'deploy-check: %s (see --help)\n' "$1" >&2
-  exit "$EXIT_USAGE"
-}
-
-need_value() {
-  if [ $# -lt 2 ]; then usage_error "$1 needs a value"; fi
-}
-
-files=()
-project=""
-env_file=$DEFAULT_ENV_FILE
 expect_tag=""
 declare -A base_url=()
-while [ $# -gt 0 ]; do
+script_option() {
   case $1 in
-    -h | --help) usage; exit "$EXIT_OK" ;;
-    -f | --file) need_value "$@"; files+=("$2"); shift 2 ;;
-    -p | --project-name) need_value "$@"; project=$2; shift 2 ;;
-    --env-file) need_value "$@"; env_file=$2; shift 2 ;;
-    --expect-tag) need_value "$@"; expect_tag=$2; shift 2 ;;
-    *)
-      derived_option "$1" "${2-}" || usage_error "unknown option: $1"
-      need_value "$@"
-      shift 2
-      ;;
+    --expect-tag) need_value "$@"; expect_tag=$2; consumed=2 ;;
+    *) if derived_option "$1" "${2-}"; then need_value "$@"; consumed=2; fi ;;
   esac
-done
-if [ ${#files[@]} -eq 0 ]; then mapfile -t files < <(default_compose_files); fi
+}
+parse_options "$@"
 
 prerequisite_missing() {
   printf 'deploy-check: %s\n' "$1" >&2
@@ -170,10 +194,6 @@ for file in "${files[@]}"; do
 done
 [ -f "$env_file" ] || prerequisite_missing "env file $env_file not found in $PWD"
 
-compose_args=()
-for file in "${files[@]}"; do compose_args+=(--file "$file"); done
-compose_args+=(--env-file "$env_file")
-if [ -n "$project" ]; then compose_args+=(--project-name "$project"); fi
 compose() { docker compose "${compose_args[@]}" "$@"; }
 
 tmp=$(mktemp -d)

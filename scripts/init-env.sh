@@ -4,6 +4,25 @@
 # Usage: scripts/init-env.sh [template=.env.example] [output=.env]. Never overwrites a file.
 set -euo pipefail
 
+# ---- derived from the stack model (.projenrc.ts)
+generated_value() {
+  case $1 in
+    POSTGRES_PASSWORD) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
+    DB_WRITER_PASSWORD) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
+    DB_READER_PASSWORD) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
+    TELEGRAM_WEBHOOK_SECRET) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
+    API_TOKEN) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
+    DASHBOARD_PASSWORD) od -An -tx1 -N16 /dev/urandom | tr -d ' \n' ;;
+    SESSION_SECRET) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
+    *) return 1 ;;
+  esac
+}
+GENERATED=(POSTGRES_PASSWORD DB_WRITER_PASSWORD DB_READER_PASSWORD TELEGRAM_WEBHOOK_SECRET API_TOKEN DASHBOARD_PASSWORD SESSION_SECRET)
+MANUAL=(TELEGRAM_BOT_TOKEN LLM_API_KEY)
+
+# ---- logic: projenrc/scripts/bash/init-env.bash
+# Needs: generated_value NAME (prints a fresh secret for NAME, fails for any other name),
+# GENERATED (their names) and MANUAL (required secrets only a person can supply).
 template=${1:-.env.example}
 output=${2:-.env}
 if [ -e "$output" ]; then
@@ -12,16 +31,13 @@ if [ -e "$output" ]; then
 fi
 umask 077
 while IFS= read -r line || [ -n "$line" ]; do
-  case "$line" in
-    POSTGRES_PASSWORD=) printf '%s=%s\n' POSTGRES_PASSWORD "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" ;;
-    DB_WRITER_PASSWORD=) printf '%s=%s\n' DB_WRITER_PASSWORD "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" ;;
-    DB_READER_PASSWORD=) printf '%s=%s\n' DB_READER_PASSWORD "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" ;;
-    TELEGRAM_WEBHOOK_SECRET=) printf '%s=%s\n' TELEGRAM_WEBHOOK_SECRET "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" ;;
-    API_TOKEN=) printf '%s=%s\n' API_TOKEN "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" ;;
-    DASHBOARD_PASSWORD=) printf '%s=%s\n' DASHBOARD_PASSWORD "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" ;;
-    SESSION_SECRET=) printf '%s=%s\n' SESSION_SECRET "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" ;;
-    *) printf '%s\n' "$line" ;;
-  esac
+  name=${line%%=*}
+  if [ "$line" = "$name=" ] && value=$(generated_value "$name"); then
+    printf '%s=%s\n' "$name" "$value"
+  else
+    printf '%s\n' "$line"
+  fi
 done <"$template" >"$output"
-echo "init-env: wrote $output with generated POSTGRES_PASSWORD, DB_WRITER_PASSWORD, DB_READER_PASSWORD, TELEGRAM_WEBHOOK_SECRET, API_TOKEN, DASHBOARD_PASSWORD, SESSION_SECRET"
-echo "init-env: set these yourself when you need them: TELEGRAM_BOT_TOKEN, LLM_API_KEY"
+list() { local IFS=,; printf '%s' "$*" | sed 's/,/, /g'; }
+echo "init-env: wrote $output with generated $(list "${GENERATED[@]}")"
+if [ ${#MANUAL[@]} -gt 0 ]; then echo "init-env: set these yourself when you need them: $(list "${MANUAL[@]}")"; fi

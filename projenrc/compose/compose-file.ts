@@ -19,7 +19,8 @@ export interface ComposeDependency {
 
 export interface ComposeService {
   readonly image?: string;
-  readonly build?: { readonly context: string; readonly dockerfile: string };
+  /** `args` listed without values take them from the environment, and are not passed when it has none. */
+  readonly build?: { readonly context: string; readonly dockerfile: string; readonly args?: readonly string[] };
   readonly command?: string[];
   readonly init?: boolean;
   readonly restart?: string;
@@ -65,11 +66,11 @@ export class ComposeFile extends FileBase {
     this.services.set(name, service);
   }
 
+  /** The services as added, by name: what the file renders (read by the pipeline snapshot). */
+  public get serviceDefinitions(): ReadonlyMap<string, ComposeService> { return this.services; }
+
   public addVolume(name: string): void { this.volumes.add(name); }
   public addNetwork(name: string): void { this.networks.add(name); }
-
-  public serviceNames(): string[] { return [...this.services.keys()]; }
-  public getService(name: string): ComposeService | undefined { return this.services.get(name); }
 
   protected synthesizeContent(_resolver: IResolver): string | undefined {
     const doc: Record<string, unknown> = {

@@ -1,5 +1,7 @@
 import { Component } from 'projen';
+import type { StackCompose } from '../compose/stack-compose';
 import type { EnvVar } from '../env';
+import type { EnvTemplate } from '../env-template';
 import type { Service } from '../service';
 import type { Stack } from '../stack';
 
@@ -8,12 +10,12 @@ export interface HttpCheck {
   /** Shown in deploy-check's output, e.g. `api readiness`. */
   readonly label: string;
   /** A service whose port is published in production. */
-  readonly service: string;
-  /** Path and query, e.g. `/api/v1/ready`. */
-  readonly path: string;
+  readonly service: Service;
+  /** Path and query, e.g. `/api/v1/ready`. @default the path of the service's HTTP health check */
+  readonly path?: string;
   /** @default 200 */
   readonly expectStatus?: number;
-  /** Sends `Authorization: Bearer <value>`; the service must read this variable. */
+  /** Sends `Authorization: Bearer <value>`; the service must read this variable. @default no token */
   readonly bearerToken?: EnvVar;
   /** deploy-check.sh's exit code when this check fails (checks may share one). */
   readonly exitCode: number;
@@ -22,34 +24,39 @@ export interface HttpCheck {
 /** Runs a service's own health check command inside its container (for unpublished services). */
 export interface ContainerCheck {
   readonly label: string;
-  readonly service: string;
+  readonly service: Service;
   readonly exitCode: number;
 }
 
+/** The PostgreSQL service and the variables of its superuser and database name (backups, `make psql`). */
 export interface DatabaseRef {
-  /** The PostgreSQL service; backups run pg_dump inside it. */
-  readonly service: string;
-  /** Variables of the service holding its superuser and database name. */
-  readonly userVariable: string;
-  readonly dbVariable: string;
+  readonly service: Service;
+  readonly superuser: EnvVar;
+  readonly name: EnvVar;
 }
 
 export interface DeploymentProps {
-  /** The production compose file the server runs. */
-  readonly composeFile: string;
-  /** The production env file on the server (git-ignored; its template is `<file>.example`). */
-  readonly envFile: string;
+  /** The production rendering the server runs. */
+  readonly compose: StackCompose;
+  /** The production env file's template; the server keeps the filled-in file beside the compose file. */
+  readonly envTemplate: EnvTemplate;
   readonly database: DatabaseRef;
   /** The one-shot migrations service and its command that exits 0 when nothing is pending. */
-  readonly migrate: { readonly service: string; readonly statusCommand: string[] };
-  readonly httpChecks: HttpCheck[];
-  readonly containerChecks: ContainerCheck[];
+  readonly migrate: { readonly service: Service; readonly statusCommand: readonly string[] };
+  readonly httpChecks: readonly HttpCheck[];
+  readonly containerChecks: readonly ContainerCheck[];
   /** Directory on the server, relative to the SSH user's home. @default the stack name */
   readonly deployPath?: string;
   /** Database backups kept on the server. @default 10 */
   readonly keepBackups?: number;
   /** Seconds the services may take to become healthy. @default 180 */
   readonly waitTimeoutSeconds?: number;
+}
+
+/** An HTTP check with its path resolved. */
+export interface ResolvedHttpCheck extends HttpCheck {
+  readonly path: string;
+  readonly expectStatus: number;
 }
 
 export interface ExitCode {
@@ -105,21 +112,35 @@ export const DEPLOY_STATE = {
  */
 export class Deployment extends Component {
   public readonly stack: Stack;
-  public readonly props: DeploymentProps;
+  public readonly compose: StackCompose;
+  /** The production env file on the server (git-ignored; its template is `<file>.example`). */
+  public readonly envFile: string;
+  public readonly database: DatabaseRef;
+  public readonly migrate: { readonly service: Service; readonly statusCommand: readonly string[] };
+  public readonly httpChecks: readonly ResolvedHttpCheck[];
+  public readonly containerChecks: readonly ContainerCheck[];
+  public readonly deployPath: string;
+  public readonly keepBackups: number;
+  public readonly waitTimeoutSeconds: number;
 
-  constructor(stack: Stack, props: DeploymentProps) {
-    super(stack.project, 'Deployment');
+  constructor(stack: Stack, id: string, props: DeploymentProps) {
+    super(stack, id);
     this.stack = stack;
-    this.props = props;
+    this.compose = props.compose;
+    this.envFile = props.envTemplate.envFile;
+    this.database = props.database;
+    this.migrate = props.migrate;
+    this.httpChecks = props.httpChecks.map((c) => ({ ...c, path: c.path ?? c.service.healthCheck?.http?.path ?? '', expectStatus: c.expectStatus ?? 200 }));
+    this.containerChecks = props.containerChecks;
+    this.deployPath = props.deployPath ?? stack.name;
+    this.keepBackups = props.keepBackups ?? 10;
+    this.waitTimeoutSeconds = props.waitTimeoutSeconds ?? 180;
+    this.node.addValidation({ validate: () => this.problems(props) });
   }
-
-  public get deployPath(): string { return this.props.deployPath ?? this.stack.name; }
-  public get keepBackups(): number { return this.props.keepBackups ?? 10; }
-  public get waitTimeoutSeconds(): number { return this.props.waitTimeoutSeconds ?? 180; }
 
   /** Every service of the production compose file (profiled demo services never are). */
   public get services(): Service[] {
-    return this.stack.services.filter((s) => s.in('prod') && !s.props.profiles?.length);
+    return this.stack.services.filter((s) => s.in('prod') && !s.profiles.length);
   }
 
   /** Services that keep running; each must be running (and healthy) after a deploy. */
@@ -128,74 +149,70 @@ export class Deployment extends Component {
   }
 
   /** Published services and the host port the server reaches each on. */
-  public get endpoints(): { service: string; variable: string; defaultPort: number }[] {
+  public get endpoints(): { service: Service; variable: string; defaultPort: number }[] {
     return this.services.flatMap((s) => {
-      const p = s.props.publish;
-      return p && (p.environments ?? ['dev', 'prod']).includes('prod')
-        ? [{ service: s.name, variable: p.variable, defaultPort: p.defaultHostPort }]
-        : [];
+      const p = s.publishedIn('prod');
+      return p ? [{ service: s, variable: p.variable.name, defaultPort: p.defaultHostPort }] : [];
     });
   }
 
   /** Variables sent as bearer tokens by the HTTP checks, in order of first use. */
   public get tokenVariables(): string[] {
-    return [...new Set(this.props.httpChecks.flatMap((c) => (c.bearerToken ? [c.bearerToken.name] : [])))];
+    return [...new Set(this.httpChecks.flatMap((c) => (c.bearerToken ? [c.bearerToken.name] : [])))];
   }
 
   /** Exit codes of the checks, each with the labels that use it. */
   public get checkExitCodes(): { code: number; labels: string[] }[] {
     const byCode = new Map<number, string[]>();
-    for (const c of [...this.props.httpChecks, ...this.props.containerChecks]) {
+    for (const c of [...this.httpChecks, ...this.containerChecks]) {
       byCode.set(c.exitCode, [...(byCode.get(c.exitCode) ?? []), c.label]);
     }
     return [...byCode.entries()].sort(([a], [b]) => a - b).map(([code, labels]) => ({ code, labels }));
   }
 
   /** What is wrong with the declaration, each naming the part at fault. */
-  public problems(): string[] {
+  private problems(props: DeploymentProps): string[] {
     const out: string[] = [];
-    const where = 'Deployment';
-    const prodService = (name: string, what: string): Service | undefined => {
-      const s = this.stack.service(name);
-      if (!s) out.push(`${where}: ${what} names unknown service '${name}'`);
-      else if (!this.services.includes(s)) out.push(`${where}: ${what} '${name}' is not in the production compose file`);
-      else return s;
-      return undefined;
+    const inProduction = (s: Service, what: string): boolean => {
+      if (this.services.includes(s)) return true;
+      out.push(`${what} '${s.name}' is not in the production compose file`);
+      return false;
     };
+    if (props.compose.rendering !== 'prod') out.push(`deploys the ${props.compose.rendering} rendering; deploy the prod one`);
 
-    const migrate = prodService(this.props.migrate.service, 'migrate');
-    if (migrate && !migrate.oneShot) out.push(`${where}: migrate service '${migrate.name}' is not a one-shot service`);
-
-    const db = prodService(this.props.database.service, 'database');
-    for (const v of [this.props.database.userVariable, this.props.database.dbVariable]) {
-      if (db && !db.reads.includes(v)) out.push(`${where}: database service '${db.name}' does not read ${v}`);
+    if (inProduction(this.migrate.service, 'migrate service') && !this.migrate.service.oneShot) {
+      out.push(`migrate service '${this.migrate.service.name}' is not a one-shot service`);
     }
-
-    for (const c of this.props.httpChecks) {
-      const s = prodService(c.service, `HTTP check '${c.label}'`);
-      if (s && !this.endpoints.some((e) => e.service === s.name)) {
-        out.push(`${where}: HTTP check '${c.label}' targets '${s.name}', which publishes no port in production (use a container check)`);
+    const db = this.database.service;
+    if (inProduction(db, 'database service')) {
+      for (const v of [this.database.superuser, this.database.name]) {
+        if (!db.reads.includes(v.name)) out.push(`database service '${db.name}' does not read ${v.name}`);
       }
-      if (s && c.bearerToken && !s.reads.includes(c.bearerToken.name)) {
-        out.push(`${where}: HTTP check '${c.label}' sends ${c.bearerToken.name}, which '${s.name}' does not read`);
+    }
+
+    for (const c of this.httpChecks) {
+      const s = c.service;
+      if (!inProduction(s, `HTTP check '${c.label}' targets`)) continue;
+      if (!this.endpoints.some((e) => e.service === s)) {
+        out.push(`HTTP check '${c.label}' targets '${s.name}', which publishes no port in production (use a container check)`);
       }
-      if (!c.path.startsWith('/')) out.push(`${where}: HTTP check '${c.label}' path '${c.path}' must start with /`);
+      if (c.bearerToken && !s.reads.includes(c.bearerToken.name)) {
+        out.push(`HTTP check '${c.label}' sends ${c.bearerToken.name}, which '${s.name}' does not read`);
+      }
+      if (!c.path) out.push(`HTTP check '${c.label}' has no path, and '${s.name}' has no HTTP health check to take it from`);
+      else if (!c.path.startsWith('/')) out.push(`HTTP check '${c.label}' path '${c.path}' must start with /`);
     }
-    for (const c of this.props.containerChecks) {
-      const s = prodService(c.service, `container check '${c.label}'`);
-      if (s && !s.props.healthCheck) out.push(`${where}: container check '${c.label}' needs a health check on '${s.name}'`);
+    for (const c of this.containerChecks) {
+      if (inProduction(c.service, `container check '${c.label}' targets`) && !c.service.healthCheck) {
+        out.push(`container check '${c.label}' needs a health check on '${c.service.name}'`);
+      }
     }
-    for (const c of [...this.props.httpChecks, ...this.props.containerChecks]) {
+    for (const c of [...this.httpChecks, ...this.containerChecks]) {
       if (!Number.isInteger(c.exitCode) || c.exitCode < 12 || c.exitCode > 125) {
-        out.push(`${where}: check '${c.label}' uses exit code ${c.exitCode}; use 12-125 (0-3, 10 and 11 are deploy-check's own)`);
+        out.push(`check '${c.label}' uses exit code ${c.exitCode}; use 12-125 (0-3, 10 and 11 are deploy-check's own)`);
       }
-      if (c.label.includes('|')) out.push(`${where}: check label '${c.label}' must not contain '|'`);
+      if (c.label.includes('|')) out.push(`check label '${c.label}' must not contain '|'`);
     }
     return out;
-  }
-
-  public preSynthesize(): void {
-    const problems = this.problems();
-    if (problems.length) throw new Error(`The deployment is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }

@@ -3,9 +3,9 @@ import { FileBase, IResolver } from 'projen';
 
 export interface DockerignoreProps {
   /** Paths to keep in the build context; `undefined` keeps everything but `exclude`. */
-  readonly include?: string[];
+  readonly include?: readonly string[];
   /** Paths to drop (applied after `include`). */
-  readonly exclude?: string[];
+  readonly exclude?: readonly string[];
 }
 
 /** Always out of any build context: dependencies, build output, secrets, VCS. */

@@ -1,15 +1,19 @@
 import { Component } from 'projen';
 import { GitHub, GithubWorkflow, workflows } from 'projen/lib/github';
 import { Actions } from './actions';
+import { pinnedWorkflow } from './pinned-workflow';
 import type { NotifyTelegramScript } from '../scripts/notify-telegram-script';
 import type { RemoteDeployScript } from '../scripts/remote-deploy-script';
+import type { VerifyImagesScript } from '../scripts/verify-images-script';
 import type { Stack } from '../stack';
 
 export interface DeployWorkflowProps {
-  /** GitHub environments a deploy can target; each holds its own SSH secrets. The first is the default. */
-  readonly environments: string[];
+  /** Where a deploy can go: GitHub environments, each with its own SSH secrets and protection rules. The first is the default. */
+  readonly targets: readonly string[];
   readonly remoteDeploy: RemoteDeployScript;
   readonly notify: NotifyTelegramScript;
+  /** Verifies the signed build provenance of the images before anything reaches the server. */
+  readonly verify: VerifyImagesScript;
 }
 
 const R = workflows.JobPermission.READ;
@@ -28,12 +32,12 @@ export const NOTIFY_SECRETS = ['TELEGRAM_NOTIFY_TOKEN', 'TELEGRAM_NOTIFY_CHAT_ID
 export class DeployWorkflow extends Component {
   public readonly workflow: GithubWorkflow;
 
-  constructor(stack: Stack, props: DeployWorkflowProps) {
-    super(stack.project, 'DeployWorkflow');
-    if (!props.environments.length) throw new Error('DeployWorkflow: declare at least one environment');
+  constructor(stack: Stack, id: string, props: DeployWorkflowProps) {
+    super(stack, id);
+    this.node.addValidation({ validate: () => (props.targets.length ? [] : ['declare at least one deploy target']) });
     const github = GitHub.of(stack.project);
     if (!github) throw new Error('DeployWorkflow: the project needs GitHub support (github: true)');
-    const wf = new GithubWorkflow(github, 'deploy');
+    const wf = pinnedWorkflow(github, 'deploy');
     this.workflow = wf;
 
     wf.on({
@@ -49,8 +53,8 @@ export class DeployWorkflow extends Component {
             description: 'Where to deploy',
             required: true,
             type: 'choice',
-            options: props.environments,
-            default: props.environments[0],
+            options: [...props.targets],
+            default: props.targets[0],
           },
         },
       },
@@ -65,10 +69,28 @@ export class DeployWorkflow extends Component {
       runsOn: ['ubuntu-latest'],
       timeoutMinutes: 30,
       environment: '${{ inputs.environment }}',
-      // packages: read lets the server pull private images with this run's short-lived token.
-      permissions: { contents: R, packages: R },
+      // packages: read lets the server pull private images with this run's short-lived token;
+      // attestations: read lets the verify step read the images' signed provenance.
+      permissions: { contents: R, packages: R, attestations: R },
       steps: [
-        { name: 'Check out', uses: Actions.checkout, with: { 'persist-credentials': false } },
+        { name: 'Check out', uses: Actions.checkout.uses, with: { 'persist-credentials': false } },
+        {
+          name: `Log in to ${stack.registry.host}`,
+          uses: Actions.login.uses,
+          with: { registry: stack.registry.host, username: '${{ github.actor }}', password: '${{ secrets.GITHUB_TOKEN }}' },
+        },
+        {
+          // Nothing reaches the server unless every image of the tag was built and signed by
+          // this repository's build workflow. The step prints the verified digests.
+          name: 'Verify image provenance',
+          id: 'verify',
+          env: {
+            IMAGE_TAG: '${{ inputs.tag }}',
+            REPOSITORY: '${{ github.repository }}',
+            GH_TOKEN: '${{ github.token }}',
+          },
+          run: `IMAGE_PREFIX="${stack.registry.host}/\${REPOSITORY,,}" ${props.verify.path} "$IMAGE_TAG"`,
+        },
         {
           name: 'Deploy over SSH',
           id: 'deploy',

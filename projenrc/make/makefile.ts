@@ -37,7 +37,6 @@ export class Makefile extends FileBase {
     this.targets.push(target);
   }
 
-  public targetNames(): string[] { return this.targets.map((t) => t.name); }
 
   protected synthesizeContent(_resolver: IResolver): string | undefined {
     const lines = [

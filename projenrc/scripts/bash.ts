@@ -39,10 +39,14 @@ export function caseFunction(name: string, arms: Record<string, string>, fallbac
   ];
 }
 
-/** The logic of a script, kept as plain bash in projenrc/scripts/bash/<name>.bash. */
-export function bashFragment(name: string): string[] {
-  const text = readFileSync(join(__dirname, 'bash', `${name}.bash`), 'utf8');
-  return [`# ---- logic: projenrc/scripts/bash/${name}.bash`, ...text.replace(/\n$/, '').split('\n')];
+/**
+ * The logic of a script, kept as plain shell in projenrc/scripts/bash/<file> (`<name>.bash`,
+ * or a `.sh` file for POSIX sh), so shellcheck and editors see real shell.
+ */
+export function bashFragment(file: string): string[] {
+  const name = file.includes('.') ? file : `${file}.bash`;
+  const text = readFileSync(join(__dirname, 'bash', name), 'utf8');
+  return [`# ---- logic: projenrc/scripts/bash/${name}`, ...text.replace(/\n$/, '').split('\n')];
 }
 
 /** The opening line of the block of values derived from the stack model. */

@@ -1,9 +1,12 @@
-import { Component } from 'projen';
 import { DERIVED_HEADER, bashArray, bashFragment, exitCodeLines, shellQuote } from './bash';
 import type { DeployCheckScript } from './deploy-check-script';
 import { ShellScript } from './shell-script';
-import { IMAGE_PREFIX_VARIABLE, IMAGE_TAG_VARIABLE } from '../compose/stack-compose';
 import { DEPLOY_EXIT, DEPLOY_STATE, Deployment } from '../deploy/deployment';
+
+export interface DeployScriptProps {
+  /** The check run after the switch (and after a rollback). */
+  readonly check: DeployCheckScript;
+}
 
 /**
  * `scripts/deploy.sh`, run on the server in the deploy directory by a person (the manual
@@ -13,45 +16,42 @@ import { DEPLOY_EXIT, DEPLOY_STATE, Deployment } from '../deploy/deployment';
  * the database and its dump command, and the migrate service come from the stack; the logic
  * is projenrc/scripts/bash/deploy.bash.
  */
-export class DeployScript extends Component {
-  public readonly path: string;
-
-  constructor(deployment: Deployment, check: DeployCheckScript, filePath = 'scripts/deploy.sh') {
-    super(deployment.project, 'DeployScript');
-    this.path = filePath;
-    new ShellScript(this, filePath, {
+export class DeployScript extends ShellScript {
+  constructor(deployment: Deployment, filePath: string, props: DeployScriptProps) {
+    super(deployment, filePath, {
       description: [
         'Deploys an image tag on this server: lock, pull, backup, migrate, switch, check; rolls back on failure.',
         `Usage: ${filePath} [options] TAG   (run in the deploy directory; --help lists options and exit codes)`,
       ].join('\n'),
-      body: () => [DERIVED_HEADER, ...derived(deployment, check), '', ...bashFragment('settings'), '', ...bashFragment('deploy')],
+      body: () => [DERIVED_HEADER, ...derived(deployment, props.check), '', ...bashFragment('settings'), '', ...bashFragment('compose-options'), '', ...bashFragment('deploy')],
     });
   }
 }
 
 function derived(d: Deployment, check: DeployCheckScript): string[] {
-  const { props, stack } = d;
-  const db = props.database;
+  const db = d.database;
+  const images = d.compose.imageVariables;
   // Runs inside the database container, with its own superuser and database variables.
-  const dump = ['sh', '-c', `pg_dump --format=custom --username "$${db.userVariable}" --dbname "$${db.dbVariable}"`];
+  const dump = ['sh', '-c', `pg_dump --format=custom --username "$${db.superuser.name}" --dbname "$${db.name.name}"`];
   return [
-    `DEFAULT_COMPOSE_FILE=${shellQuote(props.composeFile)}`,
-    `DEFAULT_ENV_FILE=${shellQuote(props.envFile)}`,
-    `DEFAULT_IMAGE_PREFIX=${shellQuote(stack.imagePrefix)}`,
+    'SCRIPT_NAME=deploy',
+    `DEFAULT_COMPOSE_FILE=${shellQuote(d.compose.file.path)}`,
+    `DEFAULT_ENV_FILE=${shellQuote(d.envFile)}`,
+    `DEFAULT_IMAGE_PREFIX=${shellQuote(d.stack.imagePrefix)}`,
     `DEFAULT_WAIT_TIMEOUT=${d.waitTimeoutSeconds}`,
     `DEFAULT_KEEP_BACKUPS=${d.keepBackups}`,
     `DEFAULT_BACKUP_DIR=${DEPLOY_STATE.backups}`,
-    `IMAGE_PREFIX_VARIABLE=${IMAGE_PREFIX_VARIABLE}`,
-    `IMAGE_TAG_VARIABLE=${IMAGE_TAG_VARIABLE}`,
+    `IMAGE_PREFIX_VARIABLE=${images.prefix.name}`,
+    `IMAGE_TAG_VARIABLE=${images.tag.name}`,
     `DEPLOY_CHECK_SCRIPT=${shellQuote(check.path)}`,
     '# Every service of the production compose file: all their images are pulled before anything changes.',
     bashArray('PULL_SERVICES', d.services.map((s) => s.name)),
     '# The database, backed up (custom-format pg_dump, inside its container) before migrating.',
-    `DATABASE_SERVICE=${shellQuote(db.service)}`,
+    `DATABASE_SERVICE=${shellQuote(db.service.name)}`,
     '# shellcheck disable=SC2016 # the variables expand inside the container',
     bashArray('DATABASE_DUMP_COMMAND', dump),
     '# The one-shot migrations service.',
-    `MIGRATE_SERVICE=${shellQuote(props.migrate.service)}`,
+    `MIGRATE_SERVICE=${shellQuote(d.migrate.service.name)}`,
     '# Deploy state, relative to the deploy directory.',
     `STATE_DIR=${DEPLOY_STATE.dir}`,
     `DEPLOYED_TAG_FILE=${DEPLOY_STATE.deployedTag}`,

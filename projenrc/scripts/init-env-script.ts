@@ -1,17 +1,16 @@
-import { Component } from 'projen';
+import { DERIVED_HEADER, bashArray, bashFragment, caseFunction } from './bash';
+import { ShellScript } from './shell-script';
 import { generatorCommand } from '../env';
 import type { Stack } from '../stack';
-import { ShellScript } from './shell-script';
 
 /**
  * `scripts/init-env.sh`: creates an env file from its template and fills every secret we
  * can generate (passwords, tokens) with a random value, so a fresh checkout runs without
  * anyone inventing passwords, and no password is ever a default.
  */
-export class InitEnvScript extends Component {
+export class InitEnvScript extends ShellScript {
   constructor(stack: Stack, filePath = 'scripts/init-env.sh') {
-    super(stack.project, 'InitEnvScript');
-    new ShellScript(this, filePath, {
+    super(stack, filePath, {
       description: [
         'Creates an env file from its template, filling generated secrets with random values.',
         'Usage: scripts/init-env.sh [template=.env.example] [output=.env]. Never overwrites a file.',
@@ -19,23 +18,13 @@ export class InitEnvScript extends Component {
       body: () => {
         const vars = stack.variables;
         const generated = vars.filter((v) => v.generate);
-        const manual = vars.filter((v) => v.secret && v.required && !v.generate).map((v) => v.name);
         return [
-          'template=${1:-.env.example}',
-          'output=${2:-.env}',
-          'if [ -e "$output" ]; then',
-          '  echo "init-env: $output exists; leaving it unchanged"',
-          '  exit 0',
-          'fi',
-          'umask 077',
-          'while IFS= read -r line || [ -n "$line" ]; do',
-          '  case "$line" in',
-          ...generated.map((v) => `    ${v.name}=) printf '%s=%s\\n' ${v.name} "$(${generatorCommand(v.generate!)})" ;;`),
-          '    *) printf \'%s\\n\' "$line" ;;',
-          '  esac',
-          'done <"$template" >"$output"',
-          `echo "init-env: wrote $output with generated ${generated.map((v) => v.name).join(', ')}"`,
-          ...(manual.length ? [`echo "init-env: set these yourself when you need them: ${manual.join(', ')}"`] : []),
+          DERIVED_HEADER,
+          ...caseFunction('generated_value', Object.fromEntries(generated.map((v) => [v.name, generatorCommand(v.generate!)])), 'return 1'),
+          bashArray('GENERATED', generated.map((v) => v.name)),
+          bashArray('MANUAL', vars.filter((v) => v.secret && v.required && !v.generate).map((v) => v.name)),
+          '',
+          ...bashFragment('init-env'),
         ];
       },
     });

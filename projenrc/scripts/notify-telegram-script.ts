@@ -1,12 +1,10 @@
-import { Component, Project } from 'projen';
+import { IConstruct } from 'constructs';
 import { DERIVED_HEADER, bashFragment, shellQuote } from './bash';
 import { ShellScript } from './shell-script';
 
 export interface NotifyTelegramScriptProps {
   /** Bot API base URL used when TELEGRAM_NOTIFY_API_ROOT is unset. @default 'https://api.telegram.org' */
   readonly defaultApiRoot?: string;
-  /** @default 'scripts/notify-telegram.sh' */
-  readonly filePath?: string;
 }
 
 /**
@@ -14,17 +12,13 @@ export interface NotifyTelegramScriptProps {
  * notification); skipped when its token or chat is not configured. Logic:
  * projenrc/scripts/bash/notify-telegram.bash.
  */
-export class NotifyTelegramScript extends Component {
-  public readonly path: string;
-
-  constructor(project: Project, props: NotifyTelegramScriptProps = {}) {
-    super(project, 'NotifyTelegramScript');
-    this.path = props.filePath ?? 'scripts/notify-telegram.sh';
+export class NotifyTelegramScript extends ShellScript {
+  constructor(scope: IConstruct, filePath: string, props: NotifyTelegramScriptProps = {}) {
     const apiRoot = props.defaultApiRoot ?? 'https://api.telegram.org';
-    new ShellScript(this, this.path, {
+    super(scope, filePath, {
       description: [
         'Sends a message to a Telegram chat; skipped when TELEGRAM_NOTIFY_TOKEN or TELEGRAM_NOTIFY_CHAT_ID is unset.',
-        `Usage: ${this.path} LINE [LINE...]`,
+        `Usage: ${filePath} LINE [LINE...]`,
       ].join('\n'),
       body: () => [DERIVED_HEADER, `DEFAULT_TELEGRAM_API_ROOT=${shellQuote(apiRoot)}`, '', ...bashFragment('notify-telegram')],
     });

@@ -1,14 +1,19 @@
-import { Component } from 'projen';
-import type { Stack } from '../stack';
+import { IConstruct } from 'constructs';
+import { DERIVED_HEADER, bashFragment } from './bash';
 import { ShellScript } from './shell-script';
+import type { EnvVar } from '../env';
+
+/** A login role the init script creates: the variables holding its name and its password. */
+export interface RoleVariables {
+  readonly user: EnvVar;
+  readonly password: EnvVar;
+}
 
 export interface PostgresInitScriptProps {
-  readonly filePath: string;
-  /** Variable names of the roles and their passwords. */
-  readonly writerUser: string;
-  readonly writerPassword: string;
-  readonly readerUser: string;
-  readonly readerPassword: string;
+  /** Owns the schema and writes (bot, migrate). */
+  readonly writer: RoleVariables;
+  /** Reads only (api). */
+  readonly reader: RoleVariables;
 }
 
 /**
@@ -16,30 +21,18 @@ export interface PostgresInitScriptProps {
  * creates the writer role (owns the database: bot, migrate) and the read-only role (api).
  * Values reach SQL as psql variables, never by string splicing.
  */
-export class PostgresInitScript extends Component {
-  constructor(stack: Stack, props: PostgresInitScriptProps) {
-    super(stack.project, 'PostgresInitScript');
-    const { writerUser: wu, writerPassword: wp, readerUser: ru, readerPassword: rp } = props;
-    new ShellScript(this, props.filePath, {
+export class PostgresInitScript extends ShellScript {
+  constructor(scope: IConstruct, filePath: string, props: PostgresInitScriptProps) {
+    const [wu, wp, ru, rp] = [props.writer.user, props.writer.password, props.reader.user, props.reader.password].map((v) => v.name);
+    super(scope, filePath, {
       shell: 'sh',
       description: 'Creates the application roles on the first start of an empty data directory.',
       body: () => [
-        `: "\${${wu}:?${wu} is required}" "\${${wp}:?${wp} is required}"`,
-        `: "\${${ru}:?${ru} is required}" "\${${rp}:?${rp} is required}"`,
-        'psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \\',
-        `  -v db="$POSTGRES_DB" -v writer="$${wu}" -v writer_password="$${wp}" \\`,
-        `  -v reader="$${ru}" -v reader_password="$${rp}" <<'SQL'`,
-        'CREATE ROLE :"writer" LOGIN PASSWORD :\'writer_password\';',
-        'CREATE ROLE :"reader" LOGIN PASSWORD :\'reader_password\';',
-        'ALTER ROLE :"reader" SET default_transaction_read_only = on;',
-        'ALTER DATABASE :"db" OWNER TO :"writer";',
-        'ALTER SCHEMA public OWNER TO :"writer";',
-        'REVOKE ALL ON DATABASE :"db" FROM PUBLIC;',
-        'GRANT CONNECT ON DATABASE :"db" TO :"reader";',
-        'GRANT USAGE ON SCHEMA public TO :"reader";',
-        'ALTER DEFAULT PRIVILEGES FOR ROLE :"writer" IN SCHEMA public GRANT SELECT ON TABLES TO :"reader";',
-        'SQL',
-        `echo "init: created roles $${wu} (writer) and $${ru} (read-only)"`,
+        DERIVED_HEADER,
+        ...[['writer', wu], ['writer_password', wp], ['reader', ru], ['reader_password', rp]]
+          .map(([local, variable]) => `${local}=\${${variable}:?${variable} is required}`),
+        '',
+        ...bashFragment('postgres-init.sh'),
       ],
     });
   }

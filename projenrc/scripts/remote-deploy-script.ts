@@ -1,10 +1,15 @@
-import { Component } from 'projen';
 import { DERIVED_HEADER, bashArray, bashFragment, caseFunction, exitCodeLines, shellQuote } from './bash';
 import type { DeployCheckScript } from './deploy-check-script';
 import type { DeployScript } from './deploy-script';
 import { ShellScript } from './shell-script';
 import { DEPLOY_CHECK_EXIT, DEPLOY_EXIT, DEPLOY_STATE, Deployment, ExitCode, REMOTE_DEPLOY_EXIT } from '../deploy/deployment';
-import { SHA_TAG_LENGTH, shaTagPrefix } from '../github/image-tags';
+import { SHA_TAG_LENGTH, shaTagPrefix } from '../image-tags';
+
+export interface RemoteDeployScriptProps {
+  /** The server's scripts, copied with the compose file on every deploy. */
+  readonly deploy: DeployScript;
+  readonly check: DeployCheckScript;
+}
 
 /**
  * `scripts/remote-deploy.sh`: the SSH side of a deploy, run by the deploy workflow, by a
@@ -13,13 +18,9 @@ import { SHA_TAG_LENGTH, shaTagPrefix } from '../github/image-tags';
  * there, and writes the GitHub step summary and outputs. Logic:
  * projenrc/scripts/bash/remote-deploy.bash.
  */
-export class RemoteDeployScript extends Component {
-  public readonly path: string;
-
-  constructor(deployment: Deployment, scripts: { deploy: DeployScript; check: DeployCheckScript }, filePath = 'scripts/remote-deploy.sh') {
-    super(deployment.project, 'RemoteDeployScript');
-    this.path = filePath;
-    new ShellScript(this, filePath, {
+export class RemoteDeployScript extends ShellScript {
+  constructor(deployment: Deployment, filePath: string, scripts: RemoteDeployScriptProps) {
+    super(deployment, filePath, {
       description: [
         `Deploys over SSH like the deploy workflow: copies the compose file and ${scripts.deploy.path}, runs it on the server.`,
         `Usage: ${filePath} [deploy|check]   (settings come from the environment; --help lists them)`,
@@ -29,7 +30,7 @@ export class RemoteDeployScript extends Component {
   }
 }
 
-function derived(d: Deployment, scripts: { deploy: DeployScript; check: DeployCheckScript }): string[] {
+function derived(d: Deployment, scripts: RemoteDeployScriptProps): string[] {
   const describe: Record<string, string> = {};
   const emoji: Record<string, string> = {};
   // remote-deploy's own codes win: its usage error (2) covers the server scripts' too.
@@ -46,7 +47,7 @@ function derived(d: Deployment, scripts: { deploy: DeployScript; check: DeployCh
   emoji[`deploy:${DEPLOY_EXIT.LOCKED.code}`] = "printf '%s' ⏳";
   return [
     `STACK_NAME=${shellQuote(d.stack.name)}`,
-    `DEFAULT_COMPOSE_FILE=${shellQuote(d.props.composeFile)}`,
+    `DEFAULT_COMPOSE_FILE=${shellQuote(d.compose.file.path)}`,
     `DEFAULT_DEPLOY_PATH=${shellQuote(d.deployPath)}`,
     `DEPLOY_SCRIPT=${shellQuote(scripts.deploy.path)}`,
     `DEPLOY_CHECK_SCRIPT=${shellQuote(scripts.check.path)}`,

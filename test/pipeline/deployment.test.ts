@@ -4,58 +4,74 @@ import { join } from 'node:path';
 import { Project } from 'projen';
 import { dialogstack } from '../../.projenrc';
 import {
-  DEPLOY_CHECK_EXIT, DEPLOY_EXIT, DeployCheckScript, DeployScript, Deployment, DeploymentProps, Dockerfile, Stack, envVar,
-  httpHealthCheck,
+  BaseImages, DEPLOY_CHECK_EXIT, DEPLOY_EXIT, DeployCheckScript, DeployScript, Deployment, DeploymentProps, Dockerfile, EnvTemplate, Stack,
+  StackCompose, envVar, httpHealthCheck,
 } from '../../projenrc';
-import { API_ROUTES } from '../../src/contract/src/routes';
 import { REPO_ROOT, synthesizedFiles } from '../support/synth';
 
 /** db (healthy) ← migrate (one-shot) ← web (published, reads WEB_TOKEN), worker (unpublished, health checked). */
-function fixture(overrides: Partial<DeploymentProps> = {}) {
+function stackFixture() {
   const project = new Project({ name: 'fixture', outdir: mkdtempSync(join(tmpdir(), 'deploy-fixture-')) });
-  const stack = new Stack(project, { name: 'fixture', registry: { owner: 'acme', repository: 'shop' } });
-  const image = stack.addImage({
-    name: 'app',
+  const stack = new Stack(project, 'Stack', { name: 'fixture', registry: { owner: 'acme', repository: 'shop' } });
+  const image = stack.addImage('app', {
     description: 'app',
     context: ['src'],
-    recipe: (df: Dockerfile) => { df.addStage('runtime', 'node:24-trixie-slim').user('node').cmd(['node', 'main.js']); },
+    recipe: (df: Dockerfile) => { df.addStage('runtime', BaseImages.node).user('node').cmd(['node', 'main.js']); },
   });
-  const token = stack.variable(envVar('WEB_TOKEN', { description: 'token', required: true, secret: true }));
-  const other = stack.variable(envVar('OTHER_TOKEN', { description: 'token', secret: true }));
-  stack.addService('db', { description: 'db', image, healthCheck: httpHealthCheck(5432, '/'), environment: { PGUSER: 'app', PGDATABASE: 'app' } });
-  stack.addService('migrate', { description: 'migrate', image, oneShot: true, dependsOn: [{ service: 'db', condition: 'service_healthy' }] });
-  stack.addService('web', {
+  const token = stack.addVariable('WEB_TOKEN', { description: 'token', required: true, secret: true });
+  const other = stack.addVariable('OTHER_TOKEN', { description: 'token', secret: true });
+  const pgUser = envVar('PGUSER', { description: 'user', default: 'app' });
+  const pgDatabase = envVar('PGDATABASE', { description: 'database', default: 'app' });
+  const db = stack.addService('db', { description: 'db', image, port: 5432, healthCheck: httpHealthCheck('/'), env: { PGUSER: pgUser, PGDATABASE: pgDatabase } });
+  const migrate = stack.addService('migrate', { description: 'migrate', image, oneShot: true, dependsOn: [{ service: db, condition: 'healthy' }] });
+  const web = stack.addService('web', {
     description: 'web',
     image,
     port: 3000,
     publish: { variable: 'WEB_PORT', defaultHostPort: 3000 },
-    healthCheck: httpHealthCheck(3000, '/health'),
-    environment: { WEB_TOKEN: token },
+    healthCheck: httpHealthCheck('/health'),
+    env: { WEB_TOKEN: token },
   });
-  stack.addService('worker', { description: 'worker', image, port: 8080, healthCheck: httpHealthCheck(8080, '/health'), environment: { OTHER_TOKEN: other } });
-  stack.addService('demo', { description: 'demo', image, profiles: ['demo'], environments: ['dev'] });
-  const deployment = new Deployment(stack, {
-    composeFile: 'compose.prod.yml',
-    envFile: '.env.production',
-    database: { service: 'db', userVariable: 'PGUSER', dbVariable: 'PGDATABASE' },
-    migrate: { service: 'migrate', statusCommand: ['node', 'migrate.js', 'status'] },
-    httpChecks: [{ label: 'web stats', service: 'web', path: '/stats', bearerToken: token, exitCode: 12 }],
-    containerChecks: [{ label: 'worker health', service: 'worker', exitCode: 13 }],
-    ...overrides,
+  const worker = stack.addService('worker', { description: 'worker', image, port: 8080, healthCheck: httpHealthCheck('/health'), env: { OTHER_TOKEN: other } });
+  const demo = stack.addService('demo', { description: 'demo', image, profiles: ['demo'], renderings: ['dev'] });
+  const prod = new StackCompose(stack, 'ComposeProd', { rendering: 'prod', filePath: 'compose.prod.yml', description: 'prod' });
+  const dev = new StackCompose(stack, 'ComposeDev', { rendering: 'dev', description: 'dev' });
+  const envTemplate = new EnvTemplate(stack, '.env.production.example', { rendering: 'prod', description: 'prod' });
+  return { project, stack, prod, dev, envTemplate, token, other, pgUser, pgDatabase, db, migrate, web, worker, demo };
+}
+
+type Parts = ReturnType<typeof stackFixture>;
+
+function fixture(change: (f: Parts) => Partial<DeploymentProps> = () => ({})) {
+  const parts = stackFixture();
+  const { stack, prod, envTemplate, db, pgUser, pgDatabase, migrate, web, worker, token } = parts;
+  const deployment = new Deployment(stack, 'Deployment', {
+    compose: prod,
+    envTemplate,
+    database: { service: db, superuser: pgUser, name: pgDatabase },
+    migrate: { service: migrate, statusCommand: ['node', 'migrate.js', 'status'] },
+    httpChecks: [{ label: 'web stats', service: web, path: '/stats', bearerToken: token, exitCode: 12 }],
+    containerChecks: [{ label: 'worker health', service: worker, exitCode: 13 }],
+    ...change(parts),
   });
   const check = new DeployCheckScript(deployment);
-  new DeployScript(deployment, check);
-  return { project, stack, deployment, token, other, synth: () => project.synth() };
+  new DeployScript(deployment, 'scripts/deploy.sh', { check });
+  return { ...parts, deployment, synth: () => parts.project.synth() };
 }
 
 describe('Deployment: what it derives from the stack', () => {
-  const { deployment } = fixture();
+  const { deployment, web } = fixture();
 
   it('deploys every production service, checks the long-running ones, and knows the published ports', () => {
     expect(deployment.services.map((s) => s.name)).toEqual(['db', 'migrate', 'web', 'worker']);
     expect(deployment.longRunning.map((s) => s.name)).toEqual(['db', 'web', 'worker']);
-    expect(deployment.endpoints).toEqual([{ service: 'web', variable: 'WEB_PORT', defaultPort: 3000 }]);
+    expect(deployment.endpoints).toEqual([{ service: web, variable: 'WEB_PORT', defaultPort: 3000 }]);
     expect(deployment.tokenVariables).toEqual(['WEB_TOKEN']);
+  });
+
+  it('takes an HTTP check\'s path from the service\'s health check when it names none', () => {
+    const { deployment: d } = fixture((f) => ({ httpChecks: [{ label: 'web health', service: f.web, exitCode: 12 }] }));
+    expect(d.httpChecks.map((c) => [c.path, c.expectStatus])).toEqual([['/health', 200]]);
   });
 
   it('accepts the valid fixture', () => {
@@ -64,31 +80,31 @@ describe('Deployment: what it derives from the stack', () => {
 });
 
 describe('Deployment validation at synth', () => {
-  it.each<[string, (f: ReturnType<typeof fixture>) => Partial<DeploymentProps>, RegExp]>([
-    ['an unknown migrate service', () => ({ migrate: { service: 'migrations', statusCommand: ['x'] } }),
-      /Deployment: migrate names unknown service 'migrations'/],
-    ['a migrate service that is not one-shot', () => ({ migrate: { service: 'web', statusCommand: ['x'] } }),
-      /Deployment: migrate service 'web' is not a one-shot service/],
-    ['a database service outside the production compose file', () => ({ database: { service: 'demo', userVariable: 'PGUSER', dbVariable: 'PGDATABASE' } }),
-      /Deployment: database 'demo' is not in the production compose file/],
-    ['database variables the service does not read', () => ({ database: { service: 'db', userVariable: 'POSTGRES_USER', dbVariable: 'PGDATABASE' } }),
-      /Deployment: database service 'db' does not read POSTGRES_USER/],
-    ['an HTTP check on a service without a published port', () => ({ httpChecks: [{ label: 'worker', service: 'worker', path: '/health', exitCode: 12 }] }),
+  it.each<[string, (f: Parts) => Partial<DeploymentProps>, RegExp]>([
+    ['the dev rendering', (f) => ({ compose: f.dev }),
+      /Stack\/Deployment: deploys the dev rendering; deploy the prod one/],
+    ['a migrate service outside the production compose file', (f) => ({ migrate: { service: f.demo, statusCommand: ['x'] } }),
+      /Stack\/Deployment: migrate service 'demo' is not in the production compose file/],
+    ['a migrate service that is not one-shot', (f) => ({ migrate: { service: f.web, statusCommand: ['x'] } }),
+      /Stack\/Deployment: migrate service 'web' is not a one-shot service/],
+    ['a database service outside the production compose file', (f) => ({ database: { service: f.demo, superuser: f.pgUser, name: f.pgDatabase } }),
+      /Stack\/Deployment: database service 'demo' is not in the production compose file/],
+    ['database variables the service does not read', (f) => ({ database: { service: f.db, superuser: f.token, name: f.pgDatabase } }),
+      /Stack\/Deployment: database service 'db' does not read WEB_TOKEN/],
+    ['an HTTP check on a service without a published port', (f) => ({ httpChecks: [{ label: 'worker', service: f.worker, path: '/health', exitCode: 12 }] }),
       /HTTP check 'worker' targets 'worker', which publishes no port in production/],
-    ['a bearer token the service does not read', (f) => ({ httpChecks: [{ label: 'web', service: 'web', path: '/', bearerToken: f.other, exitCode: 12 }] }),
+    ['a bearer token the service does not read', (f) => ({ httpChecks: [{ label: 'web', service: f.web, path: '/', bearerToken: f.other, exitCode: 12 }] }),
       /HTTP check 'web' sends OTHER_TOKEN, which 'web' does not read/],
-    ['a path without a leading slash', () => ({ httpChecks: [{ label: 'web', service: 'web', path: 'health', exitCode: 12 }] }),
+    ['a path without a leading slash', (f) => ({ httpChecks: [{ label: 'web', service: f.web, path: 'health', exitCode: 12 }] }),
       /HTTP check 'web' path 'health' must start with \//],
-    ['a container check on a service without a health check', () => ({ containerChecks: [{ label: 'migrate', service: 'migrate', exitCode: 13 }] }),
+    ['a container check on a service without a health check', (f) => ({ containerChecks: [{ label: 'migrate', service: f.migrate, exitCode: 13 }] }),
       /container check 'migrate' needs a health check on 'migrate'/],
-    ['an exit code deploy-check uses itself', () => ({ containerChecks: [{ label: 'worker', service: 'worker', exitCode: 10 }] }),
+    ['an exit code deploy-check uses itself', (f) => ({ containerChecks: [{ label: 'worker', service: f.worker, exitCode: 10 }] }),
       /check 'worker' uses exit code 10; use 12-125/],
-    ['a label with the field separator', () => ({ containerChecks: [{ label: 'a|b', service: 'worker', exitCode: 13 }] }),
+    ['a label with the field separator', (f) => ({ containerChecks: [{ label: 'a|b', service: f.worker, exitCode: 13 }] }),
       /check label 'a\|b' must not contain '\|'/],
   ])('rejects %s', (_, change, message) => {
-    const base = fixture();
-    const broken = fixture(change(base));
-    expect(() => broken.synth()).toThrow(message);
+    expect(() => fixture(change).synth()).toThrow(message);
   });
 });
 
@@ -96,11 +112,6 @@ describe('the deployment of this repository', () => {
   const files = synthesizedFiles();
   const check = files['scripts/deploy-check.sh'];
   const deploy = files['scripts/deploy.sh'];
-
-  it('checks the api at the paths of the API contract', () => {
-    const paths = [...check.matchAll(/^ {2}'api [^|]*\|api\|([^|]+)\|/gm)].map((m) => m[1]);
-    expect(new Set(paths)).toEqual(new Set([API_ROUTES.health, API_ROUTES.ready, API_ROUTES.stats]));
-  });
 
   it('checks every long-running production service and pulls every production service', () => {
     expect(check).toContain('SERVICES=(postgres bot api frontend)');

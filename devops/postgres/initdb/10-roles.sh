@@ -3,11 +3,18 @@
 # Creates the application roles on the first start of an empty data directory.
 set -eu
 
-: "${DB_WRITER_USER:?DB_WRITER_USER is required}" "${DB_WRITER_PASSWORD:?DB_WRITER_PASSWORD is required}"
-: "${DB_READER_USER:?DB_READER_USER is required}" "${DB_READER_PASSWORD:?DB_READER_PASSWORD is required}"
+# ---- derived from the stack model (.projenrc.ts)
+writer=${DB_WRITER_USER:?DB_WRITER_USER is required}
+writer_password=${DB_WRITER_PASSWORD:?DB_WRITER_PASSWORD is required}
+reader=${DB_READER_USER:?DB_READER_USER is required}
+reader_password=${DB_READER_PASSWORD:?DB_READER_PASSWORD is required}
+
+# ---- logic: projenrc/scripts/bash/postgres-init.sh
+# Needs: writer, writer_password, reader, reader_password (set from the image's environment).
+# Values reach SQL as psql variables, never by string splicing.
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
-  -v db="$POSTGRES_DB" -v writer="$DB_WRITER_USER" -v writer_password="$DB_WRITER_PASSWORD" \
-  -v reader="$DB_READER_USER" -v reader_password="$DB_READER_PASSWORD" <<'SQL'
+  -v db="$POSTGRES_DB" -v writer="$writer" -v writer_password="$writer_password" \
+  -v reader="$reader" -v reader_password="$reader_password" <<'SQL'
 CREATE ROLE :"writer" LOGIN PASSWORD :'writer_password';
 CREATE ROLE :"reader" LOGIN PASSWORD :'reader_password';
 ALTER ROLE :"reader" SET default_transaction_read_only = on;
@@ -18,4 +25,4 @@ GRANT CONNECT ON DATABASE :"db" TO :"reader";
 GRANT USAGE ON SCHEMA public TO :"reader";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"writer" IN SCHEMA public GRANT SELECT ON TABLES TO :"reader";
 SQL
-echo "init: created roles $DB_WRITER_USER (writer) and $DB_READER_USER (read-only)"
+echo "init: created roles $writer (writer) and $reader (read-only)"

@@ -30,56 +30,36 @@ $(exit_codes_help)
 USAGE
 }
 
-usage_error() {
-  printf 'deploy: %s (see --help)\n' "$1" >&2
-  exit "$EXIT_USAGE"
-}
-
-need_value() {
-  if [ $# -lt 2 ]; then usage_error "$1 needs a value"; fi
-}
-
 tag=""
-files=()
-project=""
-env_file=$DEFAULT_ENV_FILE
 wait_timeout=$DEFAULT_WAIT_TIMEOUT
 keep_backups=$DEFAULT_KEEP_BACKUPS
 backup_dir=$DEFAULT_BACKUP_DIR
 registry_user=${REGISTRY_USER:-}
 password_from_stdin=false
 install_from=""
-while [ $# -gt 0 ]; do
+script_option() {
   case $1 in
-    -h | --help) usage; exit "$EXIT_DEPLOYED" ;;
-    -f | --file) need_value "$@"; files+=("$2"); shift 2 ;;
-    -p | --project-name) need_value "$@"; project=$2; shift 2 ;;
-    --env-file) need_value "$@"; env_file=$2; shift 2 ;;
-    --wait-timeout) need_value "$@"; wait_timeout=$2; shift 2 ;;
-    --keep-backups) need_value "$@"; keep_backups=$2; shift 2 ;;
-    --backup-dir) need_value "$@"; backup_dir=$2; shift 2 ;;
-    --registry-user) need_value "$@"; registry_user=$2; shift 2 ;;
-    --registry-password-stdin) password_from_stdin=true; shift ;;
-    --install-from) need_value "$@"; install_from=$2; shift 2 ;;
-    -*) usage_error "unknown option: $1" ;;
+    --wait-timeout) need_value "$@"; wait_timeout=$2; consumed=2 ;;
+    --keep-backups) need_value "$@"; keep_backups=$2; consumed=2 ;;
+    --backup-dir) need_value "$@"; backup_dir=$2; consumed=2 ;;
+    --registry-user) need_value "$@"; registry_user=$2; consumed=2 ;;
+    --registry-password-stdin) password_from_stdin=true; consumed=1 ;;
+    --install-from) need_value "$@"; install_from=$2; consumed=2 ;;
+    -*) ;;
     *)
       if [ -n "$tag" ]; then usage_error "one TAG only (got $tag and $1)"; fi
       tag=$1
-      shift
+      consumed=1
       ;;
   esac
-done
+}
+parse_options "$@"
 if [ -z "$tag" ]; then usage_error "which TAG? e.g. sha-0123abc"; fi
 # Docker's tag grammar: what a registry would refuse anyway, refused before anything runs.
 if ! [[ $tag =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then usage_error "'$tag' is not a valid image tag"; fi
 if ! [[ $wait_timeout =~ ^[1-9][0-9]*$ ]]; then usage_error "--wait-timeout needs a number of seconds"; fi
 if ! [[ $keep_backups =~ ^[1-9][0-9]*$ ]]; then usage_error "--keep-backups needs a number, at least 1"; fi
-if [ ${#files[@]} -eq 0 ]; then mapfile -t files < <(default_compose_files); fi
 
-compose_args=()
-for file in "${files[@]}"; do compose_args+=(--file "$file"); done
-compose_args+=(--env-file "$env_file")
-if [ -n "$project" ]; then compose_args+=(--project-name "$project"); fi
 # compose_at TAG ARGS...: docker compose with the image tag set; the shell environment wins
 # over the env file, so the env file's own IMAGE_TAG never decides what a deploy runs.
 compose_at() {
@@ -87,10 +67,6 @@ compose_at() {
   shift
   env "$IMAGE_TAG_VARIABLE=$at" docker compose "${compose_args[@]}" "$@"
 }
-check_args=()
-for file in "${files[@]}"; do check_args+=(--file "$file"); done
-check_args+=(--env-file "$env_file")
-if [ -n "$project" ]; then check_args+=(--project-name "$project"); fi
 
 # ---------------------------------------------------------------- log
 
@@ -127,64 +103,71 @@ abort() {
 
 # ---------------------------------------------------------------- lock, then install the staged files
 
-mkdir -p "$STATE_DIR"
-exec 9>>"$LOCK_FILE"
-if ! flock --nonblock 9; then
-  log lock "refused: another deploy is running ($(cat "$LOCK_OWNER_FILE" 2>/dev/null || echo 'owner unknown')); try again when it has finished"
-  if [ -n "$install_from" ]; then rm -rf "$install_from"; fi
-  exit "$EXIT_LOCKED"
-fi
+previous=""
+backup_file=""
 temp_docker_config=""
+
+lock() {
+  mkdir -p "$STATE_DIR"
+  exec 9>>"$LOCK_FILE"
+  if ! flock --nonblock 9; then
+    log lock "refused: another deploy is running ($(cat "$LOCK_OWNER_FILE" 2>/dev/null || echo 'owner unknown')); try again when it has finished"
+    if [ -n "$install_from" ]; then rm -rf "$install_from"; fi
+    exit "$EXIT_LOCKED"
+  fi
+  trap cleanup EXIT
+  printf '%s, pid %s, since %s\n' "$tag" "$$" "$(stamp)" >"$LOCK_OWNER_FILE"
+  if [ -f "$DEPLOYED_TAG_FILE" ]; then previous=$(<"$DEPLOYED_TAG_FILE"); fi
+  log deploy "$tag in $PWD (previous: ${previous:-none}; compose files: ${files[*]})"
+  install_staged_files
+  trap 'log abort "interrupted during $current_step: services may run a mix of ${previous:-the old version} and $tag; deploy again, or deploy ${previous:-a known good tag}"; record "$tag interrupted during $current_step"; exit "$EXIT_INTERRUPTED"' INT TERM HUP
+}
+
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   rm -f "$LOCK_OWNER_FILE"
   if [ -n "$temp_docker_config" ]; then rm -rf "$temp_docker_config"; fi
 }
-trap cleanup EXIT
-printf '%s, pid %s, since %s\n' "$tag" "$$" "$(stamp)" >"$LOCK_OWNER_FILE"
-
-previous=""
-if [ -f "$DEPLOYED_TAG_FILE" ]; then previous=$(<"$DEPLOYED_TAG_FILE"); fi
-log deploy "$tag in $PWD (previous: ${previous:-none}; compose files: ${files[*]})"
 
 # Files are replaced only under the lock, by rename: a running deploy never sees its compose
 # file or scripts change, and a refused one changes nothing.
-if [ -n "$install_from" ]; then
-  [ -d "$install_from" ] || usage_error "--install-from: $install_from is not a directory"
-  while IFS= read -r -d '' staged; do
-    mkdir -p "$(dirname "$staged")"
-    mv -f "$install_from/$staged" "$staged"
-  done < <(cd "$install_from" && find . -type f -print0)
-  rm -rf "$install_from"
-  log install "compose files and scripts from $install_from"
-fi
-# Staging directories of runs that never started (a dropped connection), after a day.
-find "$STATE_DIR" -maxdepth 1 -name 'incoming.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
-trap 'log abort "interrupted during $current_step: services may run a mix of ${previous:-the old version} and $tag; deploy again, or deploy ${previous:-a known good tag}"; record "$tag interrupted during $current_step"; exit "$EXIT_INTERRUPTED"' INT TERM HUP
+install_staged_files() {
+  if [ -n "$install_from" ]; then
+    [ -d "$install_from" ] || usage_error "--install-from: $install_from is not a directory"
+    while IFS= read -r -d '' staged; do
+      mkdir -p "$(dirname "$staged")"
+      mv -f "$install_from/$staged" "$staged"
+    done < <(cd "$install_from" && find . -type f -print0)
+    rm -rf "$install_from"
+    log install "compose files and scripts from $install_from"
+  fi
+  # Staging directories of runs that never started (a dropped connection), after a day.
+  find "$STATE_DIR" -maxdepth 1 -name 'incoming.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+}
 
+# ---------------------------------------------------------------- preflight, login, pull, backup
 
-# ---------------------------------------------------------------- preflight
+preflight() {
+  step preflight "docker, compose files, $env_file"
+  command -v docker >/dev/null 2>&1 || abort preflight "docker is not installed" "$EXIT_PREFLIGHT"
+  docker info >/dev/null 2>&1 || abort preflight "cannot reach the Docker engine (running? may $(id -un) use it?)" "$EXIT_PREFLIGHT"
+  docker compose version >/dev/null 2>&1 || abort preflight "the docker compose v2 plugin is not installed" "$EXIT_PREFLIGHT"
+  for file in "${files[@]}"; do
+    [ -f "$file" ] || abort preflight "compose file $file not found in $PWD" "$EXIT_PREFLIGHT"
+  done
+  [ -f "$env_file" ] || abort preflight "$env_file not found in $PWD (copy $DEFAULT_ENV_FILE.example and fill it in)" "$EXIT_PREFLIGHT"
+  if [ -n "$(find "$env_file" -perm /077)" ]; then log preflight "warning: $env_file is readable by others; chmod 600 $env_file"; fi
+  compose_at "$tag" config --quiet 2>&1 | indent || abort preflight "the compose configuration is invalid (see above)" "$EXIT_PREFLIGHT"
+}
 
-step preflight "docker, compose files, $env_file"
-command -v docker >/dev/null 2>&1 || abort preflight "docker is not installed" "$EXIT_PREFLIGHT"
-docker info >/dev/null 2>&1 || abort preflight "cannot reach the Docker engine (running? may $(id -un) use it?)" "$EXIT_PREFLIGHT"
-docker compose version >/dev/null 2>&1 || abort preflight "the docker compose v2 plugin is not installed" "$EXIT_PREFLIGHT"
-for file in "${files[@]}"; do
-  [ -f "$file" ] || abort preflight "compose file $file not found in $PWD" "$EXIT_PREFLIGHT"
-done
-[ -f "$env_file" ] || abort preflight "$env_file not found in $PWD (copy $DEFAULT_ENV_FILE.example and fill it in)" "$EXIT_PREFLIGHT"
-if [ -n "$(find "$env_file" -perm /077)" ]; then log preflight "warning: $env_file is readable by others; chmod 600 $env_file"; fi
-compose_at "$tag" config --quiet 2>&1 | indent || abort preflight "the compose configuration is invalid (see above)" "$EXIT_PREFLIGHT"
-
-# ---------------------------------------------------------------- login (optional)
-
-if [ -n "$registry_user" ]; then
-  password=${REGISTRY_PASSWORD:-}
+# Optional: a registry login for this deploy only, in a throwaway Docker config.
+login() {
+  if [ -z "$registry_user" ]; then return 0; fi
+  local password=${REGISTRY_PASSWORD:-} registry plugins
   if [ "$password_from_stdin" = true ]; then IFS= read -r password || true; fi
   [ -n "$password" ] || abort login "no registry password (REGISTRY_PASSWORD or --registry-password-stdin)" "$EXIT_PREFLIGHT"
   registry=$(setting "$IMAGE_PREFIX_VARIABLE" "$DEFAULT_IMAGE_PREFIX")
   registry=${registry%%/*}
-  # A throwaway Docker config: the credentials live only as long as this deploy.
   temp_docker_config=$(mktemp -d)
   plugins=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
   if [ -d "$plugins" ]; then ln -s "$plugins" "$temp_docker_config/cli-plugins"; fi
@@ -192,23 +175,21 @@ if [ -n "$registry_user" ]; then
   step login "$registry as $registry_user (for this deploy only)"
   printf '%s\n' "$password" | docker login "$registry" --username "$registry_user" --password-stdin 2>&1 | indent ||
     abort login "docker login $registry failed" "$EXIT_PREFLIGHT"
-  unset password
-fi
+}
 
-# ---------------------------------------------------------------- pull
+pull() {
+  step pull "${PULL_SERVICES[*]} at $tag"
+  compose_at "$tag" pull --quiet "${PULL_SERVICES[@]}" 2>&1 | indent ||
+    abort pull "cannot pull $tag; nothing was changed${previous:+, $previous keeps running}" "$EXIT_PULL"
+  step_done
+}
 
-step pull "${PULL_SERVICES[*]} at $tag"
-compose_at "$tag" pull --quiet "${PULL_SERVICES[@]}" 2>&1 | indent ||
-  abort pull "cannot pull $tag; nothing was changed${previous:+, $previous keeps running}" "$EXIT_PULL"
-step_done
-
-# ---------------------------------------------------------------- backup
-
-backup_file=""
-step backup "pg_dump of $DATABASE_SERVICE before migrating"
-if [ -z "$(compose_at "$tag" ps --status running --quiet "$DATABASE_SERVICE" 2>/dev/null)" ]; then
-  log backup "skipped: $DATABASE_SERVICE is not running yet (first deploy)"
-else
+backup() {
+  step backup "pg_dump of $DATABASE_SERVICE before migrating"
+  if [ -z "$(compose_at "$tag" ps --status running --quiet "$DATABASE_SERVICE" 2>/dev/null)" ]; then
+    log backup "skipped: $DATABASE_SERVICE is not running yet (first deploy)"
+    return 0
+  fi
   mkdir -p "$backup_dir"
   backup_file=$backup_dir/$DATABASE_SERVICE-$(date -u +%Y%m%dT%H%M%SZ)-${previous:-unknown}.dump
   if ! compose_at "$tag" exec -T "$DATABASE_SERVICE" "${DATABASE_DUMP_COMMAND[@]}" >"$backup_file.partial" 2> >(indent) ||
@@ -218,6 +199,7 @@ else
   fi
   mv "$backup_file.partial" "$backup_file"
   log backup "$backup_file ($(du -h "$backup_file" | cut -f1))"
+  local backups excess
   shopt -s nullglob
   backups=("$backup_dir/$DATABASE_SERVICE"-*.dump)
   shopt -u nullglob
@@ -227,7 +209,7 @@ else
     log backup "removed $excess old backup(s); keeping $keep_backups"
   fi
   step_done
-fi
+}
 
 # ---------------------------------------------------------------- migrate, switch, check
 
@@ -270,7 +252,7 @@ switch() {
 
 check() { # TAG
   step check "$DEPLOY_CHECK_SCRIPT --expect-tag $1"
-  "./$DEPLOY_CHECK_SCRIPT" "${check_args[@]}" --expect-tag "$1" 2>&1 | indent || return 1
+  "./$DEPLOY_CHECK_SCRIPT" "${compose_args[@]}" --expect-tag "$1" 2>&1 | indent || return 1
   step_done
 }
 
@@ -292,12 +274,22 @@ rollback() { # FAILED_STEP
   exit "$EXIT_ROLLBACK_FAILED"
 }
 
+live() {
+  printf '%s\n' "$tag" >"$DEPLOYED_TAG_FILE.new"
+  mv "$DEPLOYED_TAG_FILE.new" "$DEPLOYED_TAG_FILE"
+  record "$tag deployed (previous: ${previous:-none}) in $(seconds_since "$deploy_started") s"
+  log live "$tag is live (previous: ${previous:-none}); took $(seconds_since "$deploy_started") s"
+  exit "$EXIT_DEPLOYED"
+}
+
+# ---------------------------------------------------------------- the deploy
+
+lock
+preflight
+login
+pull
+backup
 migrate || rollback migrate
 switch || rollback switch
 check "$tag" || rollback check
-
-printf '%s\n' "$tag" >"$DEPLOYED_TAG_FILE.new"
-mv "$DEPLOYED_TAG_FILE.new" "$DEPLOYED_TAG_FILE"
-record "$tag deployed (previous: ${previous:-none}) in $(seconds_since "$deploy_started") s"
-log live "$tag is live (previous: ${previous:-none}); took $(seconds_since "$deploy_started") s"
-exit "$EXIT_DEPLOYED"
+live
