@@ -386,14 +386,15 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     // A short think time so the typing indicator and per-chat queueing are visible.
     env: { LLM_STUB_PORT: SERVICE_PORT, LLM_STUB_DELAY_MS: '400' },
   });
-  // The simulated users' past (90 days, weekly rhythm, growth), written once before they start talking.
+  // The simulated users' past (180 days, weekly rhythm, growth), written once before they start talking:
+  // twice the longest period, so every period the dashboard offers opens with a trend.
   const history = stack.addService('history', {
     ...demoImage,
     oneShot: true,
-    description: 'Writes 90 days of the simulated users\' past once, then exits; skips a database with real users (demo only)',
+    description: 'Writes 180 days of the simulated users\' past once, then exits; skips a database with real users (demo only)',
     command: ['node', 'src/devtools/dist/main.js', 'history'],
     dependsOn: [{ service: migrate, condition: 'completed' }],
-    env: { DATABASE_URL: databaseUrl(writer), HISTORY_DAYS: '90', HISTORY_USERS: '40' },
+    env: { DATABASE_URL: databaseUrl(writer), HISTORY_DAYS: '180', HISTORY_USERS: '40' },
   });
   stack.addService('traffic', {
     ...demo,
