@@ -4,7 +4,6 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
-IMAGE_TAG ?= latest
 PROD_ENV_FILE ?= .env.production
 SERVICE ?= 
 REGISTRY ?= ghcr.io
@@ -23,7 +22,7 @@ help: ## Show this help
 	@printf "  \033[36m%-11s\033[0m %s\n" 'ps' 'Show services and their health'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'migrate' 'Run database migrations (the one-shot migrate service)'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'psql' 'Open psql in the database container'
-	@printf "\n\033[1m%s\033[0m\n" 'Production images (pull from the registry; IMAGE_TAG=sha-<commit>)'
+	@printf "\n\033[1m%s\033[0m\n" 'Production images (pull from the registry; IMAGE_TAG from .env.production unless given: IMAGE_TAG=sha-<commit>)'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-pull' 'Pull the images of IMAGE_TAG'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-up' 'Start IMAGE_TAG in production mode and wait until healthy'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-down' 'Stop the production stack (volumes kept)'
@@ -70,10 +69,10 @@ psql: ## Open psql in the database container
 	docker compose -f docker-compose.yml exec postgres sh -c 'psql -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"'
 
 prod-pull: ## Pull the images of IMAGE_TAG
-	IMAGE_TAG=$(IMAGE_TAG) docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) pull
+	docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) pull
 
 prod-up: ## Start IMAGE_TAG in production mode and wait until healthy
-	IMAGE_TAG=$(IMAGE_TAG) docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) up --detach --wait
+	docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) up --detach --wait
 
 prod-down: ## Stop the production stack (volumes kept)
 	docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) down

@@ -38,9 +38,10 @@ export class StackMakefile extends Component {
     const prod = `docker compose -f ${props.prod.file.path} --env-file $(PROD_ENV_FILE)`;
     const demo = `${dev} --env-file ${devEnv} --env-file ${props.demo.envFile.path} --profile ${props.demo.profile}`;
     const tag = props.prod.imageVariables.tag;
+    // No default for the tag here: make exports a variable given on its command line (or in
+    // the environment), which beats the env file in compose; otherwise the env file decides.
     this.makefile = new Makefile(this, 'Makefile', {
       variables: {
-        [tag.name]: tag.default ?? 'latest',
         PROD_ENV_FILE: props.prodEnvTemplate.envFile,
         SERVICE: '',
         REGISTRY: 'ghcr.io',
@@ -63,10 +64,9 @@ export class StackMakefile extends Component {
     t({ group: local, name: 'migrate', description: 'Run database migrations (the one-shot migrate service)', prerequisites: [devEnv], recipe: [`${dev} run --rm --build ${props.migrate.name}`] });
     t({ group: local, name: 'psql', description: 'Open psql in the database container', recipe: [`${dev} exec ${db.service.name} sh -c 'psql -U "$$${db.superuser.name}" -d "$$${db.name.name}"'`] });
 
-    const prodGroup = `Production images (pull from the registry; ${tag.name}=sha-<commit>)`;
-    const at = `${tag.name}=$(${tag.name})`;
-    t({ group: prodGroup, name: 'prod-pull', description: `Pull the images of ${tag.name}`, recipe: [`${at} ${prod} pull`] });
-    t({ group: prodGroup, name: 'prod-up', description: `Start ${tag.name} in production mode and wait until healthy`, recipe: [`${at} ${prod} up --detach --wait`] });
+    const prodGroup = `Production images (pull from the registry; ${tag.name} from ${props.prodEnvTemplate.envFile} unless given: ${tag.name}=sha-<commit>)`;
+    t({ group: prodGroup, name: 'prod-pull', description: `Pull the images of ${tag.name}`, recipe: [`${prod} pull`] });
+    t({ group: prodGroup, name: 'prod-up', description: `Start ${tag.name} in production mode and wait until healthy`, recipe: [`${prod} up --detach --wait`] });
     t({ group: prodGroup, name: 'prod-down', description: 'Stop the production stack (volumes kept)', recipe: [`${prod} down`] });
     t({ group: prodGroup, name: 'prod-logs', description: 'Follow production logs (SERVICE=api for one service)', recipe: [`${prod} logs --follow --tail=100 $(SERVICE)`] });
     t({ group: prodGroup, name: 'prod-ps', description: 'Show production services and their health', recipe: [`${prod} ps --all`] });
