@@ -7,8 +7,10 @@ MAKEFLAGS += --no-print-directory
 PROD_ENV_FILE ?= .env.production
 SERVICE ?= 
 REGISTRY ?= ghcr.io
+FILE ?= 
+YES ?= 
 
-.PHONY: help env up demo down build logs ps migrate psql prod-pull prod-up prod-down prod-logs prod-ps publish test test-tools test-unit e2e
+.PHONY: help env up demo down build logs ps migrate psql prod-pull prod-up prod-down prod-logs prod-ps publish backup backups restore test test-tools test-unit e2e
 
 help: ## Show this help
 	@printf "Usage: make <target> [VAR=value]\n"
@@ -29,6 +31,10 @@ help: ## Show this help
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-logs' 'Follow production logs (SERVICE=api for one service)'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-ps' 'Show production services and their health'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'publish' 'Build, tag and push the images like the build workflow (REGISTRY=host:port)'
+	@printf "\n\033[1m%s\033[0m\n" 'Production operations (on the server, or on the machine running the prod-* stack)'
+	@printf "  \033[36m%-11s\033[0m %s\n" 'backup' 'Back up the database now (a pg_dump plus the encrypted env copy, off-site too when configured)'
+	@printf "  \033[36m%-11s\033[0m %s\n" 'backups' 'List the database backups, newest first'
+	@printf "  \033[36m%-11s\033[0m %s\n" 'restore' 'Replace the database with FILE (a backup name or a .dump file): stops writers, restores, migrates, starts, checks'
 	@printf "\n\033[1m%s\033[0m\n" 'Tests'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'test' 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'test-unit' 'Unit and integration tests only'
@@ -85,6 +91,16 @@ prod-ps: ## Show production services and their health
 
 publish: node_modules/.package-lock.json ## Build, tag and push the images like the build workflow (REGISTRY=host:port)
 	npx tsx scripts/publish-images.ts --registry $(REGISTRY)
+
+backup: ## Back up the database now (a pg_dump plus the encrypted env copy, off-site too when configured)
+	scripts/backup.sh --env-file $(PROD_ENV_FILE) now
+
+backups: ## List the database backups, newest first
+	scripts/backup.sh --env-file $(PROD_ENV_FILE) list
+
+restore: ## Replace the database with FILE (a backup name or a .dump file): stops writers, restores, migrates, starts, checks
+	@if [ -z "$(FILE)" ]; then echo "usage: make restore FILE=<a name from make backups, or a .dump file> [YES=1]" >&2; exit 2; fi
+	scripts/restore.sh --env-file $(PROD_ENV_FILE) $(if $(YES),--yes) "$(FILE)"
 
 test: node_modules/.package-lock.json test-tools ## Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e
 	npx projen test-all

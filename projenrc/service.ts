@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { EnvVar, envVar, referencedVariables, variableProblems } from './env';
 import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
 import { Image } from './image';
+import { MetricsEndpoint, metricsEndpointProblems } from './metrics';
 import { ALL_RENDERINGS, Rendering } from './rendering';
 
 /** `started`: the container runs; `healthy`: its health check passes; `completed`: a one-shot exited 0. */
@@ -35,8 +36,11 @@ export interface PublishedPort {
 /** In `env`: the service's own port, as a string (e.g. `PORT: SERVICE_PORT`). */
 export const SERVICE_PORT: unique symbol = Symbol('the service port');
 
-/** A value in a service's environment: a declared variable passed through under its own name, a fixed string (may splice `${NAME}` of declared variables), or the service's port. */
-export type EnvValue = EnvVar | string | typeof SERVICE_PORT;
+/** In `env`: the port of the service's metrics endpoint, as a string (e.g. `METRICS_PORT: SERVICE_METRICS_PORT`). */
+export const SERVICE_METRICS_PORT: unique symbol = Symbol('the service metrics port');
+
+/** A value in a service's environment: a declared variable passed through under its own name, a fixed string (may splice `${NAME}` of declared variables), or the service's (metrics) port. */
+export type EnvValue = EnvVar | string | typeof SERVICE_PORT | typeof SERVICE_METRICS_PORT;
 
 export interface ServiceProps {
   readonly description: string;
@@ -87,6 +91,8 @@ export class Service extends Construct {
   public readonly port?: number;
   public readonly publish?: PublishedPort;
   public readonly healthCheck?: ResolvedHealthCheck;
+  /** Where Prometheus scrapes the service (its image's endpoint; one-shot runs have none). */
+  public readonly metrics?: MetricsEndpoint;
   public readonly dependsOn: readonly Dependency[];
   /** Each variable the process reads: a declared variable (passed through) or a fixed value. */
   public readonly env: Readonly<Record<string, EnvVar | string>>;
@@ -109,6 +115,7 @@ export class Service extends Construct {
     this.port = props.port ?? (this.oneShot ? undefined : props.image.port);
     const healthCheck = props.healthCheck ?? (this.oneShot ? undefined : props.image.healthCheckSpec);
     this.healthCheck = healthCheck && resolveHealthCheck(healthCheck, this.port);
+    this.metrics = this.oneShot ? undefined : props.image.metrics;
     this.publish = props.publish && {
       variable: envVar(props.publish.variable, { description: `Host port of ${name}`, default: String(props.publish.defaultHostPort) }),
       defaultHostPort: props.publish.defaultHostPort,
@@ -116,8 +123,9 @@ export class Service extends Construct {
       renderings: props.publish.renderings ?? ALL_RENDERINGS,
     };
     this.dependsOn = props.dependsOn ?? [];
-    this.env = Object.fromEntries(Object.entries(props.env ?? {})
-      .map(([key, value]) => [key, value === SERVICE_PORT ? String(this.port) : value]));
+    const resolve = (value: EnvValue) =>
+      (value === SERVICE_PORT ? String(this.port) : value === SERVICE_METRICS_PORT ? String(this.metrics?.port) : value);
+    this.env = Object.fromEntries(Object.entries(props.env ?? {}).map(([key, value]) => [key, resolve(value)]));
     this.volumes = props.volumes ?? [];
     this.restart = props.restart ?? (this.oneShot ? 'no' : 'unless-stopped');
     this.profiles = props.profiles ?? [];
@@ -175,11 +183,14 @@ export class Service extends Construct {
       }
     }
     if (Object.values(props.env ?? {}).includes(SERVICE_PORT) && this.port === undefined) out.push('reads SERVICE_PORT but has no port');
+    if (Object.values(props.env ?? {}).includes(SERVICE_METRICS_PORT) && !this.metrics) out.push('reads SERVICE_METRICS_PORT but has no metrics endpoint');
     out.push(...this.passThrough.flatMap(variableProblems));
     if (healthCheckDeclared(this, props) && !this.healthCheck) out.push('has an HTTP health check but no port');
     if (this.oneShot && this.restart !== 'no' && this.restart !== 'on-failure') {
       out.push(`is one-shot but has restart '${this.restart}' (use 'no' or 'on-failure')`);
     }
+    // The image checks its own port; a service may listen elsewhere.
+    if (this.metrics && this.port !== this.image.port) out.push(...metricsEndpointProblems(this.metrics, this.port));
     if (this.in('prod') && !this.image.published) {
       out.push(`is in the production compose file but image '${this.image.name}' is not published by the build workflow`);
     }

@@ -3,7 +3,9 @@ import { Makefile, MakeTarget } from './makefile';
 import type { StackCompose } from '../compose/stack-compose';
 import type { DatabaseRef } from '../deploy/deployment';
 import type { EnvTemplate, FixedEnvFile } from '../env-template';
+import type { BackupScript } from '../scripts/backup-script';
 import type { InitEnvScript } from '../scripts/init-env-script';
+import type { RestoreScript } from '../scripts/restore-script';
 import type { Service } from '../service';
 import type { Stack } from '../stack';
 
@@ -23,6 +25,8 @@ export interface StackMakefileProps {
   readonly migrate: Service;
   /** `make demo`: a compose profile, with an env file layered over `.env` (points the bot at the local fakes). */
   readonly demo: { readonly profile: string; readonly envFile: FixedEnvFile };
+  /** `make backup`, `make backups`, `make restore FILE=…` on the production stack. @default none */
+  readonly operations?: { readonly backup: BackupScript; readonly restore: RestoreScript };
   /** Extra targets declared by the project. @default none */
   readonly extraTargets?: readonly MakeTarget[];
 }
@@ -45,6 +49,7 @@ export class StackMakefile extends Component {
         PROD_ENV_FILE: props.prodEnvTemplate.envFile,
         SERVICE: '',
         REGISTRY: 'ghcr.io',
+        ...(props.operations ? { FILE: '', YES: '' } : {}),
       },
     });
     const t = (target: MakeTarget) => this.makefile.addTarget(target);
@@ -72,6 +77,23 @@ export class StackMakefile extends Component {
     t({ group: prodGroup, name: 'prod-ps', description: 'Show production services and their health', recipe: [`${prod} ps --all`] });
 
     t({ group: prodGroup, name: 'publish', description: 'Build, tag and push the images like the build workflow (REGISTRY=host:port)', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx tsx scripts/publish-images.ts --registry $(REGISTRY)'] });
+
+    const ops = props.operations;
+    if (ops) {
+      const group = 'Production operations (on the server, or on the machine running the prod-* stack)';
+      const envOption = '--env-file $(PROD_ENV_FILE)';
+      t({ group, name: 'backup', description: 'Back up the database now (a pg_dump plus the encrypted env copy, off-site too when configured)', recipe: [`${ops.backup.path} ${envOption} now`] });
+      t({ group, name: 'backups', description: 'List the database backups, newest first', recipe: [`${ops.backup.path} ${envOption} list`] });
+      t({
+        group,
+        name: 'restore',
+        description: 'Replace the database with FILE (a backup name or a .dump file): stops writers, restores, migrates, starts, checks',
+        recipe: [
+          '@if [ -z "$(FILE)" ]; then echo "usage: make restore FILE=<a name from make backups, or a .dump file> [YES=1]" >&2; exit 2; fi',
+          `${ops.restore.path} ${envOption} $(if $(YES),--yes) "$(FILE)"`,
+        ],
+      });
+    }
 
     for (const extra of props.extraTargets ?? []) t(extra);
   }

@@ -1,6 +1,7 @@
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { JsonLogger } from './logging/json-logger';
+import { instrumentApi, readMetricsPort, serveMetrics } from './metrics';
 
 /**
  * `node dist/main.js`: validates the environment, serves on PORT, stops on SIGTERM.
@@ -17,10 +18,17 @@ async function main(): Promise<void> {
     return;
   }
   const logger = new JsonLogger(config.logLevel);
+  const metricsPort = readMetricsPort(process.env);
   const app = await createApp(config, logger);
+  const metrics = instrumentApi(app);
   await app.listen(config.port);
   const address = app.getHttpServer().address();
   logger.log({ msg: 'listening', port: typeof address === 'object' && address ? address.port : config.port }, 'Main');
+  if (metricsPort !== undefined) {
+    const served = await serveMetrics(metrics.registry, metricsPort);
+    // Closed with the app: Nest's shutdown hook exits the process after its own cleanup.
+    logger.log({ msg: 'metrics served', port: served.port, path: '/metrics' }, 'Main');
+  }
 }
 
 main().catch((err: Error) => {

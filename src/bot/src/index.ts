@@ -4,6 +4,7 @@ export * from './config';
 export * from './dialog-store';
 export * from './llm-client';
 export * from './logger';
+export * from './metrics';
 export * from './split-message';
 export * from './telegram-retry';
 export * from './texts';

@@ -6,6 +6,7 @@
 import { startBot } from './app';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { readMetricsPort } from './metrics';
 
 async function main(): Promise<void> {
   let config;
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
 
   let app;
   try {
-    app = await startBot(config, log);
+    app = await startBot(config, log, { metricsPort: readMetricsPort(process.env) });
   } catch (err) {
     log.error('start-up failed', { err });
     process.exit(1);
