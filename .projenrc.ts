@@ -2,7 +2,7 @@ import { javascript, typescript } from 'projen';
 import {
   Backup, BackupScript, BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
   FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, Monitoring, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
-  RemoteDeployScript, RestoreScript, SERVICE_METRICS_PORT, SERVICE_PORT, Stack, StackCompose, StackMakefile, Workspace,
+  RemoteDeployScript, RestoreScript, SERVICE_METRICS_PORT, ServerBootstrapScript, SERVICE_PORT, Stack, StackCompose, StackMakefile, Workspace,
   NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref,
 } from './projenrc';
 import { API_ROUTES } from './src/contract/src/routes';
@@ -487,6 +487,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
 
   // ---------------------------------------------------------------- day-2 operations (on the server)
 
+  new ServerBootstrapScript(deployment, 'scripts/server-bootstrap.sh');
   const backupScript = new BackupScript(deployment, backup);
   const restoreScript = new RestoreScript(deployment, backup, 'scripts/restore.sh', { check: deployCheck });
 

@@ -33,6 +33,7 @@ export * from './backup/backup';
 export * from './scripts/backup-runner-script';
 export * from './scripts/backup-script';
 export * from './scripts/restore-script';
+export * from './scripts/server-bootstrap-script';
 export * from './scripts/init-env-script';
 export * from './scripts/postgres-init-script';
 export * from './scripts/image-summary-script';
