@@ -46,8 +46,9 @@ Makes a fresh Debian or Ubuntu server a deploy target for $STACK_NAME, as root, 
   docker       Docker Engine and the compose v2 plugin: from the distribution when it has
                compose v2 (Debian 13+, Ubuntu 22.04+), else from Docker's apt repository
   user         the deploy user (default $DEFAULT_DEPLOY_USER) in the docker group, with the given keys
-               in ~/.ssh/authorized_keys: --ssh-key for people (restrict,pty: a shell and an
-               editor work, forwarding does not), --ci-key for the Deploy workflow (restrict:
+               in ~/.ssh/authorized_keys: --ssh-key for people (restrict,pty plus tunnels to
+               the server's loopback: a shell, an editor and an SSH tunnel to Prometheus work,
+               agent forwarding does not), --ci-key for the Deploy workflow (restrict:
                commands only)
   directory    ~/$DEPLOY_DIR_NAME owned by that user, mode 750; an existing $ENV_FILE_NAME there
                is made the user's, mode 600
@@ -287,7 +288,9 @@ ensure_key() { # OPTIONS KEY
   if grep -qxF "$1 $2" <<<"$wanted"; then return 0; fi
   wanted=$(printf '%s\n%s %s' "$others" "$1" "$2" | sed '/^$/d')
 }
-for key in "${people[@]}"; do ensure_key restrict,pty "$key"; done
+# People: a terminal (an editor, a shell) and tunnels to the server's loopback (Prometheus);
+# no agent or X11 forwarding, no tunnel elsewhere. The workflow: commands only.
+for key in "${people[@]}"; do ensure_key 'restrict,pty,port-forwarding,permitopen="127.0.0.1:*"' "$key"; done
 for key in "${cis[@]}"; do ensure_key restrict "$key"; done
 if [ ! -d "$home/.ssh" ]; then
   install -d -m 700 -o "$user" -g "$group" "$home/.ssh"

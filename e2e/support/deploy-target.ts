@@ -2,11 +2,11 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stackModel } from '../../scripts/publish-images';
 import { ComposeProject, REPO_ROOT, freePort, run } from './docker';
 import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './fakes';
 import { SshServer } from './ssh-server';
 import { testStackEnv } from './stack-env';
+import { stackModel } from '../../scripts/publish-images';
 
 export const REGISTRY = process.env.E2E_REGISTRY ?? '127.0.0.1:5000';
 export const IMAGE_PREFIX = `${REGISTRY}/dialogstack/dialogstack`;

@@ -31,8 +31,12 @@ export class OpsStack {
     const dir = mkdtempSync(join(tmpdir(), 'ops-stack-'));
     mkdirSync(join(dir, 'scripts'));
     copyFileSync(join(REPO_ROOT, 'docker-compose.prod.yml'), join(dir, 'docker-compose.prod.yml'));
+    // `make backup`, `make restore FILE=…` work where the Makefile is beside the env file (the README's way).
+    copyFileSync(join(REPO_ROOT, 'Makefile'), join(dir, 'Makefile'));
     for (const script of SERVER_SCRIPTS) copyFileSync(join(REPO_ROOT, 'scripts', script), join(dir, 'scripts', script));
-    const ports = { api: await freePort(), frontend: await freePort(), postgres: await freePort(), prometheus: await freePort(), emulator: await freePort() };
+    const ports = {
+      api: await freePort(), frontend: await freePort(), postgres: await freePort(), prometheus: await freePort(), emulator: await freePort(),
+    };
     const backupImage = `${opts.imagePrefix}/backup:${opts.tag}`;
     const age = await ageKeyPair(backupImage);
     const offsitePassword = secret(12);
@@ -80,9 +84,18 @@ export class OpsStack {
 
   /** A server script, run in the deploy directory as an operator would (`scripts/restore.sh …`). */
   public script(name: string, args: string[], stdin?: string): Promise<ScriptRun> {
+    return this.execute(join(this.dir, 'scripts', name), args, stdin);
+  }
+
+  /** `make TARGET VAR=…` in the deploy directory, as the README shows. */
+  public make(args: string[]): Promise<ScriptRun> {
+    return this.execute('make', ['--no-print-directory', ...args]);
+  }
+
+  private execute(command: string, args: string[], stdin?: string): Promise<ScriptRun> {
     const started = Date.now();
     return new Promise((resolve) => {
-      const child = execFile(join(this.dir, 'scripts', name), args, {
+      const child = execFile(command, args, {
         cwd: this.dir,
         env: { ...process.env, COMPOSE_FILE: this.composeFile },
         maxBuffer: 64 * 1024 * 1024,

@@ -1,5 +1,5 @@
-import { DERIVED_HEADER, bashArray, bashFragment, exitCodeLines, shellQuote } from './bash';
 import { operationsSettings } from './backup-script';
+import { DERIVED_HEADER, bashArray, bashFragment, exitCodeLines, shellQuote } from './bash';
 import type { DeployCheckScript } from './deploy-check-script';
 import { ShellScript } from './shell-script';
 import type { Backup } from '../backup/backup';
