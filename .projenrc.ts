@@ -217,7 +217,10 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'PostgreSQL 17 with the init script that creates the writer and read-only roles.',
     context: ['devops/postgres'],
     port: 5432,
-    healthCheck: pgIsReadyHealthCheck(),
+    // The first start runs initdb and the init scripts before it accepts connections: on a
+    // slow disk that outlasts 20 failed checks. Failures in the start period do not count;
+    // the first success still marks it healthy at once.
+    healthCheck: pgIsReadyHealthCheck({ startPeriodSeconds: 180 }),
     recipe: postgresRecipe({ initScriptsDir: postgresInitScripts }),
   });
   new PostgresInitScript(stack, `${postgresInitScripts}/10-roles.sh`, { writer, reader });
