@@ -57,6 +57,11 @@ export interface ServiceProps {
   readonly dependsOn?: readonly Dependency[];
   /** What the process reads. @default nothing */
   readonly env?: Readonly<Record<string, EnvValue>>;
+  /**
+   * Variables the container receives only to keep a copy of the env file (the backup
+   * service): in its environment, but not counted as read by it (docs, `uses`). @default none
+   */
+  readonly carries?: readonly EnvVar[];
   /** @default none */
   readonly volumes?: readonly { readonly volume: string; readonly target: string }[];
   /** Runs to completion once (migrations); must not restart. @default false */
@@ -96,6 +101,8 @@ export class Service extends Construct {
   public readonly dependsOn: readonly Dependency[];
   /** Each variable the process reads: a declared variable (passed through) or a fixed value. */
   public readonly env: Readonly<Record<string, EnvVar | string>>;
+  /** Names in `env` that are only carried (see ServiceProps.carries). */
+  public readonly carried: ReadonlySet<string>;
   public readonly volumes: readonly { readonly volume: string; readonly target: string }[];
   public readonly oneShot: boolean;
   public readonly restart: RestartPolicy;
@@ -125,7 +132,12 @@ export class Service extends Construct {
     this.dependsOn = props.dependsOn ?? [];
     const resolve = (value: EnvValue) =>
       (value === SERVICE_PORT ? String(this.port) : value === SERVICE_METRICS_PORT ? String(this.metrics?.port) : value);
-    this.env = Object.fromEntries(Object.entries(props.env ?? {}).map(([key, value]) => [key, resolve(value)]));
+    const carried = (props.carries ?? []).filter((v) => !(v.name in (props.env ?? {})));
+    this.carried = new Set(carried.map((v) => v.name));
+    this.env = Object.fromEntries([
+      ...Object.entries(props.env ?? {}).map(([key, value]) => [key, resolve(value)]),
+      ...carried.map((v) => [v.name, v]),
+    ]);
     this.volumes = props.volumes ?? [];
     this.restart = props.restart ?? (this.oneShot ? 'no' : 'unless-stopped');
     this.profiles = props.profiles ?? [];
@@ -153,9 +165,10 @@ export class Service extends Construct {
     return Object.keys(this.env);
   }
 
-  /** True when the process sees `v`, passed through or spliced into a fixed value. */
+  /** True when the process reads `v`, passed through or spliced into a fixed value (a carried copy is not a use). */
   public uses(v: EnvVar): boolean {
-    return Object.values(this.env).some((x) => (typeof x === 'string' ? referencedVariables(x).includes(v.name) : x.name === v.name));
+    return Object.entries(this.env).some(([key, x]) => !this.carried.has(key)
+      && (typeof x === 'string' ? referencedVariables(x).includes(v.name) : x.name === v.name));
   }
 
   /** `host:port` on the stack's network. */

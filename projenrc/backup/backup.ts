@@ -98,14 +98,14 @@ export class Backup extends Component {
         renderings: ['prod'],
       }),
     };
-    // Every production variable, so the runner can rebuild the env file the stack runs with.
-    for (const v of stack.variablesFor('prod')) env[v.name] ??= v;
     this.service = stack.addService('backup', {
       description: `Daily pg_dump with retention, an encrypted copy of ${this.envFile}, optional off-site copy`,
       image: this.image,
       renderings: ['prod'],
       dependsOn: [{ service: db.service, condition: 'healthy' }],
       env,
+      // Every production variable, so the runner can rebuild the env file the stack runs with.
+      carries: stack.variablesFor('prod'),
       volumes: [{ volume: BACKUP_VOLUME.name, target: BACKUP_VOLUME.target }],
       resources: { memoryMb: 256, cpus: 0.5 },
     });

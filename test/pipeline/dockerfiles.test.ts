@@ -19,8 +19,9 @@ describe.each(dockerfiles)('%s', (path) => {
     for (const from of froms) {
       const image = from.getImageName() ?? '';
       if (stageNames.includes(image)) continue;
-      expect(from.getImageTag()).toMatch(/^\d+(\.\d+)*-trixie(-slim)?$/);
-      expect(['node', 'postgres']).toContain(image);
+      // Debian itself (tools from its packages) by release; node and postgres by version on that release.
+      expect(from.getImageTag()).toMatch(image === 'debian' ? /^trixie(-slim)?$/ : /^\d+(\.\d+)*-trixie(-slim)?$/);
+      expect(['node', 'postgres', 'debian']).toContain(image);
     }
   });
 
