@@ -341,7 +341,8 @@ describe('the guides, run on a fresh Debian server', () => {
           ports: [`127.0.0.1:${ports.offsite}:2022`],
           volumes: ['offsite-data:/backups'],
           networks: ['dialogstack'],
-          healthcheck: { disable: true },
+          // `up --wait` needs a health check on every running service: the SFTP port accepts.
+          healthcheck: { test: ['CMD', 'bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/2022'], interval: '2s', timeout: '2s', retries: 30 },
         },
       },
       volumes: { 'offsite-data': {} },

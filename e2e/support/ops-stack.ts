@@ -155,7 +155,8 @@ function override(emulatorPort: number, backupImage: string, offsitePassword: st
         environment: { XDG_CACHE_HOME: '/tmp' },
         volumes: ['offsite-data:/backups'],
         networks: ['dialogstack'],
-        healthcheck: { disable: true },
+        // `up --wait` needs a health check on every running service: the SFTP port accepts.
+        healthcheck: { test: ['CMD', 'bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/2022'], interval: '2s', timeout: '2s', retries: 30 },
       },
     },
     volumes: { 'offsite-data': {} },
