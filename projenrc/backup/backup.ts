@@ -4,7 +4,8 @@ import { EnvVar, envVar } from '../env';
 import type { EnvTemplate } from '../env-template';
 import { commandHealthCheck } from '../health-check';
 import type { Image } from '../image';
-import { BaseImages, aptInstall, healthCheckInstruction } from '../recipes';
+import { BaseImages } from '../base-images';
+import { aptInstall, healthCheckInstruction } from '../recipes';
 import { BackupRunnerScript } from '../scripts/backup-runner-script';
 import { EnvValue, SERVICE_METRICS_PORT, Service } from '../service';
 import type { Stack } from '../stack';
@@ -49,7 +50,7 @@ export class Backup extends Component {
     const db = props.database;
     this.database = db;
     this.envFile = props.envTemplate.envFile;
-    const postgresMajor = /:(\d+)/.exec(BaseImages.postgres)?.[1] ?? '17';
+    const postgresMajor = /^(\d+)/.exec(BaseImages.postgres.tag)?.[1] ?? '17';
     this.runner = new BackupRunnerScript(this, 'devops/backup/dialogstack-backup', {
       stackName: stack.name,
       envFileName: this.envFile,

@@ -8,12 +8,12 @@ export async function register() {
   const { readConfig } = await import('./lib/config');
   const { log } = await import('./lib/log');
   const result = readConfig();
-  if (result.ok) log('info', 'configuration ok', { apiUrl: result.config.apiUrl });
-  else log('error', result.message, { problems: result.problems });
+  if (result.ok) log.info('configuration ok', { apiUrl: result.config.apiUrl });
+  else log.error(result.message, { problems: result.problems });
   const { startMetrics } = await import('./lib/metrics');
   await startMetrics().then(
-    (metrics) => { if (metrics.port !== undefined) log('info', 'metrics served', { port: metrics.port, path: '/metrics' }); },
+    (metrics) => { if (metrics.port !== undefined) log.info('metrics served', { port: metrics.port, path: '/metrics' }); },
     // Like a configuration problem: logged, and the dashboard keeps serving.
-    (err: Error) => log('error', `metrics not served: ${err.message}`),
+    (err: Error) => log.error(`metrics not served: ${err.message}`),
   );
 }

@@ -1,4 +1,5 @@
 import { dataSourceOptions, migrationStatus, poolQuery } from '@dialogstack/db';
+import { Logger } from '@dialogstack/runtime';
 import { Telegraf, TelegramError } from 'telegraf';
 import { DataSource } from 'typeorm';
 import { Assistant } from './assistant';
@@ -7,7 +8,6 @@ import { BotConfig } from './config';
 import { DialogStore, preparedStatements } from './dialog-store';
 import { registerHandlers } from './handlers';
 import { closeServer, createHttpServer, listen } from './http-server';
-import { Logger } from './logger';
 import { BotMetrics, serveMetrics } from './metrics';
 import { ReplySender } from './reply-sender';
 import { callWithRetry } from './telegram-retry';
