@@ -1,10 +1,10 @@
 import { Component } from 'projen';
+import { BaseImages } from '../base-images';
 import type { DatabaseRef } from '../deploy/deployment';
 import { EnvVar, envVar } from '../env';
 import type { EnvTemplate } from '../env-template';
 import { commandHealthCheck } from '../health-check';
 import type { Image } from '../image';
-import { BaseImages } from '../base-images';
 import { aptInstall, healthCheckInstruction } from '../recipes';
 import { BackupRunnerScript } from '../scripts/backup-runner-script';
 import { EnvValue, SERVICE_METRICS_PORT, Service } from '../service';

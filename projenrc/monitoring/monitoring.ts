@@ -1,8 +1,8 @@
 import { Component } from 'projen';
 import { AlertRule, AlertRulesFile, PrometheusConfigFile, ScrapeJob } from './prometheus-files';
+import { BaseImages } from '../base-images';
 import { commandHealthCheck } from '../health-check';
 import type { Image } from '../image';
-import { BaseImages } from '../base-images';
 import { aptInstall, healthCheckInstruction } from '../recipes';
 import { Rendering } from '../rendering';
 import type { Service } from '../service';
