@@ -229,6 +229,27 @@ describe('the backup runner', () => {
       .toEqual(['dialogstack-20261129T033000Z', 'dialogstack-20261128T100000Z-pre-restore']);
   });
 
+  it('writes its state and metrics safely from two processes at once (backup.sh now beside the schedule)', async () => {
+    const source = readFileSync(runner, 'utf8');
+    const fn = (name: string) => source.match(new RegExp(`^${name}\\(\\) \\{[\\s\\S]*?^\\}`, 'm'))![0];
+    const dir = mkdtempSync(join(tmpdir(), 'backup-runner-'));
+    const script = [
+      'set -euo pipefail',
+      fn('state'), fn('backups_newest_first'), fn('write_metrics'),
+      `STATE_DIR=${dir}/state RUN_DIR=${dir}/run BACKUP_DIR=${dir}/backups STACK_NAME=dialogstack offsite=`,
+      'mkdir -p "$STATE_DIR" "$RUN_DIR/www" "$BACKUP_DIR"',
+      'writer() { for _ in $(seq 60); do state failures "$1"; write_metrics; done; }',
+      'writer 1 & a=$!; writer 2 & b=$!',
+      'wait "$a"; wait "$b"',
+      'ls "$RUN_DIR/www" "$STATE_DIR"',
+    ].join('\n');
+    const r = await exec('bash', ['-c', script], { cwd: dir });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    // Only the finished files remain: no temporary file left behind by either writer.
+    expect(r.stdout.split('\n').filter((l) => l && !l.endsWith(':'))).toEqual(['metrics', 'failures']);
+    expect(readFileSync(join(dir, 'run', 'www', 'metrics'), 'utf8')).toMatch(/^backup_failures_total [12]$/m);
+  });
+
   it('is shellcheck-clean', async () => {
     const r = await exec('shellcheck', ['--shell', 'bash', '--severity', 'style', runner], { cwd: REPO_ROOT });
     expect(r.stdout).toBe('');

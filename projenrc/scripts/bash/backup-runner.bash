@@ -87,7 +87,9 @@ mkdir -p "$STATE_DIR" "$RUN_DIR/www"
 # state NAME [VALUE]: read (default 0) or write one number kept in the volume.
 state() {
   if [ $# -eq 2 ]; then
-    printf '%s\n' "$2" >"$STATE_DIR/$1.new" && mv "$STATE_DIR/$1.new" "$STATE_DIR/$1"
+    # A temporary name of this process's own: `backup.sh now` (docker compose exec) runs beside
+    # the schedule's loop in the same container, and both write here.
+    printf '%s\n' "$2" >"$STATE_DIR/$1.$BASHPID" && mv "$STATE_DIR/$1.$BASHPID" "$STATE_DIR/$1"
   else
     cat "$STATE_DIR/$1" 2>/dev/null || echo 0
   fi
@@ -97,7 +99,8 @@ backups_newest_first() {
   find "$BACKUP_DIR" -maxdepth 1 -name "$STACK_NAME-*.dump" -printf '%f\n' | sort -r
 }
 
-# Prometheus text format, written whole then renamed: a scrape never sees half a file.
+# Prometheus text format, written whole then renamed: a scrape never sees half a file. The
+# temporary name is this process's own (see state): two writers must not rename each other's file.
 write_metrics() {
   local file=$RUN_DIR/www/metrics count last_success
   count=$(backups_newest_first | wc -l)
@@ -131,8 +134,8 @@ write_metrics() {
     echo '# HELP backup_next_run_timestamp_seconds When the next scheduled backup starts.'
     echo '# TYPE backup_next_run_timestamp_seconds gauge'
     echo "backup_next_run_timestamp_seconds $(state next_run)"
-  } >"$file.new"
-  mv "$file.new" "$file"
+  } >"$file.$BASHPID"
+  mv "$file.$BASHPID" "$file"
 }
 
 # ---------------------------------------------------------------- backup
