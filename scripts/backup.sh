@@ -147,13 +147,15 @@ take_lock() { # WHAT
 }
 
 # runner TAG ARGS...: the backup runner in the running backup container, else in a one-off one.
+# Its stdin is /dev/null: `exec -T`/`run -T` would otherwise read the script's stdin, which is
+# the operator's next pasted commands (or the rest of a script piped into a remote shell).
 runner() {
   local at=$1
   shift
   if [ -n "$(compose_at "$at" ps --status running --quiet "$BACKUP_SERVICE" 2>/dev/null)" ]; then
-    compose_at "$at" exec -T "$BACKUP_SERVICE" "$BACKUP_COMMAND" "$@"
+    compose_at "$at" exec -T "$BACKUP_SERVICE" "$BACKUP_COMMAND" "$@" </dev/null
   else
-    compose_at "$at" run --rm --no-deps -T "$BACKUP_SERVICE" "$BACKUP_COMMAND" "$@"
+    compose_at "$at" run --rm --no-deps -T "$BACKUP_SERVICE" "$BACKUP_COMMAND" "$@" </dev/null
   fi
 }
 

@@ -164,13 +164,15 @@ take_lock() { # WHAT
 }
 
 # runner TAG ARGS...: the backup runner in the running backup container, else in a one-off one.
+# Its stdin is /dev/null: `exec -T`/`run -T` would otherwise read the script's stdin, which is
+# the operator's next pasted commands (or the rest of a script piped into a remote shell).
 runner() {
   local at=$1
   shift
   if [ -n "$(compose_at "$at" ps --status running --quiet "$BACKUP_SERVICE" 2>/dev/null)" ]; then
-    compose_at "$at" exec -T "$BACKUP_SERVICE" "$BACKUP_COMMAND" "$@"
+    compose_at "$at" exec -T "$BACKUP_SERVICE" "$BACKUP_COMMAND" "$@" </dev/null
   else
-    compose_at "$at" run --rm --no-deps -T "$BACKUP_SERVICE" "$BACKUP_COMMAND" "$@"
+    compose_at "$at" run --rm --no-deps -T "$BACKUP_SERVICE" "$BACKUP_COMMAND" "$@" </dev/null
   fi
 }
 
@@ -274,6 +276,9 @@ if [ "$yes" != true ]; then
   IFS= read -r answer
   [ "$answer" = "$database" ] || { log restore "not confirmed; nothing changed"; exit "$EXIT_USAGE"; }
 fi
+# From here on nothing reads the operator's stdin (their next pasted commands, or the rest of a script
+# piped into a remote shell): compose run/exec would swallow it. Only the archive is streamed.
+exec </dev/null
 
 take_lock "restore $source_name"
 log restore "$source_name into the stack in $PWD (tag $tag)"

@@ -54,6 +54,9 @@ function fakeServer(): { dir: string; env: Record<string, string>; calls: () => 
 args="$*"
 echo "IMAGE_TAG=\${IMAGE_TAG:-} $args" | sed 's/--file docker-compose.prod.yml --env-file .env.production //' >> "$FAKE_LOG"
 if [ -n "\${FAKE_FAIL:-}" ] && [[ $args == *"$FAKE_FAIL"* ]]; then echo "fake failure: $FAKE_FAIL" >&2; exit 1; fi
+# Like compose run/exec without a TTY: the container reads whatever stdin the script has.
+container=' (exec|run) ' streamed='(verify|restore) -$'
+if [[ $args =~ $container ]] && ! [[ $args =~ $streamed ]]; then cat >/dev/null; fi
 case $args in
   *"ps --status running"*) [ -n "\${FAKE_BACKUP_RUNNING:-}" ] && echo 1234 ;;
   *"ps --all --format"*) echo "postgres|running|healthy|0" ;;
@@ -189,6 +192,17 @@ describe('backup.sh', () => {
     expect(calls).toMatch(/compose run --rm --no-deps -T backup dialogstack-backup now --label before-upgrade$/m);
   });
 
+  it('leaves stdin alone: commands pasted or piped after it still run (backup.sh, then restore.sh)', async () => {
+    const fake = fakeServer();
+    const r = await exec('bash', ['-s'], {
+      cwd: fake.dir,
+      env: { ...fake.env, FAKE_BACKUP_RUNNING: '1' },
+      input: 'scripts/backup.sh now\nscripts/backup.sh list\nscripts/restore.sh --yes dialogstack-20261129T033000Z.dump\necho still-here\n',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('dialogstack-20261130T101010Z.dump\ndialogstack-20261129T033000Z.dump\t2048\t+env\nstill-here\n');
+  });
+
   it('refuses an unknown command', async () => {
     const fake = fakeServer();
     const r = await exec('scripts/backup.sh', ['delete-everything'], { cwd: fake.dir, env: fake.env });
@@ -248,7 +262,7 @@ describe('the backup runner', () => {
     // Only the finished files remain: no temporary file left behind by either writer.
     expect(r.stdout.split('\n').filter((l) => l && !l.endsWith(':'))).toEqual(['metrics', 'failures']);
     expect(readFileSync(join(dir, 'run', 'www', 'metrics'), 'utf8')).toMatch(/^backup_failures_total [12]$/m);
-  });
+  }, 120_000);
 
   it('is shellcheck-clean', async () => {
     const r = await exec('shellcheck', ['--shell', 'bash', '--severity', 'style', runner], { cwd: REPO_ROOT });

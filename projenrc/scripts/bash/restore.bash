@@ -97,6 +97,9 @@ if [ "$yes" != true ]; then
   IFS= read -r answer
   [ "$answer" = "$database" ] || { log restore "not confirmed; nothing changed"; exit "$EXIT_USAGE"; }
 fi
+# From here on nothing reads the operator's stdin (their next pasted commands, or the rest of a script
+# piped into a remote shell): compose run/exec would swallow it. Only the archive is streamed.
+exec </dev/null
 
 take_lock "restore $source_name"
 log restore "$source_name into the stack in $PWD (tag $tag)"
