@@ -44,6 +44,8 @@ describe('the guides, run on a fresh Debian server', () => {
   const offsitePassword = secret(12);
   let backupName = '';
   let deployDumps: string[] = [];
+  /** The commit the images were built from (HEAD may move while the test runs). */
+  let sha = '';
 
   const operatorKey = () => join(guide.home, '.ssh', 'dialogstack_deploy');
   const asDeploy = () => ({ user: 'deploy', key: operatorKey(), dir: '~/dialogstack' });
@@ -58,7 +60,7 @@ describe('the guides, run on a fresh Debian server', () => {
   beforeAll(async () => {
     requireDocker();
     await requireRegistry();
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    sha = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
     publishImages({ registry: REGISTRY, ref: `refs/heads/e2e/guides-${id}`, sha, defaultBranch: 'main', log: () => {} });
     await deriveRelease(A, B);
     await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', 'telegram']);
@@ -299,7 +301,7 @@ describe('the guides, run on a fresh Debian server', () => {
     expectOk(r);
     const inspect = await guide.run(REGISTRY_GUIDE, 'docker pull ghcr.io/dialogstack/dialogstack/api:sha-1a2b3c4');
     expectOk(inspect);
-    expect(inspect.stdout).toContain(`"org.opencontainers.image.revision":"${execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()}"`);
+    expect(inspect.stdout).toContain(`"org.opencontainers.image.revision":"${sha}"`);
     guide.skip(README, 'make demo', 'stack.e2e.test.ts and the dashboard e2e start the demo stack; make test is what runs this');
     guide.skip(README, 'make prod-pull IMAGE_TAG=sha-1a2b3c4 && make prod-up', 'the same make targets as using-registry-images.md, run just above');
     guide.skip(README, 'scp scripts/server-bootstrap.sh', 'the same two commands as manual-deploy.md §1, run there');
