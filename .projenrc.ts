@@ -1,8 +1,9 @@
 import { javascript, typescript } from 'projen';
 import {
-  BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
-  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript, ReadmeSections,
-  RemoteDeployScript, RenovateConfig, SERVICE_PORT, Stack, StackCompose, StackMakefile, StackSnapshot, VerifyImagesScript, Workspace,
+  Backup, BackupScript, BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
+  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, Monitoring, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript,
+  ReadmeSections, RemoteDeployScript, RenovateConfig, RestoreScript, SERVICE_METRICS_PORT, SERVICE_PORT, ServerBootstrapScript, Stack, StackCompose,
+  StackMakefile, StackSnapshot, VerifyImagesScript, Workspace,
   NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref, standInBuildArgs,
 } from './projenrc';
 import { API_ROUTES } from './src/contract/src/routes';
@@ -118,7 +119,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     dir: 'src/bot',
     name: '@dialogstack/bot',
     description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
-    deps: ['telegraf@^4.16.3', 'typeorm@^1.1.1'],
+    deps: ['telegraf@^4.16.3', 'typeorm@^1.1.1', 'prom-client@^15.1.3'],
     devDeps: ['@dialogstack/devtools'],
     uses: [db, runtime],
     scripts: { start: 'node dist/main.js' },
@@ -137,6 +138,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       'rxjs@^7.8.2',
       'typeorm@^1.1.1',
       'zod@^4.1.0',
+      'prom-client@^15.1.3',
     ],
     devDeps: ['@nestjs/testing@^12.1.1'],
     uses: [contract, db, runtime],
@@ -149,7 +151,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Usage dashboard (Next.js App Router); calls the api server-side only',
     compiler: 'next',
     testEnvironment: 'jsdom',
-    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'server-only@^0.0.1'],
+    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'server-only@^0.0.1', 'prom-client@^15.1.3'],
     uses: [contract, runtime],
     devDeps: [
       '@types/react@^19.2.0',
@@ -239,11 +241,17 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'PostgreSQL 17 with the init script that creates the writer and read-only roles.',
     context: ['devops/postgres'],
     port: 5432,
-    healthCheck: pgIsReadyHealthCheck(),
+    // The first start runs initdb and the init scripts before it accepts connections: on a
+    // slow disk that outlasts 20 failed checks. Failures in the start period do not count;
+    // the first success still marks it healthy at once.
+    healthCheck: pgIsReadyHealthCheck({ startPeriodSeconds: 180 }),
     recipe: postgresRecipe({ initScriptsDir: postgresInitScripts }),
   });
   new PostgresInitScript(stack, `${postgresInitScripts}/10-roles.sh`, { writer, reader });
 
+  // Every application serves Prometheus metrics here, a port of its own (never published, never
+  // proxied); each container has its own network namespace, so one number serves them all.
+  const metricsPort = 9464;
   const nodeImageOf = (name: string, props: Omit<NodeImageProps, 'allWorkspaces' | 'pruneExtra'>) =>
     stack.addImage(name, nodeImage({ ...props, allWorkspaces: workspaces, pruneExtra: ['node_modules/typeorm/browser'] }));
   const botImage = nodeImageOf('bot', {
@@ -252,6 +260,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     command: ['node', 'src/bot/dist/main.js'],
     port: 8080,
     healthPath: '/health',
+    metricsPort,
   });
   const apiImage = nodeImageOf('api', {
     description: 'The statistics API (NestJS).',
@@ -259,6 +268,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     command: ['node', 'src/api/dist/main.js'],
     port: 4000,
     healthPath: API_ROUTES.health,
+    metricsPort,
   });
   const frontendImage = nodeImageOf('frontend', {
     description: 'The dashboard (Next.js standalone server).',
@@ -266,6 +276,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     command: ['node', 'src/frontend/server.js'],
     port: 3000,
     healthPath: '/api/health',
+    metricsPort,
   });
   const devtoolsImage = nodeImageOf('devtools', {
     description: 'Local Telegram Bot API emulator, LLM stub and traffic generator. Demo and tests only; never published.',
@@ -332,6 +343,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       BOT_CONTEXT_MESSAGES: envVar('BOT_CONTEXT_MESSAGES', { description: 'How many earlier messages of the dialog the LLM sees', default: '20' }),
       DATABASE_URL: databaseUrl(writer),
       PORT: SERVICE_PORT,
+      METRICS_PORT: SERVICE_METRICS_PORT,
       LOG_LEVEL: logLevel,
     },
     resources: { memoryMb: 256, cpus: 1 },
@@ -348,6 +360,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       API_TOKEN: apiToken,
       CORS_ORIGINS: envVar('CORS_ORIGINS', { description: 'Comma-separated origins allowed to call the api from a browser; empty disables CORS', example: 'https://dashboard.example.com' }),
       PORT: SERVICE_PORT,
+      METRICS_PORT: SERVICE_METRICS_PORT,
       LOG_LEVEL: logLevel,
     },
     resources: { memoryMb: 384, cpus: 1 },
@@ -363,6 +376,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard', required: true, secret: true, generate: 'hex16' }),
       SESSION_SECRET: envVar('SESSION_SECRET', { description: 'Key that signs session cookies (at least 32 characters)', required: true, secret: true, generate: 'hex32' }),
       SESSION_COOKIE_SECURE: envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' }),
+      METRICS_PORT: SERVICE_METRICS_PORT,
     },
     resources: { memoryMb: 384, cpus: 1 },
   });
@@ -415,6 +429,37 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     },
   });
 
+  // Monitoring profile: Prometheus scrapes every service's metrics port; three alerts that each
+  // mean "someone should look" (devops/doc/guides/monitoring.md explains them).
+  new Monitoring(stack, 'Monitoring', {
+    alertRules: [
+      {
+        name: 'TargetDown',
+        expr: 'up == 0',
+        for: '5m',
+        severity: 'page',
+        summary: '{{ $labels.job }} does not answer on its metrics port',
+        description: 'The container is down, restarting or hung. Look at `docker compose ps` and the logs of {{ $labels.job }}.',
+      },
+      {
+        name: 'BackupTooOld',
+        expr: 'time() - backup_last_success_timestamp_seconds > 26 * 3600',
+        for: '15m',
+        severity: 'page',
+        summary: 'No successful database backup for more than 26 hours',
+        description: 'The scheduled backup fails or does not run. `docker compose logs backup` says why (database, disk, off-site target).',
+      },
+      {
+        name: 'LlmFailing',
+        expr: 'sum(rate(bot_llm_errors_total[15m])) > 0.25 * sum(rate(bot_llm_request_duration_seconds_count[15m]))',
+        for: '10m',
+        severity: 'page',
+        summary: 'More than a quarter of LLM calls fail: users get apologies instead of answers',
+        description: 'bot_llm_errors_total by reason says which: timeout, rate_limited (the provider\'s limits or credit), http_4xx (key, model), http_5xx.',
+      },
+    ],
+  });
+
   // ---------------------------------------------------------------- files rendered from the stack
 
   const devCompose = new StackCompose(stack, 'ComposeDev', {
@@ -433,6 +478,12 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     rendering: 'prod',
     description: 'Production settings for docker-compose.prod.yml. Copy to .env.production on the server (never commit it).\nFill every secret; the generate hints print a suitable random value.',
   });
+  // Declared after every other service and variable: it carries them all (the env file's copy).
+  const backup = new Backup(stack, 'Backup', {
+    database: { ...database, superuserPassword: postgresPassword },
+    envTemplate: prodEnvTemplate,
+    metricsPort,
+  });
   const initEnv = new InitEnvScript(stack);
   const demoEnv = new FixedEnvFile(stack, 'devops/demo.env', {
     description: 'Layered over .env by `make demo` and the e2e tests: the bot talks to the local fakes.\nNot secrets: the emulator accepts any token.',
@@ -449,23 +500,6 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   });
   new Dockerignore(stack, '.dockerignore', {
     include: ['package.json', 'package-lock.json', 'src', 'devops/postgres'],
-  });
-
-  const make = new StackMakefile(stack, 'Makefile', {
-    dev: devCompose,
-    prod: prodCompose,
-    devEnvTemplate,
-    prodEnvTemplate,
-    initEnv,
-    database,
-    migrate,
-    demo: { profile: demoProfile, envFile: demoEnv },
-    extraTargets: [
-      { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx projen test-all'] },
-      { name: 'test-tools', recipe: ['test/support/install-test-tools.sh'] },
-      { group: 'Tests', name: 'test-unit', description: 'Unit and integration tests only', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest'] },
-      { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
-    ],
   });
 
   const imageSummary = new ImageSummaryScript(stack, 'scripts/image-summary.sh');
@@ -494,6 +528,30 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const notify = new NotifyTelegramScript(stack, 'scripts/notify-telegram.sh', { defaultApiRoot: telegramApiRoot.default });
   const verify = new VerifyImagesScript(stack, 'scripts/verify-images.sh', { buildWorkflowPath: build.workflow.file!.path });
   new DeployWorkflow(stack, 'DeployWorkflow', { targets: ['production', 'staging'], remoteDeploy, notify, verify });
+
+  // ---------------------------------------------------------------- day-2 operations (on the server)
+
+  new ServerBootstrapScript(deployment, 'scripts/server-bootstrap.sh');
+  const backupScript = new BackupScript(deployment, backup);
+  const restoreScript = new RestoreScript(deployment, backup, 'scripts/restore.sh', { check: deployCheck });
+
+  const make = new StackMakefile(stack, 'Makefile', {
+    dev: devCompose,
+    prod: prodCompose,
+    devEnvTemplate,
+    prodEnvTemplate,
+    initEnv,
+    database,
+    migrate,
+    demo: { profile: demoProfile, envFile: demoEnv },
+    operations: { backup: backupScript, restore: restoreScript },
+    extraTargets: [
+      { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx projen test-all'] },
+      { name: 'test-tools', recipe: ['test/support/install-test-tools.sh'] },
+      { group: 'Tests', name: 'test-unit', description: 'Unit and integration tests only', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest'] },
+      { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
+    ],
+  });
 
   new ReadmeSections(stack, 'ReadmeSections', { makefile: make.makefile });
 

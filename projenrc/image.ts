@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Dockerfile } from './docker/dockerfile';
 import { Dockerignore } from './docker/dockerignore';
 import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
+import { MetricsEndpoint, MetricsEndpointProps, metricsEndpointProblems, resolveMetricsEndpoint } from './metrics';
 
 export interface ImageProps {
   readonly description: string;
@@ -17,6 +18,8 @@ export interface ImageProps {
   readonly port?: number;
   /** Liveness check (HTTP checks use `port`). Long-running services of the image inherit it. @default none */
   readonly healthCheck?: HealthCheck;
+  /** Prometheus metrics on a port of their own. Long-running services of the image inherit it. @default none */
+  readonly metrics?: MetricsEndpointProps;
   /** Fills the Dockerfile's stages; reads the image's port and health check from `image`. */
   readonly recipe: (dockerfile: Dockerfile, image: Image) => void;
 }
@@ -32,6 +35,7 @@ export class Image extends Construct {
   public readonly healthCheckSpec?: HealthCheck;
   /** The health check bound to the image's port: the Dockerfile's HEALTHCHECK. */
   public readonly healthCheck?: ResolvedHealthCheck;
+  public readonly metrics?: MetricsEndpoint;
   public readonly dockerfile: Dockerfile;
 
   constructor(scope: Construct, name: string, props: ImageProps) {
@@ -42,11 +46,15 @@ export class Image extends Construct {
     this.port = props.port;
     this.healthCheckSpec = props.healthCheck;
     this.healthCheck = props.healthCheck && resolveHealthCheck(props.healthCheck, props.port);
+    this.metrics = props.metrics && resolveMetricsEndpoint(props.metrics);
     this.dockerfile = new Dockerfile(this, `devops/Dockerfile.${name}`, { description: props.description });
     props.recipe(this.dockerfile, this);
     new Dockerignore(this, `${this.dockerfile.path}.dockerignore`, { include: props.context });
     this.node.addValidation({
-      validate: () => (props.healthCheck && !this.healthCheck ? ['has an HTTP health check but no port'] : []),
+      validate: () => [
+        ...(props.healthCheck && !this.healthCheck ? ['has an HTTP health check but no port'] : []),
+        ...(this.metrics ? metricsEndpointProblems(this.metrics, this.port) : []),
+      ],
     });
   }
 }

@@ -2,6 +2,7 @@
 export * from './rendering';
 export * from './env';
 export * from './health-check';
+export * from './metrics';
 export * from './image';
 export * from './service';
 export * from './stack';
@@ -17,6 +18,7 @@ export * from './compose/compose-file';
 export * from './make/makefile';
 export * from './scripts/shell-script';
 export * from './scripts/bash';
+export * from './monitoring/prometheus-files';
 // Renderings of the model.
 export * from './compose/stack-compose';
 export * from './env-template';
@@ -29,6 +31,12 @@ export * from './github/deploy-workflow';
 export * from './github/pipeline-review-workflow';
 export * from './github/renovate';
 export * from './deploy/deployment';
+export * from './monitoring/monitoring';
+export * from './backup/backup';
+export * from './scripts/backup-runner-script';
+export * from './scripts/backup-script';
+export * from './scripts/restore-script';
+export * from './scripts/server-bootstrap-script';
 export * from './scripts/init-env-script';
 export * from './scripts/postgres-init-script';
 export * from './scripts/image-summary-script';

@@ -11,6 +11,16 @@ import { Workspace } from './workspace';
  */
 const NATIVE: StageOptions = { platform: '$BUILDPLATFORM' };
 
+/** One RUN line: Debian packages without recommends, apt lists removed in the same layer. */
+export function aptInstall(packages: readonly string[], then: readonly string[] = []): string {
+  return [
+    'apt-get update',
+    `&& apt-get install --yes --no-install-recommends ${packages.join(' ')}`,
+    '&& rm -rf /var/lib/apt/lists/*',
+    ...then.map((t) => `&& ${t}`),
+  ].join('\n');
+}
+
 const NPM_CACHE = [{ target: '/root/.npm', id: 'npm', sharing: 'locked' as const }];
 const NPM_FLAGS = '--ignore-scripts --no-audit --no-fund';
 
@@ -39,7 +49,7 @@ function runtimeStage(df: Dockerfile): DockerfileStage {
 }
 
 /** The HEALTHCHECK instruction of a model health check (the same one compose renders). */
-function healthCheckInstruction(hc: ResolvedHealthCheck): HealthCheckInstruction {
+export function healthCheckInstruction(hc: ResolvedHealthCheck): HealthCheckInstruction {
   return {
     test: [...hc.command],
     intervalSeconds: hc.intervalSeconds,
@@ -155,6 +165,8 @@ export interface NodeImageProps {
   readonly port?: number;
   /** HTTP path of the liveness endpoint on `port`; the health check GETs it with node. @default no health check */
   readonly healthPath?: string;
+  /** Port of the process's Prometheus `/metrics` (never published). @default no metrics */
+  readonly metricsPort?: number;
   /** @default true */
   readonly published?: boolean;
   /** @default none */
@@ -178,6 +190,7 @@ export function nodeImage(props: NodeImageProps): ImageProps {
     published: props.published,
     port: props.port,
     healthCheck: props.healthPath === undefined ? undefined : httpHealthCheck(props.healthPath),
+    metrics: props.metricsPort === undefined ? undefined : { port: props.metricsPort },
     context: ['package.json', 'package-lock.json', ...props.allWorkspaces.map((ws) => `${ws.dir}/package.json`), ...used.map((ws) => ws.dir)],
     recipe: props.workspace.compiler === 'next' ? nextStandaloneRecipe(recipeProps) : nodeServiceRecipe(recipeProps),
   };
