@@ -204,8 +204,12 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const postgresUser = stack.addVariable('POSTGRES_USER', { description: 'PostgreSQL superuser (used only inside the postgres container)', default: 'postgres' });
   const postgresPassword = stack.addVariable('POSTGRES_PASSWORD', { description: 'Password of the PostgreSQL superuser', required: true, secret: true, generate: 'hex32' });
   const postgresDb = stack.addVariable('POSTGRES_DB', { description: 'Database name', default: 'dialogstack' });
+  const owner = {
+    user: stack.addVariable('DB_OWNER_USER', { description: 'Role that owns the database and its schema; only migrate logs in as it', default: 'dialogstack_owner' }),
+    password: stack.addVariable('DB_OWNER_PASSWORD', { description: 'Password of the owner role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }),
+  };
   const writer = {
-    user: stack.addVariable('DB_WRITER_USER', { description: 'Role that owns the schema and writes dialogs (bot, migrate)', default: 'dialogstack_writer' }),
+    user: stack.addVariable('DB_WRITER_USER', { description: 'Role the bot writes dialogs with: reads, inserts and updates rows, nothing else', default: 'dialogstack_writer' }),
     password: stack.addVariable('DB_WRITER_PASSWORD', { description: 'Password of the writer role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }),
   };
   const reader = {
@@ -215,18 +219,22 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const logLevel = envVar('LOG_LEVEL', { description: 'Log level of the Node.js services: debug, info, warn or error', default: 'info' });
   const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
   const telegramApiRoot = envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' });
+  const trustedProxies = envVar('TRUSTED_PROXIES', {
+    description: 'Reverse proxies (IP addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the client, for rate limits and logs; empty: the connecting address is the client',
+    example: '172.16.0.0/12',
+  });
 
   // ---------------------------------------------------------------- images
 
   const postgresInitScripts = 'devops/postgres/initdb';
   const postgresImage = stack.addImage('postgres', {
-    description: 'PostgreSQL 17 with the init script that creates the writer and read-only roles.',
+    description: 'PostgreSQL 17 with the init script that creates the owner, writer and read-only roles.',
     context: ['devops/postgres'],
     port: 5432,
     healthCheck: pgIsReadyHealthCheck(),
     recipe: postgresRecipe({ initScriptsDir: postgresInitScripts }),
   });
-  new PostgresInitScript(stack, `${postgresInitScripts}/10-roles.sh`, { writer, reader });
+  new PostgresInitScript(stack, `${postgresInitScripts}/10-roles.sh`, { owner, writer, reader });
 
   const nodeImageOf = (name: string, props: Omit<NodeImageProps, 'allWorkspaces' | 'pruneExtra'>) =>
     stack.addImage(name, nodeImage({ ...props, allWorkspaces: workspaces, pruneExtra: ['node_modules/typeorm/browser'] }));
@@ -268,6 +276,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       POSTGRES_USER: postgresUser,
       POSTGRES_PASSWORD: postgresPassword,
       POSTGRES_DB: postgresDb,
+      DB_OWNER_USER: owner.user,
+      DB_OWNER_PASSWORD: owner.password,
       DB_WRITER_USER: writer.user,
       DB_WRITER_PASSWORD: writer.password,
       DB_READER_USER: reader.user,
@@ -289,7 +299,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     oneShot: true,
     dependsOn: [{ service: postgres, condition: 'healthy' }],
     env: {
-      DATABASE_URL: databaseUrl(writer),
+      DATABASE_URL: databaseUrl(owner),
+      DB_WRITER_USER: writer.user,
       DB_READER_USER: reader.user,
     },
     resources: { memoryMb: 256, cpus: 0.5 },
@@ -331,6 +342,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       DATABASE_URL: databaseUrl(reader),
       API_TOKEN: apiToken,
       CORS_ORIGINS: envVar('CORS_ORIGINS', { description: 'Comma-separated origins allowed to call the api from a browser; empty disables CORS', example: 'https://dashboard.example.com' }),
+      API_RATE_LIMIT_PER_MINUTE: envVar('API_RATE_LIMIT_PER_MINUTE', { description: 'Requests per minute one client may make (as a burst, then steadily); over it: 429 with Retry-After; 0: no limit', default: '600' }),
+      TRUSTED_PROXIES: trustedProxies,
       PORT: SERVICE_PORT,
       LOG_LEVEL: logLevel,
     },
@@ -344,9 +357,10 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     env: {
       API_URL: apiService.url,
       API_TOKEN: apiToken,
-      DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard', required: true, secret: true, generate: 'hex16' }),
+      DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard (at least 16 characters)', required: true, secret: true, generate: 'hex16' }),
       SESSION_SECRET: envVar('SESSION_SECRET', { description: 'Key that signs session cookies (at least 32 characters)', required: true, secret: true, generate: 'hex32' }),
       SESSION_COOKIE_SECURE: envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' }),
+      TRUSTED_PROXIES: trustedProxies,
     },
     resources: { memoryMb: 384, cpus: 1 },
   });

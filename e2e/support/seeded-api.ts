@@ -21,7 +21,7 @@ export interface SeededApi {
 
 /**
  * The real statistics api over a fresh PostgreSQL database: migrations applied by the migrate
- * CLI, data from the api's seed CLI (writer role), the api reading as the read-only role,
+ * CLI, data from the api's seed CLI (owner role: it rebuilds the rollups), the api reading as the read-only role,
  * exactly as in the stack.
  */
 export async function startSeededApi(size: SeedSize): Promise<SeededApi> {
@@ -29,9 +29,10 @@ export async function startSeededApi(size: SeedSize): Promise<SeededApi> {
   await exec('npx', ['tsc', '-b', 'src/db', 'src/api'], { ...process.env });
   const database = await createTestDatabase('frontend');
   try {
-    await exec('node', ['src/db/dist/cli/migrate.js', 'up'], { ...env, DATABASE_URL: database.writerUrl, DB_READER_USER: database.readerRole });
+    await exec('node', ['src/db/dist/cli/migrate.js', 'up'],
+      { ...env, DATABASE_URL: database.ownerUrl, DB_READER_USER: database.readerRole, DB_WRITER_USER: database.writerRole });
     await exec('node', ['src/api/dist/cli/seed.js', '--users', String(size.users), '--messages', String(size.messages), '--days', String(size.days)],
-      { ...env, DATABASE_URL: database.writerUrl });
+      { ...env, DATABASE_URL: database.ownerUrl });
   } catch (err) {
     await database.drop();
     throw err;

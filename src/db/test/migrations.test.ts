@@ -14,25 +14,25 @@ describe('migrations', () => {
   };
 
   it('applies every migration on an empty database, then is a no-op', async () => {
-    const first = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
+    const first = await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
     expect(first.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000']);
-    const second = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
+    const second = await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
     expect(second.applied).toEqual([]);
-    const status = await withDataSource(db.writerUrl, migrationStatus);
+    const status = await withDataSource(db.ownerUrl, migrationStatus);
     expect(status.pending).toEqual([]);
   });
 
   it('round-trips down and up', async () => {
     const replyToColumn = (ds: ReturnType<typeof createDataSource>) =>
       ds.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'reply_to_id'`);
-    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('OneReplyPerQuestion1764633600000');
-    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('ActivityTotals1764547200000');
-    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('MessageReplyTo1764460800000');
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('OneReplyPerQuestion1764633600000');
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('ActivityTotals1764547200000');
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('MessageReplyTo1764460800000');
     expect(await withDataSource(db.adminUrl, replyToColumn)).toHaveLength(0);
-    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('InitialSchema1764374400000');
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('InitialSchema1764374400000');
     const tables = await withDataSource(db.adminUrl, (ds) => ds.query(`SELECT to_regclass('messages') AS t`));
     expect(tables[0].t).toBeNull();
-    const again = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
+    const again = await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
     expect(again.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000']);
     expect(await withDataSource(db.adminUrl, replyToColumn)).toHaveLength(1);
   });
@@ -61,7 +61,8 @@ describe('migrations', () => {
       await expect(writer.query(
         `INSERT INTO messages (user_id, chat_id, role, content, length, reply_to_id) VALUES (7, 7, 'assistant', 'x', 1, 999999)`,
       )).rejects.toThrow(/foreign key/);
-      await writer.query(`DELETE FROM messages WHERE id = $1`, [question.rows[0].id]);
+      // Deleting is not the bot's (its role may not): the owner removes the question.
+      await withDataSource(db.ownerUrl, (ds) => ds.query(`DELETE FROM messages WHERE id = $1`, [question.rows[0].id]));
       const { rows } = await writer.query(`SELECT reply_to_id FROM messages WHERE id = $1`, [answer.rows[0].id]);
       expect(rows).toEqual([{ reply_to_id: null }]);
     } finally {

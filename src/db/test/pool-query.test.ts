@@ -1,7 +1,7 @@
-import { ConnectionError, createDataSource, isSessionLost, migrateUp, poolQuery, PoolQuery } from '@dialogstack/db';
+import { ConnectionError, createDataSource, isSessionLost, poolQuery, PoolQuery } from '@dialogstack/db';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, migrateTestDatabase, TestDatabase } from '../../../test/support/database';
 
 /** poolQuery on a real PostgreSQL: what the bot's writes and the api's reads rely on when sessions die. */
 describe('poolQuery', () => {
@@ -13,9 +13,9 @@ describe('poolQuery', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('poolquery');
+    await migrateTestDatabase(db);
     ds = createDataSource({ url: db.writerUrl, applicationName: 'pool-query-test', poolSize: 4 });
     await ds.initialize();
-    await migrateUp(ds, db.readerRole);
     query = poolQuery(ds, { onRetry: (err) => retries.push(err) });
     admin = new Client({ connectionString: db.adminUrl });
     await admin.connect();
