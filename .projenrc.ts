@@ -325,6 +325,12 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       BOT_SYSTEM_PROMPT_FILE: envVar('BOT_SYSTEM_PROMPT_FILE', { description: 'Path inside the container of a file with the role (mount it); not together with BOT_SYSTEM_PROMPT', example: '/run/config/role.txt' }),
       BOT_SHUTDOWN_GRACE_MS: envVar('BOT_SHUTDOWN_GRACE_MS', { description: 'How long SIGTERM waits for in-flight replies (keep below stop_grace_period)', default: '20000' }),
       BOT_CONTEXT_MESSAGES: envVar('BOT_CONTEXT_MESSAGES', { description: 'How many earlier messages of the dialog the LLM sees', default: '20' }),
+      // What one user may ask of the bot; each refusal is a polite reply and stores nothing.
+      BOT_RATE_LIMIT_PER_MINUTE: envVar('BOT_RATE_LIMIT_PER_MINUTE', { description: 'Messages one user may send per minute (as a burst, then steadily); more are refused with a polite reply', default: '20' }),
+      BOT_MAX_PENDING_PER_CHAT: envVar('BOT_MAX_PENDING_PER_CHAT', { description: 'Messages of one chat that may wait for an answer; more are refused with a polite reply', default: '5' }),
+      BOT_MAX_INPUT_CHARS: envVar('BOT_MAX_INPUT_CHARS', { description: 'Longest message the bot reads, in characters (at most 4096, Telegram\'s own limit)', default: '3000' }),
+      BOT_ALLOWED_USER_IDS: envVar('BOT_ALLOWED_USER_IDS', { description: 'Comma-separated Telegram user ids the bot answers; empty: everyone', example: '123456789,987654321' }),
+      BOT_DAILY_TOKEN_BUDGET: envVar('BOT_DAILY_TOKEN_BUDGET', { description: 'LLM tokens one user may use per UTC day; 0: no budget', default: '100000' }),
       DATABASE_URL: databaseUrl(writer),
       PORT: SERVICE_PORT,
       LOG_LEVEL: logLevel,

@@ -1,4 +1,4 @@
-import { createDataSource, migrateDown, migrateUp, migrationStatus } from '@dialogstack/db';
+import { createDataSource, MIGRATIONS, migrateDown, migrateUp, migrationStatus } from '@dialogstack/db';
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../../../test/support/database';
 
@@ -15,7 +15,7 @@ describe('migrations', () => {
 
   it('applies every migration on an empty database, then is a no-op', async () => {
     const first = await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
-    expect(first.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000']);
+    expect(first.applied).toEqual(MIGRATIONS.map((m) => m.name));
     const second = await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
     expect(second.applied).toEqual([]);
     const status = await withDataSource(db.ownerUrl, migrationStatus);
@@ -25,6 +25,8 @@ describe('migrations', () => {
   it('round-trips down and up', async () => {
     const replyToColumn = (ds: ReturnType<typeof createDataSource>) =>
       ds.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'reply_to_id'`);
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('LlmUsage1764806400000');
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('ReplyDelivery1764720000000');
     expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('OneReplyPerQuestion1764633600000');
     expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('ActivityTotals1764547200000');
     expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('MessageReplyTo1764460800000');
@@ -33,7 +35,7 @@ describe('migrations', () => {
     const tables = await withDataSource(db.adminUrl, (ds) => ds.query(`SELECT to_regclass('messages') AS t`));
     expect(tables[0].t).toBeNull();
     const again = await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
-    expect(again.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000']);
+    expect(again.applied).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await withDataSource(db.adminUrl, replyToColumn)).toHaveLength(1);
   });
 

@@ -60,6 +60,11 @@ export class Harness {
     await app.stop();
   }
 
+  /** Stops every bot this harness started. */
+  async stopAll(): Promise<void> {
+    for (const app of [...this.apps]) await this.stopBot(app);
+  }
+
   async query<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
     if (!this.sql) {
       this.sql = new Client({ connectionString: this.db.adminUrl });
