@@ -56,6 +56,10 @@ async function main(): Promise<void> {
         DATABASE_URL: db.writerUrl,
         PORT: '0',
         LOG_LEVEL,
+        // Throughput of the pipeline, not of the per-user limits: 50 messages per user at once.
+        BOT_RATE_LIMIT_PER_MINUTE: '1000000',
+        BOT_MAX_PENDING_PER_CHAT: '100000',
+        BOT_DAILY_TOKEN_BUDGET: '0',
       },
     });
     await until(() => emulator.callsOf('deleteWebhook').length > 0, 15_000, 'the bot to start polling');
