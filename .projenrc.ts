@@ -402,7 +402,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       TRAFFIC_TELEGRAM_URL: telegram.url,
       TRAFFIC_PORT: SERVICE_PORT,
       TRAFFIC_USERS: '6',
-      TRAFFIC_PAUSE_MS: '2000',
+      TRAFFIC_PAUSE_MS: '4000', // about 15 messages a minute each: people, within BOT_RATE_LIMIT_PER_MINUTE
       TRAFFIC_ROUNDS: '0', // keep chatting until the stack stops
     },
   });
