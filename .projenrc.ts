@@ -1,9 +1,9 @@
 import { javascript, typescript } from 'projen';
 import {
   BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
-  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
-  RemoteDeployScript, SERVICE_PORT, Stack, StackCompose, StackMakefile, Workspace,
-  NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref,
+  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript, ReadmeSections,
+  RemoteDeployScript, RenovateConfig, SERVICE_PORT, Stack, StackCompose, StackMakefile, StackSnapshot, VerifyImagesScript, Workspace,
+  NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref, standInBuildArgs,
 } from './projenrc';
 import { API_ROUTES } from './src/contract/src/routes';
 
@@ -191,6 +191,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   testAll.spawn(project.tasks.tryFind('eslint')!);
   testAll.spawn(project.testTask);
   testAll.spawn(e2e);
+  const pipelineDiff = project.addTask('pipeline-diff', {
+    description: 'What a change of .projenrc.ts means for the pipeline, rated by risk (--base <ref>, --format markdown|json, --strict)',
+  });
+  // An argv, not a shell line: arguments such as `--head-label 'this pull request'` arrive whole.
+  pipelineDiff.execArgs(['node', '--require', './projenrc/swc-register.cjs', 'projenrc/review/pipeline-diff-cli.ts'], { receiveArgs: true });
 
   new JestConfig(project, 'JestConfig', { workspaces });
 
@@ -435,6 +440,10 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       LLM_API_KEY: 'demo-key-for-the-local-stub',
     },
   });
+  new FixedEnvFile(stack, 'devops/stand-in-base-images.env', {
+    description: 'Only on a machine whose Docker engine holds local stand-ins of the official base images\n(offline-docker.sh): they carry the official tags, not the official digests, so builds must name\nthe tags alone: `set -a; . devops/stand-in-base-images.env; set +a` before `make up` or compose.\nThe test suites detect stand-ins by themselves (test/support/stand-in-base-images.ts).\nProduction builds never read this file: they use the digests pinned in the Dockerfiles.',
+    values: standInBuildArgs(),
+  });
   new Dockerignore(stack, '.dockerignore', {
     include: ['package.json', 'package-lock.json', 'src', 'devops/postgres'],
   });
@@ -457,7 +466,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   });
 
   const imageSummary = new ImageSummaryScript(stack, 'scripts/image-summary.sh');
-  new BuildWorkflow(stack, 'BuildWorkflow', { nodeVersion: '20', postgresImage: BaseImages.postgres, summaryScript: imageSummary });
+  const build = new BuildWorkflow(stack, 'BuildWorkflow', { nodeImage: BaseImages.node, postgresImage: BaseImages.postgres, summaryScript: imageSummary });
 
   // ---------------------------------------------------------------- deploy (manual and by button)
 
@@ -480,9 +489,18 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const deploy = new DeployScript(deployment, 'scripts/deploy.sh', { check: deployCheck });
   const remoteDeploy = new RemoteDeployScript(deployment, 'scripts/remote-deploy.sh', { deploy, check: deployCheck });
   const notify = new NotifyTelegramScript(stack, 'scripts/notify-telegram.sh', { defaultApiRoot: telegramApiRoot.default });
-  new DeployWorkflow(stack, 'DeployWorkflow', { targets: ['production', 'staging'], remoteDeploy, notify });
+  const verify = new VerifyImagesScript(stack, 'scripts/verify-images.sh', { buildWorkflowPath: build.workflow.file!.path });
+  new DeployWorkflow(stack, 'DeployWorkflow', { targets: ['production', 'staging'], remoteDeploy, notify, verify });
 
   new ReadmeSections(stack, 'ReadmeSections', { makefile: make.makefile });
+
+  // ---------------------------------------------------------------- review (npx projen pipeline-diff, the PR comment)
+
+  new StackSnapshot(stack);
+  new PipelineReviewWorkflow(stack, 'PipelineReviewWorkflow', { nodeVersion: '24', diffTask: pipelineDiff, commentScript: 'scripts/sticky-comment.ts' });
+  // ---------------------------------------------------------------- updates by bot
+
+  new RenovateConfig(project, 'Renovate');
 
   return project;
 }

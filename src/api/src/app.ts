@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { ApiConfig } from './config';
 import { accessLog } from './http/access-log';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { answerUnparsableRequests } from './http/client-error';
 import { contractValidationPipe } from './http/query-validation';
 import { rateLimit } from './http/rate-limit';
 import { securityHeaders } from './http/security-headers';
@@ -39,6 +40,7 @@ export function configureApp(app: INestApplication, config: ApiConfig, logger: L
   app.use(rateLimit(config.rateLimits, logger));
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ApiExceptionFilter(app.get(HttpAdapterHost), logger));
+  answerUnparsableRequests(app.getHttpServer(), logger);
   serveApiDocs(app);
   // Close the server and the pool, then exit 0 (stdout flushed) instead of re-raising the signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });

@@ -115,7 +115,7 @@ describe('Database error classification (real PostgreSQL)', () => {
     try {
       // Each round fills the pool with idle sessions, has the server end them all, and reads
       // at once: whether pg has noticed yet or not, the read must be answered.
-      for (let round = 0; round < 20; round++) {
+      for (let round = 0; round < 10; round++) {
         await Promise.all(Array.from({ length: 4 }, () => reader.query('SELECT pg_sleep(0.01)')));
         await terminateReaderSessions(admin);
         await expect(reader.query<{ n: number }>('SELECT 1 AS n')).resolves.toEqual([{ n: 1 }]);
