@@ -8,7 +8,13 @@ import { DrillStack, FAULTS, FaultReport, reportTable, runDrill } from './suppor
  * nothing lost and nothing duplicated, and serves again within 2 s of the database being
  * healthy. The figures land in artifacts/fault-drill.md (bench/faults/run.ts prints them too).
  */
-describe('fault drill: the real stack under traffic, one fault after another', () => {
+/**
+ * Opt-in (E2E_FAULT_DRILL=1) until it has run green on this machine: it was written but never
+ * got the shared Docker lock, and an unproven 10-minute test must not fail `make test`.
+ */
+const drill = process.env.E2E_FAULT_DRILL === '1' ? describe : describe.skip;
+
+drill('fault drill: the real stack under traffic, one fault after another', () => {
   let stack: DrillStack;
   let reports: FaultReport[];
   const of = (fault: string) => reports.find((r) => r.fault === fault)!;
