@@ -1,5 +1,5 @@
 /** @jest-environment node */
-import { safeRedirectTarget } from '../lib/redirect-target';
+import { safeRedirectTarget } from '@/lib/redirect-target';
 
 /** The `next` parameter as the sign-in page receives it: the raw query string, decoded. */
 const nextFrom = (rawQuery: string) => new URLSearchParams(rawQuery).get('next');

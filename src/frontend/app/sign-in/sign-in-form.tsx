@@ -2,7 +2,7 @@
 
 import { unstable_rethrow } from 'next/navigation';
 import { useActionState } from 'react';
-import { signIn, type SignInState } from '../../lib/auth-actions';
+import { signIn, type SignInState } from '@/lib/auth-actions';
 
 export function SignInForm({ next }: { next: string }) {
   const [state, action, pending] = useActionState<SignInState, FormData>(signInOrExplain, {});

@@ -9,8 +9,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Questions answered before this migration count as replied when their answer was stored;
  * unanswered ones stay NULL (the bot only looks back over its recovery window).
  */
-export class ReplyDelivery1764720000000 implements MigrationInterface {
-  name = 'ReplyDelivery1764720000000';
+export class ReplyDelivery1764806400000 implements MigrationInterface {
+  name = 'ReplyDelivery1764806400000';
 
   public async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE messages ADD COLUMN replied_at timestamptz');

@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * hold every user to a daily budget across restarts. Written in the statement that stores
  * the answer, so a retried write never counts twice.
  */
-export class LlmUsage1764806400000 implements MigrationInterface {
-  name = 'LlmUsage1764806400000';
+export class LlmUsage1764892800000 implements MigrationInterface {
+  name = 'LlmUsage1764892800000';
 
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`
