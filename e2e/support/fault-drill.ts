@@ -106,7 +106,7 @@ export class DrillStack {
     ].join('\n'));
     const compose = new ComposeProject(project, ['docker-compose.yml', override], env, { profiles: ['demo'], envFiles: [DEMO_ENV_FILE] });
     try {
-      await compose.compose(['up', '--build', '--detach', '--wait', '--wait-timeout', '300', 'postgres', 'migrate', 'bot', 'api', 'frontend', 'telegram', 'llm'], 20 * 60_000);
+      await compose.compose(['up', '--build', '--detach', '--wait', '--wait-timeout', '300', 'postgres', 'migrate', 'bot', 'api', 'telegram', 'llm'], 20 * 60_000);
     } catch (err) {
       const logs = await compose.logs();
       await compose.down().catch(() => undefined);
@@ -133,10 +133,16 @@ export class DrillStack {
   }
 }
 
-/** A request to the api's statistics every 250 ms, with the dashboard's token: what a viewer sees. */
+/**
+ * A request to the api's statistics every 250 ms, with the dashboard's token: what viewers
+ * see. Requests are sent on the clock, not one after another: a request hanging on a cut
+ * network (up to its 3 s timeout) must not hold back the next one, or the recovery time
+ * measured would be the timeout, not the api's.
+ */
 class ApiProber {
   readonly samples: { at: number; ok: boolean }[] = [];
   private readonly stopping = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
   private loop?: Promise<void>;
 
   constructor(private readonly url: string, private readonly token: string) {}
@@ -145,25 +151,33 @@ class ApiProber {
     this.loop = (async () => {
       while (!this.stopping.signal.aborted) {
         const at = Date.now();
-        let ok = false;
-        try {
-          const res = await fetch(`${this.url}${API_ROUTES.stats}?period=24h`, {
-            headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(3000),
-          });
-          await res.arrayBuffer();
-          ok = res.status === 200;
-        } catch {
-          ok = false;
-        }
-        this.samples.push({ at, ok });
+        const probe = this.probe(at);
+        this.inFlight.add(probe);
+        void probe.finally(() => this.inFlight.delete(probe));
         await sleep(Math.max(0, at + 250 - Date.now()));
       }
     })();
   }
 
+  private async probe(at: number): Promise<void> {
+    let ok = false;
+    try {
+      const res = await fetch(`${this.url}${API_ROUTES.stats}?period=24h`, {
+        headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(3000),
+      });
+      await res.arrayBuffer();
+      ok = res.status === 200;
+    } catch {
+      ok = false;
+    }
+    this.samples.push({ at, ok });
+  }
+
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.loop;
+    await Promise.all(this.inFlight);
+    this.samples.sort((x, y) => x.at - y.at); // by when each was sent
   }
 }
 
