@@ -9,8 +9,10 @@ import { DrillStack, FAULTS, FaultReport, reportTable, runDrill } from './suppor
  * healthy. The figures land in artifacts/fault-drill.md (bench/faults/run.ts prints them too).
  */
 /**
- * Opt-in (E2E_FAULT_DRILL=1) until it has run green on this machine: it was written but never
- * got the shared Docker lock, and an unproven 10-minute test must not fail `make test`.
+ * Opt-in (E2E_FAULT_DRILL=1) for now: one run takes about 4 minutes with the images cached
+ * (225–241 s, 3 runs, shared machine); 2 of its first 3 runs were green, the third measured
+ * the prober's request timeout as the api's recovery (fixed: probes on the clock), and the fix
+ * has not had its 3 green runs yet. Then it belongs in the default e2e run.
  */
 const drill = process.env.E2E_FAULT_DRILL === '1' ? describe : describe.skip;
 
