@@ -222,8 +222,12 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const postgresUser = stack.addVariable('POSTGRES_USER', { description: 'PostgreSQL superuser (used only inside the postgres container)', default: 'postgres' });
   const postgresPassword = stack.addVariable('POSTGRES_PASSWORD', { description: 'Password of the PostgreSQL superuser', required: true, secret: true, generate: 'hex32' });
   const postgresDb = stack.addVariable('POSTGRES_DB', { description: 'Database name', default: 'dialogstack' });
+  const owner = {
+    user: stack.addVariable('DB_OWNER_USER', { description: 'Role that owns the database and its schema; only migrate logs in as it', default: 'dialogstack_owner' }),
+    password: stack.addVariable('DB_OWNER_PASSWORD', { description: 'Password of the owner role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }),
+  };
   const writer = {
-    user: stack.addVariable('DB_WRITER_USER', { description: 'Role that owns the schema and writes dialogs (bot, migrate)', default: 'dialogstack_writer' }),
+    user: stack.addVariable('DB_WRITER_USER', { description: 'Role the bot (and the demo history) writes dialogs with: reads, inserts and updates rows, nothing else', default: 'dialogstack_writer' }),
     password: stack.addVariable('DB_WRITER_PASSWORD', { description: 'Password of the writer role (hex: it is used inside a URL)', required: true, secret: true, generate: 'hex32' }),
   };
   const reader = {
@@ -233,12 +237,16 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const logLevel = envVar('LOG_LEVEL', { description: 'Log level of the Node.js services: debug, info, warn or error', default: 'info' });
   const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
   const telegramApiRoot = envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' });
+  const trustedProxies = envVar('TRUSTED_PROXIES', {
+    description: 'Reverse proxies (IP addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the client, for rate limits and logs; empty: the connecting address is the client',
+    example: '172.16.0.0/12',
+  });
 
   // ---------------------------------------------------------------- images
 
   const postgresInitScripts = 'devops/postgres/initdb';
   const postgresImage = stack.addImage('postgres', {
-    description: 'PostgreSQL 17 with the init script that creates the writer and read-only roles.',
+    description: 'PostgreSQL 17 with the init script that creates the owner, writer and read-only roles.',
     context: ['devops/postgres'],
     port: 5432,
     // The first start runs initdb and the init scripts before it accepts connections: on a
@@ -247,7 +255,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     healthCheck: pgIsReadyHealthCheck({ startPeriodSeconds: 180 }),
     recipe: postgresRecipe({ initScriptsDir: postgresInitScripts }),
   });
-  new PostgresInitScript(stack, `${postgresInitScripts}/10-roles.sh`, { writer, reader });
+  new PostgresInitScript(stack, `${postgresInitScripts}/10-roles.sh`, { owner, writer, reader });
 
   // Every application serves Prometheus metrics here, a port of its own (never published, never
   // proxied); each container has its own network namespace, so one number serves them all.
@@ -295,6 +303,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       POSTGRES_USER: postgresUser,
       POSTGRES_PASSWORD: postgresPassword,
       POSTGRES_DB: postgresDb,
+      DB_OWNER_USER: owner.user,
+      DB_OWNER_PASSWORD: owner.password,
       DB_WRITER_USER: writer.user,
       DB_WRITER_PASSWORD: writer.password,
       DB_READER_USER: reader.user,
@@ -316,7 +326,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     oneShot: true,
     dependsOn: [{ service: postgres, condition: 'healthy' }],
     env: {
-      DATABASE_URL: databaseUrl(writer),
+      DATABASE_URL: databaseUrl(owner),
+      DB_WRITER_USER: writer.user,
       DB_READER_USER: reader.user,
     },
     resources: { memoryMb: 256, cpus: 0.5 },
@@ -341,6 +352,12 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       BOT_SYSTEM_PROMPT_FILE: envVar('BOT_SYSTEM_PROMPT_FILE', { description: 'Path inside the container of a file with the role (mount it); not together with BOT_SYSTEM_PROMPT', example: '/run/config/role.txt' }),
       BOT_SHUTDOWN_GRACE_MS: envVar('BOT_SHUTDOWN_GRACE_MS', { description: 'How long SIGTERM waits for in-flight replies (keep below stop_grace_period)', default: '20000' }),
       BOT_CONTEXT_MESSAGES: envVar('BOT_CONTEXT_MESSAGES', { description: 'How many earlier messages of the dialog the LLM sees', default: '20' }),
+      // What one user may ask of the bot; each refusal is a polite reply and stores nothing.
+      BOT_RATE_LIMIT_PER_MINUTE: envVar('BOT_RATE_LIMIT_PER_MINUTE', { description: 'Messages one user may send per minute (as a burst, then steadily); more are refused with a polite reply', default: '20' }),
+      BOT_MAX_PENDING_PER_CHAT: envVar('BOT_MAX_PENDING_PER_CHAT', { description: 'Messages of one chat that may wait for an answer; more are refused with a polite reply', default: '5' }),
+      BOT_MAX_INPUT_CHARS: envVar('BOT_MAX_INPUT_CHARS', { description: 'Longest message the bot reads, in characters (at most 4096, Telegram\'s own limit)', default: '3000' }),
+      BOT_ALLOWED_USER_IDS: envVar('BOT_ALLOWED_USER_IDS', { description: 'Comma-separated Telegram user ids the bot answers; empty: everyone', example: '123456789,987654321' }),
+      BOT_DAILY_TOKEN_BUDGET: envVar('BOT_DAILY_TOKEN_BUDGET', { description: 'LLM tokens one user may use per UTC day; 0: no budget', default: '100000' }),
       DATABASE_URL: databaseUrl(writer),
       PORT: SERVICE_PORT,
       METRICS_PORT: SERVICE_METRICS_PORT,
@@ -359,6 +376,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       DATABASE_URL: databaseUrl(reader),
       API_TOKEN: apiToken,
       CORS_ORIGINS: envVar('CORS_ORIGINS', { description: 'Comma-separated origins allowed to call the api from a browser; empty disables CORS', example: 'https://dashboard.example.com' }),
+      API_RATE_LIMIT_PER_MINUTE: envVar('API_RATE_LIMIT_PER_MINUTE', { description: 'Requests per minute one client may make (as a burst, then steadily); over it: 429 with Retry-After; 0: no limit', default: '600' }),
+      TRUSTED_PROXIES: trustedProxies,
       PORT: SERVICE_PORT,
       METRICS_PORT: SERVICE_METRICS_PORT,
       LOG_LEVEL: logLevel,
@@ -373,10 +392,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     env: {
       API_URL: apiService.url,
       API_TOKEN: apiToken,
-      DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard', required: true, secret: true, generate: 'hex16' }),
+      DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard (at least 16 characters)', required: true, secret: true, generate: 'hex16' }),
       SESSION_SECRET: envVar('SESSION_SECRET', { description: 'Key that signs session cookies (at least 32 characters)', required: true, secret: true, generate: 'hex32' }),
       SESSION_COOKIE_SECURE: envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' }),
       METRICS_PORT: SERVICE_METRICS_PORT,
+      TRUSTED_PROXIES: trustedProxies,
     },
     resources: { memoryMb: 384, cpus: 1 },
   });
@@ -424,7 +444,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       TRAFFIC_TELEGRAM_URL: telegram.url,
       TRAFFIC_PORT: SERVICE_PORT,
       TRAFFIC_USERS: '6',
-      TRAFFIC_PAUSE_MS: '2000',
+      TRAFFIC_PAUSE_MS: '4000', // about 15 messages a minute each: people, within BOT_RATE_LIMIT_PER_MINUTE
       TRAFFIC_ROUNDS: '0', // keep chatting until the stack stops
     },
   });

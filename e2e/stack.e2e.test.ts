@@ -117,6 +117,21 @@ describe('docker compose stack (demo profile)', () => {
     expect(out.trim()).toBe('f');
   });
 
+  it('gives the bot rows only: its role cannot DROP, ALTER or TRUNCATE; the owner (migrate) owns the tables', async () => {
+    const asWriter = (sql: string) => stack.compose(['exec', '-T', 'postgres', 'sh', '-c',
+      `PGPASSWORD="$DB_WRITER_PASSWORD" psql -h 127.0.0.1 -U "$DB_WRITER_USER" -d "$POSTGRES_DB" -v ON_ERROR_STOP=1 -Atc "${sql}" 2>&1`])
+      .then(() => 'ok', (err: Error) => (/must be owner|permission denied/.exec(err.message)?.[0] ?? err.message));
+    expect({
+      select: await asWriter('SELECT count(*) FROM messages'),
+      drop: await asWriter('DROP TABLE messages'),
+      alter: await asWriter('ALTER TABLE messages ADD COLUMN x int'),
+      truncate: await asWriter('TRUNCATE messages'),
+    }).toEqual({ select: 'ok', drop: 'must be owner', alter: 'must be owner', truncate: 'permission denied' });
+    const owner = await stack.compose(['exec', '-T', 'postgres', 'sh', '-c',
+      'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = \'messages\'"']);
+    expect(owner.trim()).toBe('dialogstack_owner');
+  });
+
   it('stops every container promptly on down (SIGTERM reaches the app)', async () => {
     const started = Date.now();
     await stack.compose(['stop', '--timeout', '20']);

@@ -8,6 +8,7 @@ set -euo pipefail
 generated_value() {
   case $1 in
     POSTGRES_PASSWORD) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
+    DB_OWNER_PASSWORD) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
     DB_WRITER_PASSWORD) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
     DB_READER_PASSWORD) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
     TELEGRAM_WEBHOOK_SECRET) od -An -tx1 -N32 /dev/urandom | tr -d ' \n' ;;
@@ -17,7 +18,7 @@ generated_value() {
     *) return 1 ;;
   esac
 }
-GENERATED=(POSTGRES_PASSWORD DB_WRITER_PASSWORD DB_READER_PASSWORD TELEGRAM_WEBHOOK_SECRET API_TOKEN DASHBOARD_PASSWORD SESSION_SECRET)
+GENERATED=(POSTGRES_PASSWORD DB_OWNER_PASSWORD DB_WRITER_PASSWORD DB_READER_PASSWORD TELEGRAM_WEBHOOK_SECRET API_TOKEN DASHBOARD_PASSWORD SESSION_SECRET)
 MANUAL=(TELEGRAM_BOT_TOKEN LLM_API_KEY)
 
 # ---- logic: projenrc/scripts/bash/init-env.bash

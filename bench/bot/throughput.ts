@@ -13,7 +13,6 @@
  * throughput (BENCH_UPDATES messages injected at once, until every reply is out), then the
  * bot's RSS; a burst of 1,000 messages from 100 users, verified row by row in the database.
  */
-import { createDataSource, migrateUp } from '@dialogstack/db';
 import { close, createLlmStubServer, createTelegramEmulatorServer, listen, LlmStub, TelegramEmulator } from '@dialogstack/devtools';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,7 +20,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { createTestDatabase } from '../../test/support/database';
+import { createTestDatabase, migrateTestDatabase } from '../../test/support/database';
 
 const ROOT = resolve(__dirname, '..', '..');
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 10_000);
@@ -41,10 +40,7 @@ async function main(): Promise<void> {
   const llmServer = createLlmStubServer(new LlmStub({}, 'bench-key'));
   let bot: ChildProcess | undefined;
   try {
-    const ds = createDataSource({ url: db.writerUrl, applicationName: 'bench-migrate', poolSize: 1 });
-    await ds.initialize();
-    await migrateUp(ds, db.readerRole);
-    await ds.destroy();
+    await migrateTestDatabase(db);
 
     const telegramPort = await listen(telegramServer, 0, '127.0.0.1');
     const llmPort = await listen(llmServer, 0, '127.0.0.1');
@@ -60,6 +56,10 @@ async function main(): Promise<void> {
         DATABASE_URL: db.writerUrl,
         PORT: '0',
         LOG_LEVEL,
+        // Throughput of the pipeline, not of the per-user limits: 50 messages per user at once.
+        BOT_RATE_LIMIT_PER_MINUTE: '1000000',
+        BOT_MAX_PENDING_PER_CHAT: '100000',
+        BOT_DAILY_TOKEN_BUDGET: '0',
       },
     });
     await until(() => emulator.callsOf('deleteWebhook').length > 0, 15_000, 'the bot to start polling');

@@ -87,7 +87,7 @@ export class DeployTarget {
     };
     const fakes = writeFakesOverride();
     // Build the fakes' image now, so deploys measure deploying rather than building it.
-    await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', FAKE_SERVICES[0]]);
+    await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', FAKE_SERVICES[0]], { env });
     const composeFiles = [join(REPO_ROOT, 'docker-compose.prod.yml'), fakes];
     const serverFiles = composeFiles.map((f) => join(deployPath, f.slice(f.lastIndexOf('/') + 1)));
     const stack = new ComposeProject(project, serverFiles, {}, { envFiles: [join(deployPath, '.env.production')] });

@@ -8,8 +8,10 @@ const NEXT_DIR = join(FRONTEND_DIR, '.next');
 /** Where the image puts the standalone server: `.next/standalone` copied to the app root. */
 const STANDALONE_APP = join(NEXT_DIR, 'standalone', 'src', 'frontend');
 
+/** Set to the env of the build in .next, by the process that made it. */
+const BUILT_MARKER = 'DIALOGSTACK_E2E_FRONTEND_BUILT';
 /** The dashboard's own variables: removed from a build's environment unless passed in. */
-const DASHBOARD_VARIABLES = ['API_URL', 'API_TOKEN', 'DASHBOARD_PASSWORD', 'SESSION_SECRET', 'SESSION_COOKIE_SECURE'];
+const DASHBOARD_VARIABLES = ['API_URL', 'API_TOKEN', 'DASHBOARD_PASSWORD', 'SESSION_SECRET', 'SESSION_COOKIE_SECURE', 'TRUSTED_PROXIES'];
 
 /**
  * Builds the dashboard the way its Dockerfile does: the contract compiled to dist, then
@@ -21,12 +23,17 @@ const DASHBOARD_VARIABLES = ['API_URL', 'API_TOKEN', 'DASHBOARD_PASSWORD', 'SESS
  */
 export async function buildFrontend(env: Record<string, string> = {}): Promise<void> {
   if (process.env.E2E_REUSE_FRONTEND_BUILD === '1' && Object.keys(env).length === 0 && existsSync(join(STANDALONE_APP, 'server.js'))) return;
+  // e2e files run one after another in one process: a second file asking for the same build reuses it.
+  const key = JSON.stringify(env);
+  if (process.env[BUILT_MARKER] === key) return;
+  delete process.env[BUILT_MARKER];
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !DASHBOARD_VARIABLES.includes(name)));
-  await exec('npx', ['tsc', '-b', 'src/contract'], base);
+  await exec('npx', ['tsc', '-b', 'src/contract', 'src/runtime'], base);
   rmSync(NEXT_DIR, { recursive: true, force: true });
   await exec('npm', ['run', 'build', '--workspace', 'src/frontend'], { ...base, ...env, NEXT_TELEMETRY_DISABLED: '1' });
   cpSync(join(NEXT_DIR, 'static'), join(STANDALONE_APP, '.next', 'static'), { recursive: true });
   cpSync(join(FRONTEND_DIR, 'public'), join(STANDALONE_APP, 'public'), { recursive: true });
+  process.env[BUILT_MARKER] = key;
 }
 
 /** Every file under `dir` whose name ends with `suffix`. */

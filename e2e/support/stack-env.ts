@@ -4,6 +4,7 @@ import { secret } from './docker';
 export function testStackEnv(ports: { api: number; frontend: number; postgres: number }): Record<string, string> {
   return {
     POSTGRES_PASSWORD: secret(),
+    DB_OWNER_PASSWORD: secret(),
     DB_WRITER_PASSWORD: secret(),
     DB_READER_PASSWORD: secret(),
     API_TOKEN: secret(),

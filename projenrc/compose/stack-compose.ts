@@ -138,9 +138,16 @@ export class StackCompose extends Component {
       : this.interpolation(value)]));
   }
 
-  /** Production refuses to start without a required value; dev lets the service name what is missing. */
+  /**
+   * Production refuses to start without a required value. Dev refuses to start without a secret
+   * that `make env` generates (an empty database password only shows up later, as an unhealthy
+   * postgres); the ones a person brings (a bot token, an LLM key) are named by the service itself.
+   */
   private interpolation(v: EnvVar): string {
-    if (this.rendering === 'prod' && v.required && v.default === undefined) return `\${${v.name}:?set ${v.name} in .env.production}`;
+    if (v.required && v.default === undefined) {
+      if (this.rendering === 'prod') return `\${${v.name}:?set ${v.name} in .env.production}`;
+      if (v.generate) return `\${${v.name}:?run make env to create .env with generated secrets}`;
+    }
     return interpolate(v);
   }
 }

@@ -10,7 +10,9 @@ export interface RoleVariables {
 }
 
 export interface PostgresInitScriptProps {
-  /** Owns the schema and writes (bot, migrate). */
+  /** Owns the database, its schema and tables; only migrations log in as it. */
+  readonly owner: RoleVariables;
+  /** Reads, inserts and updates rows (bot). */
   readonly writer: RoleVariables;
   /** Reads only (api). */
   readonly reader: RoleVariables;
@@ -18,18 +20,19 @@ export interface PostgresInitScriptProps {
 
 /**
  * The postgres image's init script: on the first start of an empty data directory it
- * creates the writer role (owns the database: bot, migrate) and the read-only role (api).
- * Values reach SQL as psql variables, never by string splicing.
+ * creates the owner role (migrations), the writer role (bot: rows only) and the read-only
+ * role (api). Run again on an existing database, it brings it to these roles (the upgrade
+ * path from the earlier two roles). Values reach SQL as psql variables, never by string splicing.
  */
 export class PostgresInitScript extends ShellScript {
   constructor(scope: IConstruct, filePath: string, props: PostgresInitScriptProps) {
-    const [wu, wp, ru, rp] = [props.writer.user, props.writer.password, props.reader.user, props.reader.password].map((v) => v.name);
+    const roles = { owner: props.owner, writer: props.writer, reader: props.reader };
     super(scope, filePath, {
       shell: 'sh',
-      description: 'Creates the application roles on the first start of an empty data directory.',
+      description: 'Creates the application roles on the first start of an empty data directory; run again, upgrades an existing database to them.',
       body: () => [
         DERIVED_HEADER,
-        ...[['writer', wu], ['writer_password', wp], ['reader', ru], ['reader_password', rp]]
+        ...Object.entries(roles).flatMap(([role, v]) => [[role, v.user.name], [`${role}_password`, v.password.name]])
           .map(([local, variable]) => `${local}=\${${variable}:?${variable} is required}`),
         '',
         ...bashFragment('postgres-init.sh'),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { NextConfig } from 'next';
+import { FIXED_SECURITY_HEADERS } from './lib/security-headers';
 
 // npm workspaces: dependencies are hoisted to the repository root, two levels up.
 const repositoryRoot = path.join(__dirname, '..', '..');
@@ -18,15 +19,9 @@ const nextConfig: NextConfig = {
   experimental: { inlineCss: true },
   poweredByHeader: false,
   reactStrictMode: true,
+  // The Content-Security-Policy, with its per-request nonce, comes from proxy.ts.
   async headers() {
-    return [{
-      source: '/:path*',
-      headers: [
-        { key: 'X-Frame-Options', value: 'DENY' },
-        { key: 'X-Content-Type-Options', value: 'nosniff' },
-        { key: 'Referrer-Policy', value: 'same-origin' },
-      ],
-    }];
+    return [{ source: '/:path*', headers: [...FIXED_SECURITY_HEADERS] }];
   },
 };
 

@@ -1,23 +1,57 @@
 import { NextResponse, type NextRequest } from 'next/server';
+import { currentClientAddress } from './lib/client-address';
 import { readConfig } from './lib/config';
+import { log } from './lib/log';
+import { contentSecurityPolicy, newNonce } from './lib/security-headers';
 import { SESSION_COOKIE, verifySessionToken } from './lib/session';
+import { signInLimiter, tooManyAttempts } from './lib/sign-in-limits';
 
 /**
- * Every page needs a session, except sign-in (and the health check, excluded by the matcher).
- * Without a valid configuration the request goes on to the page, which explains what is missing
- * and shows no data.
+ * Every page gets a Content-Security-Policy with a fresh nonce (Next.js reads it from the
+ * request and puts it on its scripts). Every page needs a session, except sign-in (and the
+ * health check, excluded by the matcher), whose posts (the sign-in action) are rate limited.
+ * Without a valid configuration the request goes on to the page, which explains what is
+ * missing and shows no data.
  */
 export function proxy(request: NextRequest) {
-  if (request.nextUrl.pathname === '/sign-in') return NextResponse.next();
+  const csp = contentSecurityPolicy(newNonce(), process.env.NODE_ENV === 'development');
+  const response = route(request, csp);
+  response.headers.set('Content-Security-Policy', csp);
+  return response;
+}
+
+function route(request: NextRequest, csp: string): NextResponse {
+  if (request.nextUrl.pathname === '/sign-in') {
+    if (request.method === 'POST') {
+      const client = currentClientAddress();
+      const attempt = signInLimiter().attempt(client);
+      if (!attempt.ok) {
+        log.warn('sign-in refused: too many attempts', { clientIp: client, limit: attempt.limit, retryAfterSeconds: attempt.retryAfterSeconds });
+        // Plain text: the sign-in form shows a text/plain error body as it is.
+        return new NextResponse(tooManyAttempts(attempt.retryAfterSeconds), {
+          status: 429,
+          headers: { 'content-type': 'text/plain', 'retry-after': String(attempt.retryAfterSeconds), 'cache-control': 'no-store' },
+        });
+      }
+    }
+    return withPolicy(request, csp);
+  }
   const result = readConfig();
-  if (!result.ok) return NextResponse.next();
+  if (!result.ok) return withPolicy(request, csp);
   if (verifySessionToken(request.cookies.get(SESSION_COOKIE)?.value, result.config.sessionSecret)) {
-    return NextResponse.next();
+    return withPolicy(request, csp);
   }
   const signIn = new URL('/sign-in', request.url);
   const wanted = `${request.nextUrl.pathname}${request.nextUrl.search}`;
   if (wanted !== '/') signIn.searchParams.set('next', wanted);
   return NextResponse.redirect(signIn);
+}
+
+/** On to the page, with the policy on the request so that Next.js puts its nonce on the scripts. */
+function withPolicy(request: NextRequest, csp: string): NextResponse {
+  const headers = new Headers(request.headers);
+  headers.set('content-security-policy', csp);
+  return NextResponse.next({ request: { headers } });
 }
 
 export const config = {

@@ -10,29 +10,54 @@ const dev = parse(files['docker-compose.yml']);
 const prod = parse(files['docker-compose.prod.yml']);
 
 /** `docker compose config` validates against the Compose Specification schema built into compose (offline). */
-function composeConfig(file: string, env: Record<string, string> = {}): Record<string, any> {
-  const dir = mkdtempSync(join(tmpdir(), 'compose-config-'));
-  const envFile = join(dir, 'env');
-  writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n'));
-  const out = execFileSync('docker', ['compose', '--env-file', envFile, '-f', join(REPO_ROOT, file), 'config', '--format', 'json'], {
-    cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return JSON.parse(out);
+function composeConfig(file: string, env: Record<string, string> = {}, envFile = writeEnvFile(env)): Record<string, any> {
+  try {
+    const out = execFileSync('docker', ['compose', '--env-file', envFile, '-f', join(REPO_ROOT, file), 'config', '--format', 'json'], {
+      // Not the repository: a developer's own .env there must not fill in what the test leaves out.
+      cwd: tmpdir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(out);
+  } catch (err) {
+    throw new Error(String((err as { stderr?: unknown }).stderr ?? err));
+  }
 }
+
+function writeEnvFile(env: Record<string, string>): string {
+  const envFile = join(mkdtempSync(join(tmpdir(), 'compose-config-')), 'env');
+  writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n'));
+  return envFile;
+}
+
+/** Every secret `make env` generates, filled in. */
+const DEV_SECRETS = Object.fromEntries(
+  files['.env.example'].split('\n').filter((l, i, all) => /^[A-Z_]+=$/.test(l) && /generate:/.test(all[i - 1] ?? '')).map((l) => [l.slice(0, -1), 'x']),
+);
 
 const PROD_SECRETS = Object.fromEntries(
   files['.env.production.example'].split('\n').filter((l) => /^[A-Z_]+=$/.test(l)).map((l) => [l.slice(0, -1), 'x']),
 );
 
+/** The .env that `make env` writes: .env.example with the generated secrets filled in. */
+function madeEnv(): string {
+  const envFile = join(mkdtempSync(join(tmpdir(), 'make-env-')), '.env');
+  writeFileSync(`${envFile}.example`, files['.env.example']);
+  execFileSync(join(REPO_ROOT, 'scripts/init-env.sh'), [`${envFile}.example`, envFile], { stdio: 'pipe' });
+  return envFile;
+}
+
 describe('docker-compose.yml (dev)', () => {
-  it('is valid for compose with no .env at all', () => {
-    expect(Object.keys(composeConfig('docker-compose.yml').services)).toEqual(
+  it('refuses to start without .env, naming the missing secret and make env', () => {
+    expect(() => composeConfig('docker-compose.yml')).toThrow(/required variable [A-Z_]+_(PASSWORD|TOKEN|SECRET) is missing a value: run make env to create \.env/);
+  });
+
+  it('is valid with the .env that make env creates (no bot token or LLM key needed to start)', () => {
+    expect(Object.keys(composeConfig('docker-compose.yml', {}, madeEnv()).services)).toEqual(
       expect.arrayContaining(['postgres', 'migrate', 'bot', 'api', 'frontend']),
     );
   });
 
   it('binds published ports to loopback and makes them configurable', () => {
-    const cfg = composeConfig('docker-compose.yml', { API_PORT: '14000' });
+    const cfg = composeConfig('docker-compose.yml', { ...DEV_SECRETS, API_PORT: '14000' });
     expect(cfg.services.api.ports[0]).toMatchObject({ host_ip: '127.0.0.1', published: '14000', target: 4000 });
     expect(cfg.services.postgres.ports[0]).toMatchObject({ host_ip: '127.0.0.1' });
   });

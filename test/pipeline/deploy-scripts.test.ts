@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -102,6 +102,28 @@ describe('scripts/deploy.sh without a server', () => {
     } finally {
       process.kill(-holder.pid!, 'SIGTERM');
     }
+  });
+});
+
+describe('scripts/deploy.sh preflight', () => {
+  /** A deploy directory with the compose file, the env file at `mode`, and a docker that says yes to everything. */
+  function deployDir(mode: number): { dir: string; env: Record<string, string> } {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-preflight-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'docker'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'docker-compose.prod.yml'), 'services: {}\n');
+    writeFileSync(join(dir, '.env.production'), 'API_TOKEN=secret\n');
+    chmodSync(join(dir, '.env.production'), mode);
+    return { dir, env: { PATH: `${bin}:${process.env.PATH}` } };
+  }
+
+  it.each(['644', '640', '604'])('refuses an env file other users may read (mode %s), naming the chmod that fixes it', async (mode) => {
+    const { dir, env } = deployDir(parseInt(mode, 8));
+    const r = await script('deploy.sh', ['sha-1234567'], { cwd: dir, env });
+    expect(r.code).toBe(DEPLOY_EXIT.PREFLIGHT.code);
+    expect(r.stdout).toContain(`preflight FAILED: .env.production is open to other users (mode ${mode}); run: chmod 600 .env.production`);
+    expect(r.stdout).not.toMatch(/^\S+ pull /m);
   });
 });
 

@@ -3,7 +3,8 @@
 # e2e, the shellcheck linter for scripts and workflows, openssh-server and -client for the
 # deploy e2e's server, skopeo for the publish e2e (it copies the attesting builder's OCI
 # archives, attestations included, to the registry), age and rclone for the backup guide's
-# commands (the guides e2e). Run by `make test`; needs root or password-less sudo to install.
+# commands (the guides e2e), psql to run the postgres image's init script against the test
+# server. Run by `make test`; needs root or password-less sudo to install.
 set -euo pipefail
 
 missing=()
@@ -14,6 +15,7 @@ command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v age >/dev/null 2>&1 || missing+=(age)
 command -v rclone >/dev/null 2>&1 || missing+=(rclone)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

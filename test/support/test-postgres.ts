@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-// Unique per run: two test runs on one engine (several engineers, CI) must not share or remove each other's database.
-const PROJECT = `dialogstack-test-${process.pid}`;
+/** One project per test run: two checkouts (or two engineers) on one engine never share it. */
+const PROJECT = process.env.DIALOGSTACK_TEST_POSTGRES_PROJECT ??= `dialogstack-test-${process.pid}`;
 const ROOT = resolve(__dirname, '..', '..');
 
 function compose(args: string[], env: NodeJS.ProcessEnv = {}): string {
@@ -23,10 +24,9 @@ export async function startTestPostgres(): Promise<string> {
   const password = randomBytes(12).toString('hex');
   try {
     compose(['up', '-d', '--wait', '--build', 'postgres'], {
+      ...generatedSecrets(),
       POSTGRES_PASSWORD: password,
       POSTGRES_PORT: '0', // a free loopback port
-      DB_WRITER_PASSWORD: randomBytes(12).toString('hex'),
-      DB_READER_PASSWORD: randomBytes(12).toString('hex'),
     });
   } catch (err) {
     throw new Error(
@@ -35,7 +35,7 @@ export async function startTestPostgres(): Promise<string> {
       `(${(err as Error).message.split('\n')[0]})`,
     );
   }
-  const binding = compose(['port', 'postgres', '5432']).trim(); // 127.0.0.1:49153
+  const binding = compose(['port', 'postgres', '5432'], generatedSecrets()).trim(); // 127.0.0.1:49153
   const port = binding.slice(binding.lastIndexOf(':') + 1);
   process.env.DIALOGSTACK_TEST_POSTGRES_STARTED = '1';
   return `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
@@ -44,5 +44,15 @@ export async function startTestPostgres(): Promise<string> {
 export async function stopTestPostgres(): Promise<void> {
   if (process.env.DIALOGSTACK_TEST_POSTGRES_STARTED !== '1') return;
   if (process.env.KEEP_TEST_POSTGRES === '1') return;
-  compose(['down', '-v', '--remove-orphans']);
+  compose(['down', '-v', '--remove-orphans'], generatedSecrets());
+}
+
+/**
+ * The file refuses to render without the secrets `make env` generates, whichever service is
+ * started; only postgres runs here, so the others' are throwaway values.
+ */
+function generatedSecrets(): Record<string, string> {
+  const lines = readFileSync(resolve(ROOT, '.env.example'), 'utf8').split('\n');
+  const names = lines.filter((line, i) => /^[A-Z_]+=$/.test(line) && /generate:/.test(lines[i - 1] ?? '')).map((line) => line.slice(0, -1));
+  return Object.fromEntries(names.map((name) => [name, randomBytes(16).toString('hex')]));
 }

@@ -156,7 +156,10 @@ preflight() {
     [ -f "$file" ] || abort preflight "compose file $file not found in $PWD" "$EXIT_PREFLIGHT"
   done
   [ -f "$env_file" ] || abort preflight "$env_file not found in $PWD (copy $DEFAULT_ENV_FILE.example and fill it in)" "$EXIT_PREFLIGHT"
-  if [ -n "$(find "$env_file" -perm /077)" ]; then log preflight "warning: $env_file is readable by others; chmod 600 $env_file"; fi
+  # Its secrets (database passwords, tokens) are for this account only.
+  if [ -n "$(find "$env_file" -perm /077)" ]; then
+    abort preflight "$env_file is open to other users (mode $(stat -c %a "$env_file")); run: chmod 600 $env_file" "$EXIT_PREFLIGHT"
+  fi
   compose_at "$tag" config --quiet 2>&1 | indent || abort preflight "the compose configuration is invalid (see above)" "$EXIT_PREFLIGHT"
 }
 

@@ -8,6 +8,8 @@ import { accessLog } from './http/access-log';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { answerUnparsableRequests } from './http/client-error';
 import { contractValidationPipe } from './http/query-validation';
+import { rateLimit } from './http/rate-limit';
+import { securityHeaders } from './http/security-headers';
 import { NestLogger } from './logging/nest-logger';
 import { serveApiDocs } from './openapi';
 
@@ -24,7 +26,7 @@ export async function createApp(config: ApiConfig, logger: Logger): Promise<INes
   return app;
 }
 
-/** Everything around the routes: CORS, validation, errors, logs, docs, shutdown. */
+/** Everything around the routes: CORS, security headers, rate limits, validation, errors, logs, docs, shutdown. */
 export function configureApp(app: INestApplication, config: ApiConfig, logger: Logger): void {
   const express = (app as NestExpressApplication);
   express.disable('x-powered-by');
@@ -33,7 +35,9 @@ export function configureApp(app: INestApplication, config: ApiConfig, logger: L
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: [...config.corsOrigins], methods: ['GET', 'HEAD'], allowedHeaders: ['Authorization'], maxAge: 600 });
   }
+  app.use(securityHeaders());
   app.use(accessLog(logger));
+  app.use(rateLimit(config.rateLimits, logger));
   app.useGlobalPipes(contractValidationPipe());
   app.useGlobalFilters(new ApiExceptionFilter(app.get(HttpAdapterHost), logger));
   answerUnparsableRequests(app.getHttpServer(), logger);

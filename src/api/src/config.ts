@@ -1,5 +1,6 @@
 import { isPostgresUrl } from '@dialogstack/db';
-import { Env, LOG_LEVELS, LogLevel, readEnv } from '@dialogstack/runtime';
+import { Env, LOG_LEVELS, LogLevel, readEnv, TrustedProxies } from '@dialogstack/runtime';
+import { RateLimits } from './http/rate-limit';
 
 export interface ApiConfig {
   /** postgres:// URL of the read-only role. Secret. */
@@ -11,7 +12,11 @@ export interface ApiConfig {
   /** TCP port; 0 picks a free one (tests). */
   readonly port: number;
   readonly logLevel: LogLevel;
+  readonly rateLimits: RateLimits;
 }
+
+/** Refused bearer tokens a client may send per minute: enough for a typo, nothing for guessing. */
+export const AUTH_FAILURES_PER_MINUTE = 10;
 
 export const MIN_API_TOKEN_LENGTH = 32;
 
@@ -27,6 +32,8 @@ export const API_ENV = {
   CORS_ORIGINS: Env.list({ check: corsOriginsProblem }),
   PORT: Env.int({ default: 4000, min: 0, max: 65535 }),
   LOG_LEVEL: Env.oneOf(LOG_LEVELS, { default: 'info' }),
+  API_RATE_LIMIT_PER_MINUTE: Env.int({ default: 600, min: 0, max: 1_000_000 }),
+  TRUSTED_PROXIES: Env.list({ check: (entries) => entries.map(TrustedProxies.problem).find((problem) => problem !== undefined) }),
 };
 
 /** Reads and checks the environment once, at startup. Throws a ConfigError listing every problem. */
@@ -38,6 +45,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
     corsOrigins: e.CORS_ORIGINS ?? [],
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    rateLimits: {
+      requestsPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: AUTH_FAILURES_PER_MINUTE,
+      trustedProxies: e.TRUSTED_PROXIES ?? [],
+    },
   };
 }
 

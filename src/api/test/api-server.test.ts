@@ -25,7 +25,7 @@ describe('api server', () => {
   beforeAll(async () => {
     buildApi();
     db = await migratedTestDatabase('apiserver');
-    const ds = createDataSource({ url: db.writerUrl, applicationName: 'api-test-seed', poolSize: 1 });
+    const ds = createDataSource({ url: db.ownerUrl, applicationName: 'api-test-seed', poolSize: 1 });
     await ds.initialize();
     const runner = ds.createQueryRunner();
     await seedDatabase(runner, { users: 40, messages: 3000, days: 100, randomSeed: 7, replace: false });

@@ -16,8 +16,23 @@ const problems = (env: NodeJS.ProcessEnv): ConfigError => {
 };
 
 describe('loadConfig', () => {
-  it('applies defaults: port 4000, log level info, CORS disabled', () => {
-    expect(loadConfig(valid)).toEqual({ databaseUrl: URL_WITH_SECRET, apiToken: TOKEN, corsOrigins: [], port: 4000, logLevel: 'info' });
+  it('applies defaults: port 4000, log level info, CORS disabled, 600 requests a minute per client, no trusted proxy', () => {
+    expect(loadConfig(valid)).toEqual({
+      databaseUrl: URL_WITH_SECRET,
+      apiToken: TOKEN,
+      corsOrigins: [],
+      port: 4000,
+      logLevel: 'info',
+      rateLimits: { requestsPerMinute: 600, authFailuresPerMinute: 10, trustedProxies: [] },
+    });
+  });
+
+  it('reads the rate limit (0: none) and the trusted proxies, naming a proxy that is no address', () => {
+    expect(loadConfig({ ...valid, API_RATE_LIMIT_PER_MINUTE: '0', TRUSTED_PROXIES: '10.0.0.0/8' }).rateLimits)
+      .toEqual({ requestsPerMinute: 0, authFailuresPerMinute: 10, trustedProxies: ['10.0.0.0/8'] });
+    expect(() => loadConfig({ ...valid, API_RATE_LIMIT_PER_MINUTE: '-1', TRUSTED_PROXIES: 'caddy' })).toThrow(
+      /API_RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000 \(got "-1"\); TRUSTED_PROXIES 'caddy' is not an IP address/,
+    );
   });
 
   it('names every missing or malformed variable in one message, without any value', () => {

@@ -26,7 +26,7 @@ describe('OpenAPI document', () => {
   beforeAll(async () => {
     buildApi();
     db = await migratedTestDatabase('openapi');
-    const ds = createDataSource({ url: db.writerUrl, applicationName: 'openapi-test-seed', poolSize: 1 });
+    const ds = createDataSource({ url: db.ownerUrl, applicationName: 'openapi-test-seed', poolSize: 1 });
     await ds.initialize();
     const runner = ds.createQueryRunner();
     await seedDatabase(runner, { users: 20, messages: 500, days: 30, randomSeed: 3, replace: false });

@@ -17,10 +17,10 @@ describe('seed', () => {
 
   beforeAll(async () => {
     db = await migratedTestDatabase('seed');
-    ds = createDataSource({ url: db.writerUrl, applicationName: 'seed-test', poolSize: 1 });
+    ds = createDataSource({ url: db.ownerUrl, applicationName: 'seed-test', poolSize: 1 });
     await ds.initialize();
     runner = ds.createQueryRunner();
-    check = new Client({ connectionString: db.writerUrl });
+    check = new Client({ connectionString: db.ownerUrl });
     await check.connect();
   });
   afterAll(async () => {

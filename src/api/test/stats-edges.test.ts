@@ -38,7 +38,7 @@ describe('statistics at the edges (real PostgreSQL, fixed clock)', () => {
 
   beforeAll(async () => {
     db = await migratedTestDatabase('edges');
-    writer = new Client({ connectionString: db.writerUrl });
+    writer = new Client({ connectionString: db.ownerUrl });
     await writer.connect();
     database = new Database(db.readerUrl, createLogger('api', { level: 'error' }));
     stats = new StatsService(database, { now: () => NOW });

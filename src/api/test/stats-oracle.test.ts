@@ -46,7 +46,7 @@ describe(`statistics agree with a recount from the base tables (seed ${SEED})`, 
 
   beforeAll(async () => {
     db = await migratedTestDatabase('oracle');
-    const writer = new Client({ connectionString: db.writerUrl });
+    const writer = new Client({ connectionString: db.ownerUrl });
     await writer.connect();
     try {
       await workload(writer, random(SEED));

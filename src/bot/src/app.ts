@@ -2,6 +2,7 @@ import { dataSourceOptions, migrationStatus, poolQuery } from '@dialogstack/db';
 import { Logger } from '@dialogstack/runtime';
 import { Telegraf, TelegramError } from 'telegraf';
 import { DataSource } from 'typeorm';
+import { Admission } from './admission';
 import { Assistant } from './assistant';
 import { ChatLanes } from './chat-lanes';
 import { BotConfig } from './config';
@@ -9,6 +10,7 @@ import { DialogStore, preparedStatements } from './dialog-store';
 import { registerHandlers } from './handlers';
 import { closeServer, createHttpServer, listen } from './http-server';
 import { BotMetrics, serveMetrics } from './metrics';
+import { DEFAULT_RECOVERY, Recovery, RecoveryOptions } from './recovery';
 import { ReplySender } from './reply-sender';
 import { callWithRetry } from './telegram-retry';
 import { COMMANDS } from './texts';
@@ -23,6 +25,8 @@ export interface BotAppOptions {
   maxPendingReplies?: number;
   /** Port of the Prometheus endpoint (0: a free one). @default none: metrics are only counted */
   metricsPort?: number;
+  /** How owed replies are found and answered (tests shorten the interval). */
+  recovery?: RecoveryOptions;
 }
 
 export interface BotApp {
@@ -68,8 +72,13 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     const assistant = new Assistant(store, metrics.measuredLlmClient(config.llm), replies, log, {
       systemPrompt: config.systemPrompt,
       contextMessages: config.contextMessages,
+      llmTimeoutMs: config.llm.timeoutMs,
+      dailyTokenBudget: config.limits.dailyTokenBudget,
     });
-    registerHandlers(bot, { lanes, store, assistant, replies, systemPrompt: config.systemPrompt, log });
+    const admission = new Admission(config.limits, lanes);
+    registerHandlers(bot, { lanes, store, assistant, replies, admission, systemPrompt: config.systemPrompt, log });
+    const recovery = new Recovery(store, assistant, lanes, log, options.recovery ?? DEFAULT_RECOVERY);
+    cleanups.unshift(async () => recovery.stop());
 
     let reportFatal: (err: Error) => void = () => undefined;
     const fatal = new Promise<Error>((resolve) => { reportFatal = resolve; });
@@ -92,6 +101,8 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
       throw err;
     });
     await bot.telegram.setMyCommands(COMMANDS).catch((err: unknown) => log.warn('could not set the command menu', { err }));
+    // Replies owed from before (a crash, an unreachable Telegram) go first in their chats.
+    await recovery.start();
     await source.start();
     log.info('bot started', {
       mode: source.mode,
@@ -109,6 +120,7 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
       metricsPort: metricsServer?.port,
       stop: async () => {
         const deadline = Date.now() + config.shutdownGraceMs;
+        recovery.stop();
         await source.stop(deadline);
         if (!await lanes.drain(deadline)) {
           log.warn('shutdown grace period over, replies abandoned', { pending: lanes.pendingReplies });

@@ -1,6 +1,9 @@
 import { Logger } from '@dialogstack/runtime';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TelegramError } from 'telegraf';
+import { untilDatabaseAnswers } from './database-retry';
 import { DialogStore, StoredUserMessage } from './dialog-store';
-import { LlmClient, LlmTimeoutError } from './llm-client';
+import { ChatMessage, Completion, isTransientLlmError, LlmClient, LlmTimeoutError } from './llm-client';
 import { ReplySender } from './reply-sender';
 import { TEXTS } from './texts';
 
@@ -8,10 +11,23 @@ export interface AssistantOptions {
   systemPrompt: string;
   /** Messages sent to the LLM besides the system prompt, the new one included. */
   contextMessages: number;
+  /** The whole time an answer may take at the LLM, retries included (LLM_TIMEOUT_MS). */
+  llmTimeoutMs: number;
+  /** LLM tokens per user per UTC day; 0: no budget. */
+  dailyTokenBudget: number;
 }
 
-/** Answers one stored user message: context from the database, the LLM, the reply stored and sent. */
+/** Longest pause between two tries of a busy or failing LLM. */
+const MAX_LLM_RETRY_DELAY_MS = 4000;
+
+/**
+ * Answers one stored question: context from the database, the LLM, then the reply
+ * delivered (see `deliver` for the order that loses nothing).
+ */
 export class Assistant {
+  /** Questions queued or being answered in this process: the recovery sweep leaves them alone. */
+  private readonly inFlight = new Set<string>();
+
   constructor(
     private readonly store: DialogStore,
     private readonly llm: LlmClient,
@@ -20,38 +36,123 @@ export class Assistant {
     private readonly options: AssistantOptions,
   ) {}
 
+  /** Claims a question for this process until `answer` is done with it; false when it is claimed already. */
+  claim(question: Pick<StoredUserMessage, 'id'>): boolean {
+    if (this.inFlight.has(question.id)) return false;
+    this.inFlight.add(question.id);
+    return true;
+  }
+
   async answer(question: StoredUserMessage): Promise<void> {
-    // A re-delivered message was unanswered when it was stored; the chat's earlier turn (its
-    // first delivery, still in progress then) may have answered it since.
-    if (question.redelivered && await this.store.hasAnswer(question)) {
-      this.log.info('duplicate update ignored', { chatId: question.chatId, messageId: question.id });
+    this.inFlight.add(question.id);
+    try {
+      await this.answerClaimed(question);
+    } finally {
+      this.inFlight.delete(question.id);
+    }
+  }
+
+  private async answerClaimed(question: StoredUserMessage): Promise<void> {
+    // Stored before (a redelivery, or work left by a stopped process): an earlier turn may have
+    // replied since, or stored the answer without getting it out.
+    if (question.redelivered) {
+      const state = await untilDatabaseAnswers('read a reply state', () => this.store.replyState(question), this.log);
+      if (state.replied) {
+        this.log.info('duplicate update ignored', { chatId: question.chatId, messageId: question.id });
+        return;
+      }
+      if (state.answer !== undefined) {
+        this.log.info('sending a stored answer that was not delivered', { chatId: question.chatId, messageId: question.id });
+        await this.deliver(question, state.answer);
+        return;
+      }
+    }
+    const { dailyTokenBudget } = this.options;
+    if (dailyTokenBudget > 0 && question.tokensToday >= dailyTokenBudget) {
+      this.log.info('daily token budget used up', { chatId: question.chatId, userId: question.userId, tokensToday: question.tokensToday });
+      await this.deliver(question, TEXTS.dailyBudget(untilMidnightUtc()), { stored: false });
       return;
     }
+
     const started = Date.now();
     const stopTyping = this.replies.showTyping(question.chatId);
-    let answer: string;
+    let completion: Completion;
     try {
-      const history = await this.store.contextBefore(question, this.options.contextMessages - 1);
-      answer = await this.llm.complete([
+      const history = await untilDatabaseAnswers('read the context', () => this.store.contextBefore(question, this.options.contextMessages - 1), this.log);
+      completion = await this.complete([
         { role: 'system', content: this.options.systemPrompt },
         ...history,
         { role: 'user', content: question.text },
-      ]);
+      ], started + this.options.llmTimeoutMs);
     } catch (err) {
       stopTyping();
       this.log.warn('no answer from the LLM', { chatId: question.chatId, messageId: question.id, err });
-      await this.replies.sendText(question.chatId, err instanceof LlmTimeoutError ? TEXTS.llmTimeout : TEXTS.llmUnavailable);
+      await this.deliver(question, err instanceof LlmTimeoutError ? TEXTS.llmTimeout : TEXTS.llmUnavailable, { stored: false });
       return;
     }
     const llmMs = Date.now() - started;
     stopTyping();
-    // Stored while it is being sent (the commit's disk flush overlaps the HTTP call); both
-    // finish before this chat's next message is answered, so its context includes this answer.
-    const stored = this.store.storeReply(question, answer).catch((err: unknown) => {
-      // The user still gets the answer; only our record of it is missing.
-      this.log.error('could not store the answer', { chatId: question.chatId, messageId: question.id, err });
+    const answer = await untilDatabaseAnswers('store an answer',
+      () => this.store.storeReply(question, completion.text, completion.tokens), this.log);
+    await this.deliver(question, answer);
+    this.log.info('answered', {
+      chatId: question.chatId, messageId: question.id, llmMs, totalMs: Date.now() - started, length: answer.length, tokens: completion.tokens,
     });
-    await Promise.all([stored, this.replies.sendText(question.chatId, answer)]);
-    this.log.info('answered', { chatId: question.chatId, messageId: question.id, llmMs, totalMs: Date.now() - started, length: answer.length });
   }
+
+  /**
+   * The LLM's answer, trying again while it is busy or failing (429, 5xx, a broken
+   * connection) until `deadline`; each try gets the time that is left.
+   */
+  private async complete(messages: ChatMessage[], deadline: number): Promise<Completion> {
+    for (let attempt = 1; ; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new LlmTimeoutError(this.options.llmTimeoutMs);
+      try {
+        return await this.llm.complete(messages, left);
+      } catch (err) {
+        if (!isTransientLlmError(err)) throw err;
+        const delayMs = Math.min(250 * 2 ** (attempt - 1), MAX_LLM_RETRY_DELAY_MS);
+        if (Date.now() + delayMs >= deadline) throw err;
+        this.log.warn('LLM failed, retrying', { attempt, delayMs, err });
+        await sleep(delayMs);
+      }
+    }
+  }
+
+  /**
+   * Sends a reply, then records that it went out. The answer was stored first (storeReply),
+   * so whatever stops the process at any point, nothing is lost:
+   * - before the answer was stored: the question is still owed; the LLM is asked again.
+   * - stored, not sent: the stored answer is sent on the next try (no second LLM call).
+   * - sent, not yet recorded as replied (the moment between Telegram's "ok" and our
+   *   UPDATE): sent again. A reply twice, never none: Telegram cannot take a message
+   *   idempotently, so this is the narrowest window there is.
+   * A Telegram refusal (the user blocked the bot, the chat is gone) ends the question too;
+   * an unreachable Telegram leaves it owed, for the recovery sweep.
+   */
+  private async deliver(question: StoredUserMessage, text: string, options: { stored?: boolean } = {}): Promise<void> {
+    try {
+      await this.replies.sendText(question.chatId, text);
+    } catch (err) {
+      if (!isFinalTelegramError(err)) {
+        this.log.warn('reply not delivered; it stays owed', { chatId: question.chatId, messageId: question.id, stored: options.stored ?? true, err });
+        return;
+      }
+      this.log.warn('Telegram refused the reply; giving up on it', { chatId: question.chatId, messageId: question.id, err });
+    }
+    await untilDatabaseAnswers('record a reply as sent', () => this.store.markReplied(question), this.log);
+  }
+}
+
+/** 4xx other than 429: the request itself is refused (blocked by the user, chat not found); trying again cannot help. */
+function isFinalTelegramError(err: unknown): boolean {
+  return err instanceof TelegramError && err.code >= 400 && err.code < 500 && err.code !== 429;
+}
+
+/** `5 h 12 min`: how long until the UTC day ends. */
+function untilMidnightUtc(now = new Date()): string {
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  const minutes = Math.ceil((midnight - now.getTime()) / 60_000);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }

@@ -6,6 +6,8 @@ import { Logger } from '@dialogstack/runtime';
  */
 export class SerialLanes {
   private readonly tails = new Map<number, Promise<void>>();
+  /** Tasks queued or running, per key (absent: none). */
+  private readonly counts = new Map<number, number>();
   private pending = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -14,8 +16,12 @@ export class SerialLanes {
     const tail = result.then(() => undefined, () => undefined);
     this.tails.set(key, tail);
     this.pending += 1;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     void tail.then(() => {
       this.pending -= 1;
+      const left = this.counts.get(key)! - 1;
+      if (left === 0) this.counts.delete(key);
+      else this.counts.set(key, left);
       if (this.tails.get(key) === tail) this.tails.delete(key);
       for (const listener of this.listeners) listener();
     });
@@ -25,6 +31,11 @@ export class SerialLanes {
   /** Tasks queued or running. */
   get size(): number {
     return this.pending;
+  }
+
+  /** Tasks of one key queued or running. */
+  sizeOf(key: number): number {
+    return this.counts.get(key) ?? 0;
   }
 
   /** Resolves once at most `count` tasks are left, or at `deadline` (epoch ms); true if the count was reached. */
@@ -114,6 +125,11 @@ export class ChatLanes {
 
   get pendingReplies(): number {
     return this.replies.size;
+  }
+
+  /** Replies of one chat queued or being written (its turn being taken counts too). */
+  pendingIn(chatId: number): number {
+    return this.replies.sizeOf(chatId);
   }
 
   /** Waits for every queued reply until `deadline`; true if all finished. */

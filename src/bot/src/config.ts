@@ -19,6 +19,20 @@ export interface LlmConfig {
   readonly timeoutMs: number;
 }
 
+/** What one user may ask of the bot (each refusal is a polite reply). */
+export interface BotLimits {
+  /** Messages per minute per user: a burst of as many, then a steady rate. */
+  readonly messagesPerMinute: number;
+  /** Messages of one chat waiting for an answer (queued or being answered). */
+  readonly maxPendingPerChat: number;
+  /** Longest message read, in characters. */
+  readonly maxInputChars: number;
+  /** Only these users are answered; undefined: everyone. */
+  readonly allowedUserIds?: ReadonlySet<number>;
+  /** LLM tokens per user per UTC day; 0: no budget. */
+  readonly dailyTokenBudget: number;
+}
+
 export interface BotConfig {
   readonly telegram: {
     readonly token: string;
@@ -37,6 +51,7 @@ export interface BotConfig {
   readonly logLevel: LogLevel;
   /** How long shutdown waits for replies in progress. */
   readonly shutdownGraceMs: number;
+  readonly limits: BotLimits;
 }
 
 export const DEFAULT_SYSTEM_PROMPT = [
@@ -83,6 +98,16 @@ export const BOT_ENV = {
   PORT: Env.int({ default: 8080, min: 0, max: 65535 }),
   LOG_LEVEL: Env.oneOf(LOG_LEVELS, { default: 'info' }),
   BOT_SHUTDOWN_GRACE_MS: Env.int({ default: 20_000, min: 0, max: 600_000 }),
+  BOT_RATE_LIMIT_PER_MINUTE: Env.int({ default: 20, min: 1, max: 1_000_000 }),
+  BOT_MAX_PENDING_PER_CHAT: Env.int({ default: 5, min: 1, max: 100_000 }),
+  BOT_MAX_INPUT_CHARS: Env.int({ default: 3000, min: 1, max: 4096 }),
+  BOT_ALLOWED_USER_IDS: Env.list({
+    check: (ids) => {
+      const bad = ids.filter((id) => !/^\d{1,15}$/.test(id));
+      return bad.length > 0 ? `must list Telegram user ids (numbers), not ${bad.map((id) => `"${id}"`).join(', ')}` : undefined;
+    },
+  }),
+  BOT_DAILY_TOKEN_BUDGET: Env.int({ default: 100_000, min: 0, max: 1_000_000_000 }),
 };
 
 type BotEnv = EnvOf<typeof BOT_ENV>;
@@ -137,6 +162,13 @@ export function loadConfig(
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.BOT_SHUTDOWN_GRACE_MS,
+    limits: {
+      messagesPerMinute: e.BOT_RATE_LIMIT_PER_MINUTE,
+      maxPendingPerChat: e.BOT_MAX_PENDING_PER_CHAT,
+      maxInputChars: e.BOT_MAX_INPUT_CHARS,
+      allowedUserIds: e.BOT_ALLOWED_USER_IDS === undefined ? undefined : new Set(e.BOT_ALLOWED_USER_IDS.map(Number)),
+      dailyTokenBudget: e.BOT_DAILY_TOKEN_BUDGET,
+    },
   };
 }
 

@@ -28,8 +28,19 @@ export interface StoredUserMessage {
   chatId: number;
   userId: number;
   text: string;
-  /** Stored by an earlier delivery of the same update (which did not answer it, or not yet). */
+  /**
+   * Stored before this delivery (an earlier delivery of the update, or a process that
+   * stopped before replying): its reply may be stored, or even sent, already.
+   */
   redelivered: boolean;
+  /** LLM tokens spent on this user's questions today (UTC) before this one. */
+  tokensToday: number;
+}
+
+/** Where a question stands: replied to (Telegram accepted the reply), or the answer stored but maybe not sent. */
+export interface ReplyState {
+  readonly replied: boolean;
+  readonly answer?: string;
 }
 
 /** Upsert of the sender; `$6` is when Telegram says they wrote. Names follow their latest message. */
@@ -54,29 +65,35 @@ export class DialogStore {
   }
 
   /**
-   * Upserts the sender and stores their message in one statement. A re-delivered update (or a
-   * retried write whose first attempt committed) stores nothing twice: it resolves the message
-   * already stored when it has no answer yet (so it gets answered), `undefined` when it has one.
+   * Upserts the sender and stores their message in one statement, which also reads the
+   * sender's LLM tokens of the day. A re-delivered update (or a retried write whose first
+   * attempt committed) stores nothing twice: it resolves the message already stored when it
+   * has not been replied to yet (so it gets its reply), `undefined` when it has.
    */
   async storeUserMessage(
     person: Person, chatId: number, telegramMessageId: number, text: string, sentAt: Date,
   ): Promise<StoredUserMessage | undefined> {
-    const rows = await this.sql<{ id: string; redelivered: boolean }>('store-user-message', `
+    const rows = await this.sql<{ id: string; redelivered: boolean; tokens_today: string }>('store-user-message', `
       WITH author AS (${UPSERT_USER}),
       stored AS (
         INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at)
         SELECT author.id, $7, 'user', $8, $9, $10, $6 FROM author
         ON CONFLICT (chat_id, telegram_message_id) WHERE telegram_message_id IS NOT NULL DO NOTHING
         RETURNING id
+      ),
+      found AS (
+        SELECT id, false AS redelivered FROM stored
+        UNION ALL
+        SELECT m.id, true FROM messages m
+        WHERE m.chat_id = $7 AND m.telegram_message_id = $10 AND m.replied_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM stored)
       )
-      SELECT id, false AS redelivered FROM stored
-      UNION ALL
-      SELECT m.id, true FROM messages m
-      WHERE m.chat_id = $7 AND m.telegram_message_id = $10
-        AND NOT EXISTS (SELECT 1 FROM stored)
-        AND NOT EXISTS (SELECT 1 FROM messages answer WHERE answer.reply_to_id = m.id)`,
+      SELECT found.id, found.redelivered, COALESCE(usage.tokens, 0) AS tokens_today
+      FROM found
+      LEFT JOIN daily_llm_usage usage ON usage.day = (now() AT TIME ZONE 'UTC')::date AND usage.user_id = $1`,
     [...userParams(person, sentAt), chatId, text, codePoints(text), telegramMessageId]);
-    return rows.length === 0 ? undefined : { id: rows[0].id, chatId, userId: person.id, text, redelivered: rows[0].redelivered };
+    if (rows.length === 0) return undefined;
+    return { id: rows[0].id, chatId, userId: person.id, text, redelivered: rows[0].redelivered, tokensToday: Number(rows[0].tokens_today) };
   }
 
   /** /reset: hides this user's messages in this chat from the context (statistics still count them). */
@@ -110,21 +127,61 @@ export class DialogStore {
     [message.chatId, message.userId, message.id, limit]);
   }
 
-  async hasAnswer(question: StoredUserMessage): Promise<boolean> {
-    const rows = await this.sql('has-answer', 'SELECT 1 FROM messages WHERE reply_to_id = $1', [question.id]);
-    return rows.length > 0;
+  async replyState(question: Pick<StoredUserMessage, 'id'>): Promise<ReplyState> {
+    const rows = await this.sql<{ replied: boolean; answer: string | null }>('reply-state', `
+      SELECT q.replied_at IS NOT NULL AS replied, a.content AS answer
+      FROM messages q LEFT JOIN messages a ON a.reply_to_id = q.id
+      WHERE q.id = $1`, [question.id]);
+    return rows.length === 0 ? { replied: true } : { replied: rows[0].replied, answer: rows[0].answer ?? undefined };
   }
 
   /**
-   * Stores the assistant's answer; it inherits its question's visibility (a /reset may have
-   * come in between). A question keeps its first stored answer: storing again is a no-op.
+   * Stores the assistant's answer, before it is sent, and adds its tokens to the user's day;
+   * the answer inherits its question's visibility (a /reset may have come in between). A
+   * question keeps its first stored answer: storing again changes nothing (the tokens are not
+   * counted twice) and resolves the answer stored first, the one to send.
    */
-  async storeReply(question: StoredUserMessage, text: string): Promise<void> {
-    await this.sql('store-reply', `
-      INSERT INTO messages (user_id, chat_id, role, content, length, reply_to_id, hidden_at)
-      SELECT user_id, chat_id, 'assistant', $2, $3, id, hidden_at FROM messages WHERE id = $1
-      ON CONFLICT (reply_to_id) WHERE reply_to_id IS NOT NULL DO NOTHING`,
-    [question.id, text, codePoints(text)]);
+  async storeReply(question: StoredUserMessage, text: string, tokens: number): Promise<string> {
+    const rows = await this.sql<{ content: string }>('store-reply', `
+      WITH reply AS (
+        INSERT INTO messages (user_id, chat_id, role, content, length, reply_to_id, hidden_at)
+        SELECT user_id, chat_id, 'assistant', $2, $3, id, hidden_at FROM messages WHERE id = $1
+        ON CONFLICT (reply_to_id) WHERE reply_to_id IS NOT NULL DO NOTHING
+        RETURNING user_id, content
+      ),
+      usage AS (
+        INSERT INTO daily_llm_usage AS u (day, user_id, tokens, answers)
+        SELECT (now() AT TIME ZONE 'UTC')::date, user_id, $4, 1 FROM reply
+        ON CONFLICT (day, user_id) DO UPDATE SET tokens = u.tokens + EXCLUDED.tokens, answers = u.answers + 1
+      )
+      SELECT content FROM reply
+      UNION ALL
+      SELECT content FROM messages WHERE reply_to_id = $1 AND NOT EXISTS (SELECT 1 FROM reply)`,
+    [question.id, text, codePoints(text), tokens]);
+    return rows[0]?.content ?? text;
+  }
+
+  /** Telegram accepted the reply to `question`: it is no longer owed. */
+  async markReplied(question: Pick<StoredUserMessage, 'id'>): Promise<void> {
+    await this.sql('mark-replied', 'UPDATE messages SET replied_at = now() WHERE id = $1 AND replied_at IS NULL', [question.id]);
+  }
+
+  /**
+   * Questions still owed a reply, oldest first: stored within the last `withinMs` and never
+   * replied to (the process stopped, or Telegram could not be reached). Each resolves as
+   * `redelivered`: its answer may be stored already.
+   */
+  async unrepliedQuestions(withinMs: number, limit: number): Promise<StoredUserMessage[]> {
+    const rows = await this.sql<{ id: string; chat_id: string; user_id: string; content: string; tokens_today: string }>('unreplied-questions', `
+      SELECT q.id, q.chat_id, q.user_id, q.content, COALESCE(usage.tokens, 0) AS tokens_today
+      FROM messages q
+      LEFT JOIN daily_llm_usage usage ON usage.day = (now() AT TIME ZONE 'UTC')::date AND usage.user_id = q.user_id
+      WHERE q.role = 'user' AND q.replied_at IS NULL AND q.created_at > now() - make_interval(secs => $1::float8 / 1000)
+      ORDER BY q.id
+      LIMIT $2`, [withinMs, limit]);
+    return rows.map((r) => ({
+      id: r.id, chatId: Number(r.chat_id), userId: Number(r.user_id), text: r.content, redelivered: true, tokensToday: Number(r.tokens_today),
+    }));
   }
 }
 

@@ -1,8 +1,10 @@
 import { Logger } from '@dialogstack/runtime';
 import { Context, Telegraf } from 'telegraf';
 import { message } from 'telegraf/filters';
+import { Admission } from './admission';
 import { Assistant } from './assistant';
 import { ChatLanes, Turn, TurnSteps } from './chat-lanes';
+import { untilDatabaseAnswers } from './database-retry';
 import { DialogStore, Person } from './dialog-store';
 import { ReplySender } from './reply-sender';
 import { TEXTS } from './texts';
@@ -12,6 +14,7 @@ export interface HandlerDeps {
   store: DialogStore;
   assistant: Assistant;
   replies: ReplySender;
+  admission: Admission;
   systemPrompt: string;
   log: Logger;
 }
@@ -29,12 +32,20 @@ interface Incoming {
  * waits for the database write, never for the LLM.
  */
 export function registerHandlers(bot: Telegraf, deps: HandlerDeps): void {
-  const { lanes, store, assistant, replies } = deps;
+  const { lanes, store, assistant, replies, admission, log } = deps;
 
   // First middleware: runs in arrival order, before routing reorders anything.
   bot.use(async (ctx, next) => {
     const from = ctx.from;
     if (!from || from.is_bot || !ctx.chat || !ctx.message) return; // bots and channels are ignored
+    const text = 'text' in ctx.message ? ctx.message.text : undefined;
+    const refusal = admission.check(from, ctx.chat.id, text);
+    if (refusal) {
+      log.info('message refused', { chatId: ctx.chat.id, userId: from.id, reason: refusal.reason, told: refusal.tell });
+      // Not stored, not queued: the reply goes out at once (earlier answers may still be on their way).
+      if (refusal.tell) void replies.sendText(ctx.chat.id, refusal.reply).catch((err: unknown) => log.warn('refusal not delivered', { chatId: ctx.chat!.id, err }));
+      return;
+    }
     const turn = lanes.reserve(ctx.chat.id);
     ctx.state.incoming = { person: from, chatId: ctx.chat.id, sentAt: new Date(ctx.message.date * 1000), turn } satisfies Incoming;
     try {
@@ -44,9 +55,17 @@ export function registerHandlers(bot: Telegraf, deps: HandlerDeps): void {
     }
   });
 
+  /**
+   * Persisting waits for the database through a restart or failover (the update is confirmed
+   * to Telegram only once stored); any other failure is told to the user.
+   */
   const take = <T>(ctx: Context, steps: Omit<TurnSteps<T>, 'persistFailed'>) => {
     const { turn, chatId } = incoming(ctx);
-    return turn.take({ ...steps, persistFailed: () => replies.sendText(chatId, TEXTS.notSaved) });
+    return turn.take({
+      ...steps,
+      persist: () => untilDatabaseAnswers('store an incoming message', steps.persist, log),
+      persistFailed: () => replies.sendText(chatId, TEXTS.notSaved),
+    });
   };
 
   /** Records the sender, then says `text` once earlier replies in this chat are out. */
@@ -78,11 +97,16 @@ export function registerHandlers(bot: Telegraf, deps: HandlerDeps): void {
     const { person, chatId, sentAt } = incoming(ctx);
     const [first] = ctx.message.entities ?? [];
     if (first?.type === 'bot_command' && first.offset === 0) return answerWith(() => TEXTS.unknownCommand)(ctx);
+    const telegramMessageId = ctx.message.message_id;
     return take(ctx, {
-      persist: () => store.storeUserMessage(person, chatId, ctx.message.message_id, ctx.message.text, sentAt),
+      persist: async () => {
+        const question = await store.storeUserMessage(person, chatId, telegramMessageId, ctx.message.text, sentAt);
+        // In hand from now on: the recovery sweep must not queue it a second time.
+        return question && assistant.claim(question) ? question : undefined;
+      },
       respond: async (question) => {
         if (question) await assistant.answer(question);
-        else deps.log.info('duplicate update ignored', { chatId, telegramMessageId: ctx.message.message_id });
+        else log.info('duplicate update ignored', { chatId, telegramMessageId });
       },
     });
   });

@@ -26,6 +26,20 @@ export class LlmError extends Error {
 interface CompletionBody {
   choices?: { message?: { content?: unknown } }[];
   error?: { message?: unknown };
+  usage?: { total_tokens?: unknown };
+}
+
+/** A reply and what it cost. */
+export interface Completion {
+  readonly text: string;
+  /** Tokens billed for the exchange: the provider's count, or an estimate (4 characters a token) when it gives none. */
+  readonly tokens: number;
+}
+
+/** A failure worth another try: the provider was busy or down, or the connection broke (not a refusal of the request). */
+export function isTransientLlmError(err: unknown): boolean {
+  if (!(err instanceof LlmError)) return false;
+  return err.status === undefined || err.status === 429 || err.status >= 500;
 }
 
 /**
@@ -42,9 +56,10 @@ export class LlmClient {
     this.agent = this.endpoint.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   }
 
-  async complete(messages: ChatMessage[]): Promise<string> {
+  /** One request; it gives up after `timeoutMs` (default LLM_TIMEOUT_MS). */
+  async complete(messages: ChatMessage[], timeoutMs = this.config.timeoutMs): Promise<Completion> {
     const { model, temperature, maxTokens } = this.config;
-    const { status, text } = await this.post(JSON.stringify({ model, messages, temperature, max_tokens: maxTokens }));
+    const { status, text } = await this.post(JSON.stringify({ model, messages, temperature, max_tokens: maxTokens }), timeoutMs);
     let body: CompletionBody = {};
     try {
       body = JSON.parse(text) as CompletionBody;
@@ -57,11 +72,15 @@ export class LlmClient {
     }
     const content = body.choices?.[0]?.message?.content;
     if (typeof content !== 'string' || content.trim() === '') throw new LlmError('LLM answered without any text', status);
-    return content.trim();
+    const reported = body.usage?.total_tokens;
+    const tokens = typeof reported === 'number' && reported > 0
+      ? reported
+      : Math.ceil((messages.reduce((sum, m) => sum + m.content.length, 0) + content.length) / 4);
+    return { text: content.trim(), tokens };
   }
 
-  private post(payload: string): Promise<{ status: number; text: string }> {
-    const { apiKey, timeoutMs } = this.config;
+  private post(payload: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+    const { apiKey } = this.config;
     const send = this.endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send(this.endpoint, {

@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Context, MiddlewareFn, Telegram, TelegramError } from 'telegraf';
 import { LlmConfig } from './config';
-import { ChatMessage, LlmClient, LlmError, LlmTimeoutError } from './llm-client';
+import { ChatMessage, Completion, LlmClient, LlmError, LlmTimeoutError } from './llm-client';
 
 /**
  * The port of the Prometheus endpoint (`GET /metrics`) from METRICS_PORT: a port of its own,
@@ -135,11 +135,11 @@ class MeasuredLlmClient extends LlmClient {
     super(config);
   }
 
-  override async complete(messages: ChatMessage[]): Promise<string> {
+  override async complete(messages: ChatMessage[], timeoutMs?: number): Promise<Completion> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const answer = await super.complete(messages);
+      const answer = await super.complete(messages, timeoutMs);
       this.metrics.recordLlmCall(seconds());
       return answer;
     } catch (err) {

@@ -33,6 +33,18 @@ describe('bot', () => {
     return rows;
   };
 
+  /** A user's rows and whether each was replied to, once `count` of the questions are. */
+  const repliedRows = async (userId: number, count: number) => {
+    const read = () => h.query<{ role: string; replied: boolean }>(
+      `SELECT role, replied_at IS NOT NULL AS replied FROM messages WHERE user_id = $1 ORDER BY id`, [userId]);
+    let rows = await read();
+    for (const deadline = Date.now() + 5000; rows.filter((r) => r.replied).length < count && Date.now() < deadline;) {
+      await sleep(20);
+      rows = await read();
+    }
+    return rows;
+  };
+
   beforeAll(async () => {
     h = await Harness.create('bot');
     bot = await h.startBot();
@@ -191,11 +203,29 @@ describe('bot', () => {
     expect(await ask(h.emulator, user, 'Hello?')).toBe('You said: "Hello?". Earlier you said: "Are you there?".');
   });
 
-  it('gives a friendly answer when the LLM fails', async () => {
-    h.llm.configure({ failStatus: 503, failTimes: 1 });
+  it('tries a busy or failing LLM again within LLM_TIMEOUT_MS, and answers', async () => {
+    h.llm.configure({ failStatus: 503, failTimes: 2 });
+    const user = newUser();
+    expect(await ask(h.emulator, user, 'Anyone?')).toBe('You said: "Anyone?". This is the start of our conversation.');
+    expect(h.llm.requests).toHaveLength(3);
+    expect(await userRows(user.id, 2)).toHaveLength(2);
+  });
+
+  it('gives a friendly answer when the LLM keeps failing until LLM_TIMEOUT_MS, and counts the message as replied', async () => {
+    await restartBotWith({ LLM_TIMEOUT_MS: '1500' });
+    h.llm.configure({ failStatus: 503, failTimes: 1000 });
     const user = newUser();
     expect(await ask(h.emulator, user, 'Anyone?')).toBe(TEXTS.llmUnavailable);
-    expect(await userRows(user.id, 1)).toHaveLength(1);
+    expect(h.llm.requests.length).toBeGreaterThan(1);
+    // Recorded right after Telegram took the apology.
+    expect(await repliedRows(user.id, 1)).toEqual([{ role: 'user', replied: true }]);
+  });
+
+  it('does not try again an LLM that refuses the request (4xx)', async () => {
+    h.llm.configure({ failStatus: 400, failTimes: 1 });
+    const user = newUser();
+    expect(await ask(h.emulator, user, 'Bad request?')).toBe(TEXTS.llmUnavailable);
+    expect(h.llm.requests).toHaveLength(1);
   });
 
   it('waits as long as a 429 asks (retry_after), then delivers', async () => {
@@ -234,8 +264,9 @@ describe('bot', () => {
     const original = h.emulator.sendUserMessage({ from: user, text: 'before the crash' });
     await h.emulator.waitForSent(user.id, { afterMessageId: original.messageId });
     await userRows(user.id, 2);
-    // The state a crash after storing the question leaves behind: the question, no answer.
+    // The state a crash after storing the question leaves behind: the question, no answer, no reply.
     await h.query(`DELETE FROM messages WHERE user_id = $1 AND role = 'assistant'`, [user.id]);
+    await h.query(`UPDATE messages SET replied_at = NULL WHERE user_id = $1`, [user.id]);
     const sentBefore = h.emulator.sentTo(user.id).length;
 
     h.emulator.redeliver(original.updateId);

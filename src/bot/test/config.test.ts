@@ -36,7 +36,21 @@ describe('loadConfig', () => {
       port: 8080,
       logLevel: 'info',
       shutdownGraceMs: 20_000,
+      limits: { messagesPerMinute: 20, maxPendingPerChat: 5, maxInputChars: 3000, allowedUserIds: undefined, dailyTokenBudget: 100_000 },
     });
+  });
+
+  it('reads the per-user limits, the allow-list as a set of user ids', () => {
+    const config = loadConfig({
+      ...minimal, BOT_RATE_LIMIT_PER_MINUTE: '6', BOT_MAX_PENDING_PER_CHAT: '2', BOT_MAX_INPUT_CHARS: '500',
+      BOT_ALLOWED_USER_IDS: '123, 456', BOT_DAILY_TOKEN_BUDGET: '0',
+    });
+    expect(config.limits).toEqual({ messagesPerMinute: 6, maxPendingPerChat: 2, maxInputChars: 500, allowedUserIds: new Set([123, 456]), dailyTokenBudget: 0 });
+    expect(problems({ ...minimal, BOT_ALLOWED_USER_IDS: '123,@ada', BOT_MAX_INPUT_CHARS: '5000', BOT_RATE_LIMIT_PER_MINUTE: '0' })).toEqual([
+      'BOT_RATE_LIMIT_PER_MINUTE must be an integer from 1 to 1000000 (got "0")',
+      'BOT_MAX_INPUT_CHARS must be an integer from 1 to 4096 (got "5000")',
+      'BOT_ALLOWED_USER_IDS must list Telegram user ids (numbers), not "@ada"',
+    ]);
   });
 
   it('names every missing required variable in one error', () => {

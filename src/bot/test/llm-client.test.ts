@@ -1,4 +1,4 @@
-import { LlmClient, LlmError, LlmTimeoutError } from '@dialogstack/bot';
+import { isTransientLlmError, LlmClient, LlmError, LlmTimeoutError } from '@dialogstack/bot';
 import { close, listen } from '@dialogstack/devtools';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 
@@ -25,12 +25,23 @@ describe('LlmClient', () => {
       seen = { url: req.url, auth: req.headers.authorization, body: JSON.parse(body) };
       res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: '  Hello!  ' } }] }));
     };
-    expect(await ask()).toBe('Hello!');
+    expect(await ask()).toEqual({ text: 'Hello!', tokens: 3 }); // no usage given: (2 + 6 characters) / 4
     expect(seen).toEqual({
       url: '/api/v1/chat/completions',
       auth: 'Bearer sk-test',
       body: { model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2, max_tokens: 50 },
     });
+  });
+
+  it('reports the tokens the provider counted', async () => {
+    handler = (_req, res) => { res.end(JSON.stringify({ choices: [{ message: { content: 'Hi' } }], usage: { total_tokens: 57 } })); };
+    expect(await ask()).toEqual({ text: 'Hi', tokens: 57 });
+  });
+
+  it('tells transient failures (busy, down, unreachable) from refusals', async () => {
+    expect([429, 500, 503, undefined].map((status) => isTransientLlmError(new LlmError('x', status)))).toEqual([true, true, true, true]);
+    expect([400, 401, 404].map((status) => isTransientLlmError(new LlmError('x', status)))).toEqual([false, false, false]);
+    expect(isTransientLlmError(new LlmTimeoutError(1))).toBe(false);
   });
 
   it('times out even when the answer has started but does not finish', async () => {

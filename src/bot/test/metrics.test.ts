@@ -61,15 +61,16 @@ describe('bot metrics', () => {
       > (sample(before, 'bot_replies_total{outcome="sent"}') ?? 0));
   });
 
-  it('counts LLM errors by reason and a 429 from the LLM as a rate-limit refusal', async () => {
+  it('counts LLM errors by reason and a 429 from the LLM as a rate-limit refusal (the call is retried and answers)', async () => {
     const before = await scrape();
     h.llm.configure({ failStatus: 429, failTimes: 1 });
-    expect(await ask(h.emulator, newUser(), 'are you there?')).toBe(TEXTS.llmUnavailable);
+    expect(await ask(h.emulator, newUser(), 'are you there?')).not.toBe(TEXTS.llmUnavailable);
     const after = await scrape();
     const delta = (series: string) => (sample(after, series) ?? 0) - (sample(before, series) ?? 0);
     expect(delta('bot_llm_errors_total{reason="rate_limited"}')).toBe(1);
     expect(delta('bot_rate_limit_refusals_total{by="llm"}')).toBe(1);
     expect(delta('bot_llm_request_duration_seconds_count{outcome="error"}')).toBe(1);
+    expect(delta('bot_llm_request_duration_seconds_count{outcome="ok"}')).toBe(1);
   });
 
   it('counts Telegram\'s 429 answers as rate-limit refusals (the call is retried and succeeds)', async () => {

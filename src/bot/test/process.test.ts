@@ -71,6 +71,64 @@ describe('bot process', () => {
     expect(rows).toEqual([{ role: 'user' }, { role: 'assistant' }]);
   });
 
+  describe('killed (kill -9) mid-reply, then started again', () => {
+    /** The user's rows once every question has its reply recorded. */
+    const settledRows = async (userId: number) => {
+      const read = () => h.query<{ role: string; replied: boolean | null }>(
+        `SELECT role, CASE WHEN role = 'user' THEN replied_at IS NOT NULL END AS replied FROM messages WHERE user_id = $1 ORDER BY id`, [userId]);
+      let rows = await read();
+      for (const deadline = Date.now() + 10_000; rows.some((r) => r.replied === false) && Date.now() < deadline;) {
+        await new Promise((r) => setTimeout(r, 50));
+        rows = await read();
+      }
+      return rows;
+    };
+
+    it('while the LLM was answering, after Telegram was told the update was taken: answered once by the next process', async () => {
+      const first = spawnBot(h.env());
+      await first.waitForLog('bot started');
+      h.llm.configure({ delayMs: 3000 });
+      const user = { id: 4101, first_name: 'Crash' };
+      const question = h.emulator.sendUserMessage({ from: user, text: 'answer me despite the crash' });
+      await waitFor(() => h.llm.requests.length === 1 && h.emulator.pendingUpdates === 0, 10_000, 'the LLM call, with the update confirmed');
+      first.kill();
+      expect(await first.exited).toBeNull(); // killed by SIGKILL: no exit code
+
+      h.llm.configure({ delayMs: 0 });
+      const second = spawnBot(h.env());
+      const [reply] = await h.emulator.waitForSent(user.id, { afterMessageId: question.messageId, timeoutMs: 20_000 });
+      expect(reply.text).toBe('You said: "answer me despite the crash". This is the start of our conversation.');
+      expect(await settledRows(user.id)).toEqual([{ role: 'user', replied: true }, { role: 'assistant', replied: null }]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(h.emulator.sentTo(user.id, question.messageId)).toHaveLength(1);
+      expect(second.logs.map((l) => l.msg)).toContain('answering owed replies');
+    });
+
+    it('while Telegram was taking the answer: the next process sends the stored answer, without a second LLM call', async () => {
+      const first = spawnBot(h.env());
+      await first.waitForLog('bot started');
+      const user = { id: 4102, first_name: 'Crash' };
+      // The answer's sendMessage never arrives: the process dies with it in flight.
+      h.emulator.failNext({ method: 'sendMessage', status: 502, hang: true });
+      const question = h.emulator.sendUserMessage({ from: user, text: 'stored, then the crash' });
+      await waitFor(() => h.llm.requests.length === 1, 10_000, 'the LLM answer');
+      const stored = async () => (await h.query(`SELECT 1 FROM messages WHERE user_id = $1 AND role = 'assistant'`, [user.id])).length === 1;
+      for (const deadline = Date.now() + 10_000; !(await stored());) {
+        if (Date.now() > deadline) throw new Error('the answer was not stored');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      first.kill();
+      await first.exited;
+
+      spawnBot(h.env());
+      const [reply] = await h.emulator.waitForSent(user.id, { afterMessageId: question.messageId, timeoutMs: 20_000 });
+      expect(reply.text).toBe('You said: "stored, then the crash". This is the start of our conversation.');
+      expect(await settledRows(user.id)).toEqual([{ role: 'user', replied: true }, { role: 'assistant', replied: null }]);
+      expect(h.llm.requests).toHaveLength(1);
+      expect(h.emulator.sentTo(user.id, question.messageId)).toHaveLength(1);
+    });
+  });
+
   it('exits promptly when idle, and a restarted process carries on the dialog', async () => {
     const first = spawnBot(h.env());
     await first.waitForLog('bot started');

@@ -7,12 +7,14 @@ import { MessageReplyTo1764460800000 } from './migrations/1764460800000-message-
 import { ActivityTotals1764547200000 } from './migrations/1764547200000-activity-totals';
 import { OneReplyPerQuestion1764633600000 } from './migrations/1764633600000-one-reply-per-question';
 import { ExactActivityRollups1764720000000 } from './migrations/1764720000000-exact-activity-rollups';
+import { ReplyDelivery1764806400000 } from './migrations/1764806400000-reply-delivery';
+import { LlmUsage1764892800000 } from './migrations/1764892800000-llm-usage';
 
 export const ENTITIES = [User, Message];
 /** Every migration, in order. Listed explicitly: no glob, so bundling and tests see the same set. */
 export const MIGRATIONS = [
   InitialSchema1764374400000, MessageReplyTo1764460800000, ActivityTotals1764547200000, OneReplyPerQuestion1764633600000,
-  ExactActivityRollups1764720000000,
+  ExactActivityRollups1764720000000, ReplyDelivery1764806400000, LlmUsage1764892800000,
 ];
 
 export interface DataSourceConfig {

@@ -1,5 +1,6 @@
-import { createDataSource, migrateDown, migrateUp, migrationStatus } from '@dialogstack/db';
+import { createDataSource, dataSourceOptions, MIGRATIONS, migrateDown, migrateUp, migrationStatus } from '@dialogstack/db';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '../../../test/support/database';
 
 // Each migration run rebuilds the statistics rollups: seconds, not milliseconds, on a loaded
@@ -17,31 +18,69 @@ describe('migrations', () => {
     try { return await fn(ds); } finally { await ds.destroy(); }
   };
 
+  // In timestamp order: a database migrated by an earlier release applies only the newer ones.
+  const ALL = ['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000',
+    'ExactActivityRollups1764720000000', 'ReplyDelivery1764806400000', 'LlmUsage1764892800000'];
+
+  it('lists the migrations in timestamp order', () => {
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(ALL);
+  });
+
   it('applies every migration on an empty database, then is a no-op', async () => {
-    const first = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
-    expect(first.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000',
-      'ExactActivityRollups1764720000000']);
-    const second = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
+    const first = await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
+    expect(first.applied).toEqual(ALL);
+    const second = await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
     expect(second.applied).toEqual([]);
-    const status = await withDataSource(db.writerUrl, migrationStatus);
+    const status = await withDataSource(db.ownerUrl, migrationStatus);
     expect(status.pending).toEqual([]);
   });
 
   it('round-trips down and up', async () => {
     const replyToColumn = (ds: ReturnType<typeof createDataSource>) =>
       ds.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'reply_to_id'`);
-    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('ExactActivityRollups1764720000000');
-    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('OneReplyPerQuestion1764633600000');
-    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('ActivityTotals1764547200000');
-    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('MessageReplyTo1764460800000');
+    for (const name of [...ALL].reverse().slice(0, -1)) expect(await withDataSource(db.ownerUrl, migrateDown)).toBe(name);
     expect(await withDataSource(db.adminUrl, replyToColumn)).toHaveLength(0);
-    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('InitialSchema1764374400000');
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('InitialSchema1764374400000');
     const tables = await withDataSource(db.adminUrl, (ds) => ds.query(`SELECT to_regclass('messages') AS t`));
     expect(tables[0].t).toBeNull();
-    const again = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
-    expect(again.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000',
-      'ExactActivityRollups1764720000000']);
+    const again = await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
+    expect(again.applied).toEqual(ALL);
     expect(await withDataSource(db.adminUrl, replyToColumn)).toHaveLength(1);
+  });
+
+  it('upgrades a database at ExactActivityRollups (the previous release) with its data, rollups still exact', async () => {
+    const previous = await createTestDatabase('migrations_upgrade');
+    try {
+      const upTo = MIGRATIONS.slice(0, ALL.indexOf('ExactActivityRollups1764720000000') + 1);
+      const old = new DataSource({ ...dataSourceOptions({ url: previous.ownerUrl, applicationName: 'test', poolSize: 1 }), migrations: upTo });
+      await old.initialize();
+      try { await migrateUp(old, previous.readerRole, previous.writerRole); } finally { await old.destroy(); }
+
+      const writer = new Client({ connectionString: previous.writerUrl });
+      await writer.connect();
+      try {
+        await writer.query(`INSERT INTO users (id, first_name) VALUES (9, 'Edsger')`);
+        const { rows: [question] } = await writer.query(`INSERT INTO messages (user_id, chat_id, role, content, length) VALUES (9, 9, 'user', 'q', 1) RETURNING id`);
+        await writer.query(`INSERT INTO messages (user_id, chat_id, role, content, length, reply_to_id) VALUES (9, 9, 'assistant', 'a', 1, $1)`, [question.id]);
+        await writer.query(`INSERT INTO messages (user_id, chat_id, role, content, length) VALUES (9, 9, 'user', 'unanswered', 10)`);
+      } finally {
+        await writer.end();
+      }
+
+      const upgrade = await withDataSource(previous.ownerUrl, (ds) => migrateUp(ds, previous.readerRole, previous.writerRole));
+      expect(upgrade.applied).toEqual(ALL.slice(upTo.length));
+      const admin = new Client({ connectionString: previous.adminUrl });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query(`SELECT content, replied_at IS NOT NULL AS replied FROM messages WHERE role = 'user' ORDER BY id`);
+        expect(rows).toEqual([{ content: 'q', replied: true }, { content: 'unanswered', replied: false }]);
+        expect((await admin.query('SELECT * FROM activity_rollup_differences()')).rows).toEqual([]);
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      await previous.drop();
+    }
   });
 
   it('lets the read-only role select but not write', async () => {
@@ -68,7 +107,8 @@ describe('migrations', () => {
       await expect(writer.query(
         `INSERT INTO messages (user_id, chat_id, role, content, length, reply_to_id) VALUES (7, 7, 'assistant', 'x', 1, 999999)`,
       )).rejects.toThrow(/foreign key/);
-      await writer.query(`DELETE FROM messages WHERE id = $1`, [question.rows[0].id]);
+      // Deleting is not the bot's (its role may not): the owner removes the question.
+      await withDataSource(db.ownerUrl, (ds) => ds.query(`DELETE FROM messages WHERE id = $1`, [question.rows[0].id]));
       const { rows } = await writer.query(`SELECT reply_to_id FROM messages WHERE id = $1`, [answer.rows[0].id]);
       expect(rows).toEqual([{ reply_to_id: null }]);
     } finally {

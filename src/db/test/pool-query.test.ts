@@ -1,7 +1,7 @@
-import { ConnectionError, createDataSource, isSessionLost, migrateUp, poolQuery, PoolQuery } from '@dialogstack/db';
+import { ConnectionError, createDataSource, isSessionLost, poolQuery, PoolQuery } from '@dialogstack/db';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, migrateTestDatabase, TestDatabase, withDatabase } from '../../../test/support/database';
 
 /** poolQuery on a real PostgreSQL: what the bot's writes and the api's reads rely on when sessions die. */
 describe('poolQuery', () => {
@@ -13,9 +13,9 @@ describe('poolQuery', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('poolquery');
+    await migrateTestDatabase(db);
     ds = createDataSource({ url: db.writerUrl, applicationName: 'pool-query-test', poolSize: 4 });
     await ds.initialize();
-    await migrateUp(ds, db.readerRole);
     query = poolQuery(ds, { onRetry: (err) => retries.push(err) });
     admin = new Client({ connectionString: db.adminUrl });
     await admin.connect();
@@ -56,12 +56,17 @@ describe('poolQuery', () => {
   });
 
   it('reports a refused connection as a ConnectionError, without a retry', async () => {
-    const refused = createDataSource({ url: db.writerUrl, applicationName: 'pool-query-test', poolSize: 1 });
-    await refused.initialize();
+    // A role of this test's own to refuse: the test roles are shared by every test database on
+    // the server (other files, other checkouts running at the same time), so they are never altered.
+    const role = `pool_query_refused_${db.name}`;
+    await admin.query(`CREATE ROLE "${role}" LOGIN PASSWORD 'refused'`);
+    await admin.query(`GRANT CONNECT ON DATABASE "${db.name}" TO "${role}"`);
+    const refused = createDataSource({ url: withDatabase(db.adminUrl, db.name, { role, password: 'refused' }), applicationName: 'pool-query-test', poolSize: 1 });
     try {
+      await refused.initialize();
       const q = poolQuery(refused, { onRetry: (err) => retries.push(err) });
-      await admin.query(`ALTER ROLE "${db.writerRole}" NOLOGIN`);
-      await terminateWriterSessions();
+      await admin.query(`ALTER ROLE "${role}" NOLOGIN`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
       // Once the pool has dropped its idle connection, the next statement must open one.
       const pool = (refused.driver as unknown as { master: { idleCount: number } }).master;
       while (pool.idleCount > 0) await new Promise((r) => setTimeout(r, 5));
@@ -69,8 +74,9 @@ describe('poolQuery', () => {
       expect(err).toBeInstanceOf(ConnectionError);
       expect(retries).toEqual([]);
     } finally {
-      await admin.query(`ALTER ROLE "${db.writerRole}" LOGIN`);
-      await refused.destroy();
+      if (refused.isInitialized) await refused.destroy();
+      await admin.query(`REVOKE CONNECT ON DATABASE "${db.name}" FROM "${role}"`);
+      await admin.query(`DROP ROLE "${role}"`);
     }
   });
 

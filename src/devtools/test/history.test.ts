@@ -77,17 +77,18 @@ describe('seedHistory (into PostgreSQL)', () => {
   // One migrated database for the file (creating and migrating one takes seconds); each test starts from empty tables.
   beforeAll(async () => {
     db = await createTestDatabase('history');
-    const ds = createDataSource({ url: db.writerUrl, applicationName: 'history-test', poolSize: 1 });
+    const ds = createDataSource({ url: db.ownerUrl, applicationName: 'history-test', poolSize: 1 });
     await ds.initialize();
     try {
-      await migrateUp(ds, db.readerRole);
+      await migrateUp(ds, db.readerRole, db.writerRole);
     } finally {
       await ds.destroy();
     }
   }, 120_000);
 
   beforeEach(async () => {
-    const client = await connect();
+    // Emptying tables is the owner's (the writer, the demo's and the bot's role, may not).
+    const client = await connect(db.ownerUrl);
     // The rollups are emptied by the schema's own rebuild, so this list never lags behind a new rollup table.
     await client.query('TRUNCATE users, messages RESTART IDENTITY CASCADE');
     await client.query('SELECT rebuild_activity_rollups()');
@@ -147,6 +148,11 @@ describe('seedHistory (into PostgreSQL)', () => {
       .toBe(await count(client, "SELECT count(*) AS n FROM messages WHERE role = 'assistant'"));
     expect(await count(client, 'SELECT count(*) AS n FROM messages WHERE hidden_at IS NULL')).toBe(0);
     expect(await count(client, "SELECT count(*) AS n FROM messages WHERE role = 'user' AND telegram_message_id >= 0")).toBe(0);
+    // Replied when answered: the bot's recovery owes the past nothing.
+    expect(await count(client, `
+      SELECT count(*) AS n FROM messages q JOIN messages a ON a.reply_to_id = q.id
+      WHERE q.role = 'user' AND q.replied_at IS DISTINCT FROM a.created_at`)).toBe(0);
+    expect(await count(client, "SELECT count(*) AS n FROM messages WHERE role = 'user' AND replied_at IS NULL")).toBe(0);
     // Every rollup the api reads agrees with a recount from the messages (the schema's own check).
     expect((await client.query('SELECT * FROM activity_rollup_differences()')).rows).toEqual([]);
     expect(await count(client, 'SELECT count(*) AS n FROM daily_totals')).toBeGreaterThanOrEqual(25);

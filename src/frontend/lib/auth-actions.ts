@@ -3,11 +3,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
+import { currentClientAddress } from './client-address';
 import { readConfig } from './config';
 import { log } from './log';
 import { passwordMatches, WRONG_PASSWORD_DELAY_MS } from './password';
 import { safeRedirectTarget } from './redirect-target';
 import { createSessionToken, isSecureRequest, SESSION_COOKIE } from './session';
+import { signInLimiter } from './sign-in-limits';
 
 export interface SignInState {
   readonly error?: string;
@@ -21,11 +23,12 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
   const { config } = result;
   const password = form.get('password');
   if (typeof password !== 'string' || !passwordMatches(password, config.dashboardPassword)) {
-    log.warn('sign-in refused: wrong password');
+    log.warn('sign-in refused: wrong password', { clientIp: currentClientAddress() });
     await sleep(WRONG_PASSWORD_DELAY_MS);
     return { error: 'Wrong password. Check it and try again.' };
   }
 
+  signInLimiter().succeeded(currentClientAddress());
   const session = createSessionToken(config.sessionSecret);
   const forwardedProto = (await headers()).get('x-forwarded-proto');
   (await cookies()).set(SESSION_COOKIE, session.token, {
@@ -35,7 +38,7 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
     path: '/',
     expires: session.expiresAt,
   });
-  log.info('signed in');
+  log.info('signed in', { clientIp: currentClientAddress() });
   redirect(safeRedirectTarget(form.get('next')));
 }
 

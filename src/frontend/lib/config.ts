@@ -1,5 +1,5 @@
 import 'server-only';
-import { ConfigError, Env, readEnv } from '@dialogstack/runtime';
+import { ConfigError, Env, readEnv, TrustedProxies } from '@dialogstack/runtime';
 
 /** What the dashboard server needs at run time. Read per request: nothing is baked at build time. */
 export interface DashboardConfig {
@@ -12,6 +12,8 @@ export interface DashboardConfig {
   readonly sessionSecret: string;
   /** true: always set the Secure cookie flag; false: only when the request came over https. */
   readonly forceSecureCookie: boolean;
+  /** Reverse proxies whose X-Forwarded-For names the client (addresses or CIDR blocks); empty: none. */
+  readonly trustedProxies: readonly string[];
 }
 
 export type ConfigResult =
@@ -19,14 +21,17 @@ export type ConfigResult =
   | { readonly ok: false; readonly problems: readonly string[]; readonly message: string };
 
 export const MIN_SECRET_LENGTH = 32;
+/** Long enough that guessing it, even unthrottled, is hopeless; `make env` generates 32 hex characters. */
+export const MIN_PASSWORD_LENGTH = 16;
 
 /** The dashboard's variables: names and defaults are held to the stack model by test/pipeline/service-environment.test.ts. */
 export const DASHBOARD_ENV = {
   API_URL: Env.url({ required: true, stripTrailingSlash: true, description: 'e.g. http://api:4000' }),
   API_TOKEN: Env.string({ required: true, secret: true }),
-  DASHBOARD_PASSWORD: Env.string({ required: true, secret: true }),
+  DASHBOARD_PASSWORD: Env.string({ required: true, secret: true, minLength: MIN_PASSWORD_LENGTH }),
   SESSION_SECRET: Env.string({ required: true, secret: true, minLength: MIN_SECRET_LENGTH }),
   SESSION_COOKIE_SECURE: Env.boolean(),
+  TRUSTED_PROXIES: Env.list({ check: (entries) => entries.map(TrustedProxies.problem).find((problem) => problem !== undefined) }),
 };
 
 /**
@@ -45,6 +50,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
         dashboardPassword: e.DASHBOARD_PASSWORD,
         sessionSecret: e.SESSION_SECRET,
         forceSecureCookie: e.SESSION_COOKIE_SECURE === true,
+        trustedProxies: e.TRUSTED_PROXIES ?? [],
       },
     };
   } catch (err) {

@@ -21,7 +21,24 @@ describe('readConfig', () => {
         dashboardPassword: VALID.DASHBOARD_PASSWORD,
         sessionSecret: VALID.SESSION_SECRET,
         forceSecureCookie: false,
+        trustedProxies: [],
       },
+    });
+  });
+
+  it('refuses a dashboard password shorter than 16 characters, without echoing it', () => {
+    const result = readConfig({ ...VALID, DASHBOARD_PASSWORD: 'hunter2-hunter2' });
+    expect(result).toMatchObject({ ok: false, problems: ['DASHBOARD_PASSWORD must be at least 16 characters'] });
+    if (!result.ok) expect(result.message).not.toContain('hunter2');
+    expect(readConfig({ ...VALID, DASHBOARD_PASSWORD: 'x'.repeat(16) }).ok).toBe(true);
+  });
+
+  it('reads the trusted proxies as addresses or CIDR blocks, and names one that is neither', () => {
+    const result = readConfig({ ...VALID, TRUSTED_PROXIES: '172.18.0.0/16, 10.0.0.7' });
+    expect(result.ok && result.config.trustedProxies).toEqual(['172.18.0.0/16', '10.0.0.7']);
+    expect(readConfig({ ...VALID, TRUSTED_PROXIES: 'caddy' })).toMatchObject({
+      ok: false,
+      problems: ["TRUSTED_PROXIES 'caddy' is not an IP address or a CIDR block (like 172.18.0.0/16)"],
     });
   });
 

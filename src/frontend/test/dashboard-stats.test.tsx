@@ -13,7 +13,7 @@ const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true
 
 beforeEach(async () => {
   api = await startFakeApi();
-  config = { apiUrl: api.url, apiToken: 'token', dashboardPassword: 'pw', sessionSecret: 's'.repeat(32), forceSecureCookie: false };
+  config = { apiUrl: api.url, apiToken: 'token', dashboardPassword: 'pw', sessionSecret: 's'.repeat(32), forceSecureCookie: false, trustedProxies: [] };
 });
 afterEach(() => api.close());
 afterAll(() => stdout.mockRestore());

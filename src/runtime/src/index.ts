@@ -3,3 +3,5 @@ export * from './env-variables';
 export * from './error-summary';
 export * from './logger';
 export * from './read-env';
+export * from './client-address';
+export * from './token-buckets';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Seed CLI: fills the database with a realistic data set for development, demos and benchmarks.
- * Uses DATABASE_URL, which must be the writer role (the tables' owner).
+ * Uses DATABASE_URL, which must be the owner role (DB_OWNER_USER, the tables' owner): it empties tables and rebuilds the rollups.
  */
 import { createDataSource } from '@dialogstack/db';
 import { parseArgs } from 'node:util';

@@ -118,7 +118,7 @@ const INSERT_MESSAGES = `
  * statements over generate_series, one transaction. The per-message rollup trigger is off
  * for the bulk insert; the rollups are then rebuilt in one pass (rebuild_activity_rollups),
  * still inside the transaction, so concurrent writers wait and nothing is counted twice or
- * missed. `runner` must be connected as the tables' owner (the writer role).
+ * missed. `runner` must be connected as the tables' owner (DB_OWNER_USER, the role migrate uses).
  */
 export async function seedDatabase(runner: QueryRunner, options: SeedOptions, end = new Date()): Promise<SeedReport> {
   const timings = { users: 0, messages: 0, rollups: 0, vacuum: 0 };

@@ -1,15 +1,8 @@
-import { createDataSource, migrateUp } from '@dialogstack/db';
-import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
+import { createTestDatabase, migrateTestDatabase, TestDatabase } from '../../../../test/support/database';
 
-/** A fresh database with every migration applied by the writer role and SELECT granted to the reader. */
+/** A fresh database with every migration applied by the owner role, the reader and the writer granted what they get in production. */
 export async function migratedTestDatabase(prefix: string): Promise<TestDatabase> {
   const db = await createTestDatabase(prefix);
-  const ds = createDataSource({ url: db.writerUrl, applicationName: 'api-test-migrate', poolSize: 1 });
-  await ds.initialize();
-  try {
-    await migrateUp(ds, db.readerRole);
-  } finally {
-    await ds.destroy();
-  }
+  await migrateTestDatabase(db);
   return db;
 }

@@ -1,10 +1,9 @@
 import { BotApp, BotAppOptions, loadConfig, startBot } from '@dialogstack/bot';
-import { createDataSource, migrateUp } from '@dialogstack/db';
 import { close, createLlmStubServer, createTelegramEmulatorServer, listen, LlmStub, TelegramEmulator, UserMessageInput } from '@dialogstack/devtools';
 import { createLogger } from '@dialogstack/runtime';
 import { Server } from 'node:http';
 import { Client } from 'pg';
-import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
+import { createTestDatabase, migrateTestDatabase, TestDatabase } from '../../../../test/support/database';
 
 export const TOKEN = '123456:test-token';
 export const LLM_KEY = 'test-llm-key';
@@ -26,10 +25,7 @@ export class Harness {
 
   static async create(prefix: string): Promise<Harness> {
     const db = await createTestDatabase(prefix);
-    const ds = createDataSource({ url: db.writerUrl, applicationName: 'test-migrate', poolSize: 1 });
-    await ds.initialize();
-    await migrateUp(ds, db.readerRole);
-    await ds.destroy();
+    await migrateTestDatabase(db);
     const harness = new Harness(db);
     await harness.listen();
     return harness;
@@ -62,6 +58,11 @@ export class Harness {
   async stopBot(app: BotApp): Promise<void> {
     this.apps.delete(app);
     await app.stop();
+  }
+
+  /** Stops every bot this harness started. */
+  async stopAll(): Promise<void> {
+    for (const app of [...this.apps]) await this.stopBot(app);
   }
 
   async query<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {

@@ -2,7 +2,8 @@
 /**
  * Migrate CLI, run by the compose `migrate` one-shot and `make migrate`.
  *   migrate [up|down|status]
- * Reads DATABASE_URL (the writer role) and optionally DB_READER_USER (granted SELECT).
+ * Reads DATABASE_URL (the owner role) and optionally DB_READER_USER (granted SELECT) and
+ * DB_WRITER_USER (granted SELECT, INSERT, UPDATE).
  */
 import { createDataSource } from '../data-source';
 import { migrateDown, migrateUp, migrationStatus } from '../migrate';
@@ -21,10 +22,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const ds = createDataSource({ url, applicationName: 'dialogstack-migrate', poolSize: 1 });
-  await ds.initialize();
+  try {
+    await ds.initialize();
+  } catch (err) {
+    throw new Error(`${(err as Error).message}${loginHint(err, url)}`);
+  }
   try {
     if (command === 'up') {
-      const report = await migrateUp(ds, process.env.DB_READER_USER || undefined);
+      const report = await migrateUp(ds, process.env.DB_READER_USER || undefined, process.env.DB_WRITER_USER || undefined);
       console.log(report.applied.length
         ? `migrate: applied ${report.applied.length}: ${report.applied.join(', ')}`
         : 'migrate: database is up to date');
@@ -41,6 +46,17 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await ds.destroy();
   }
+}
+
+/**
+ * A refused login as the owner on a database made by the earlier init script (whose writer
+ * owned everything, and which had no owner role): say how to upgrade it.
+ */
+function loginHint(err: unknown, url: string): string {
+  if ((err as { code?: unknown }).code !== '28P01') return '';
+  const user = decodeURIComponent(new URL(url).username);
+  return `. If this database was created before the owner role '${user}' existed, bring it to the current roles once with `
+    + '`docker compose exec postgres /docker-entrypoint-initdb.d/10-roles.sh` (see devops/doc/guides/manual-deploy.md, "Database roles")';
 }
 
 main(process.argv.slice(2)).then(

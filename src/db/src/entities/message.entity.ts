@@ -46,4 +46,8 @@ export class Message {
 
   @Column({ name: 'hidden_at', type: 'timestamptz', nullable: true })
   hiddenAt!: Date | null;
+
+  /** On a user's message: when Telegram accepted the bot's reply to it; null while the bot still owes one. */
+  @Column({ name: 'replied_at', type: 'timestamptz', nullable: true })
+  repliedAt!: Date | null;
 }

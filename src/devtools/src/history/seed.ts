@@ -20,7 +20,9 @@ const LOCK_KEY = 0x64656d6f; // "demo"
  * Messages go in through the same tables and triggers as the bot's, so every rollup the api
  * reads is maintained as in production. They are hidden from the bot's context (`hidden_at`,
  * as after /reset): the live conversations start fresh, the statistics count the past.
- * Ids come from the messages sequence in time order, as the bot's would.
+ * Ids come from the messages sequence in time order, as the bot's would. Every question counts
+ * as replied when its answer was written (`replied_at`): the past owes nobody a reply, so the
+ * bot's recovery never sends the last hour's history to the emulator's chats again.
  */
 export async function seedHistory(client: Client, options: HistoryOptions): Promise<HistoryOutcome> {
   const cast = Array.from({ length: options.users }, (_, i) => String(persona(i).user.id));
@@ -60,20 +62,21 @@ export async function seedHistory(client: Client, options: HistoryOptions): Prom
       .map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     // Question and answer rows in time order take the ids in order: ids follow time, as the bot's do.
     const rows = plan.exchanges.flatMap((e, i) => [
-      { key: `q${i}`, userId: e.userId, role: 'user', content: e.question, telegramId: -(i + 1), replyTo: null, at: e.askedAt },
-      { key: `a${i}`, userId: e.userId, role: 'assistant', content: e.answer, telegramId: null, replyTo: `q${i}`, at: e.answeredAt },
+      { key: `q${i}`, userId: e.userId, role: 'user', content: e.question, telegramId: -(i + 1), replyTo: null, at: e.askedAt, repliedAt: e.answeredAt },
+      { key: `a${i}`, userId: e.userId, role: 'assistant', content: e.answer, telegramId: null, replyTo: `q${i}`, at: e.answeredAt, repliedAt: null },
     ]).sort((a, b) => a.at.getTime() - b.at.getTime());
     const idOf = new Map(rows.map((row, i) => [row.key, ids[i]]));
     const final = rows.map((row) => ({ ...row, id: idOf.get(row.key)!, replyTo: row.replyTo === null ? null : idOf.get(row.replyTo)! }));
     await client.query(`
-      INSERT INTO messages (id, user_id, chat_id, role, content, length, telegram_message_id, reply_to_id, created_at, hidden_at)
-      SELECT id, user_id, user_id, role, content, char_length(content), telegram_message_id, reply_to_id, created_at, $9::timestamptz
-      FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::int[])
-        AS m(id, user_id, role, content, telegram_message_id, reply_to_id, created_at, n)
+      INSERT INTO messages (id, user_id, chat_id, role, content, length, telegram_message_id, reply_to_id, created_at, replied_at, hidden_at)
+      SELECT id, user_id, user_id, role, content, char_length(content), telegram_message_id, reply_to_id, created_at, replied_at, $10::timestamptz
+      FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::timestamptz[], $9::int[])
+        AS m(id, user_id, role, content, telegram_message_id, reply_to_id, created_at, replied_at, n)
       ORDER BY n`,
     [
       final.map((r) => r.id), final.map((r) => r.userId), final.map((r) => r.role), final.map((r) => r.content),
-      final.map((r) => r.telegramId), final.map((r) => r.replyTo), final.map((r) => r.at), final.map((_, i) => i), options.end,
+      final.map((r) => r.telegramId), final.map((r) => r.replyTo), final.map((r) => r.at), final.map((r) => r.repliedAt),
+      final.map((_, i) => i), options.end,
     ]);
     await client.query(`
       UPDATE users u SET last_seen_at = GREATEST(u.last_seen_at, m.last)

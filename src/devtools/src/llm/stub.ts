@@ -18,15 +18,22 @@ export interface LlmStubBehaviour {
   /** Answer the next `failTimes` requests with this HTTP status instead of a completion. */
   failStatus: number;
   failTimes: number;
+  /**
+   * An outage until this time (epoch ms; 0: none): `error` answers every request with
+   * `failStatus`, `hang` answers none (the request waits until the client gives up).
+   */
+  outageUntil: number;
+  outage: 'error' | 'hang';
 }
 
 export interface StubAnswer {
   status: number;
   body: unknown;
+  /** Milliseconds to wait before answering; Infinity: never answer (until the client hangs up). */
   delayMs: number;
 }
 
-export const DEFAULT_BEHAVIOUR: LlmStubBehaviour = { delayMs: 0, replyChars: 0, failStatus: 500, failTimes: 0 };
+export const DEFAULT_BEHAVIOUR: LlmStubBehaviour = { delayMs: 0, replyChars: 0, failStatus: 500, failTimes: 0, outageUntil: 0, outage: 'error' };
 
 const MAX_RECORDED_REQUESTS = 1000;
 
@@ -70,12 +77,19 @@ export class LlmStub {
     this.recorded.push(request);
     if (this.recorded.length > MAX_RECORDED_REQUESTS) this.recorded.shift();
 
+    if (Date.now() < this.behaviour.outageUntil) {
+      if (this.behaviour.outage === 'hang') return { status: 504, delayMs: Infinity, body: apiError('The stub never answers', 'timeout') };
+      return { status: this.behaviour.failStatus, delayMs, body: apiError('The stub is in an outage', 'server_error') };
+    }
     if (this.behaviour.failTimes > 0) {
       this.behaviour.failTimes -= 1;
       return { status: this.behaviour.failStatus, delayMs, body: apiError('The stub was told to fail', 'server_error') };
     }
     const content = pad(composeReply(request.messages), this.behaviour.replyChars);
     this.completions += 1;
+    // Roughly what a provider would bill: four characters a token.
+    const promptTokens = Math.ceil(request.messages.reduce((sum, m) => sum + m.content.length, 0) / 4);
+    const completionTokens = Math.ceil(content.length / 4);
     return {
       status: 200,
       delayMs,
@@ -85,7 +99,7 @@ export class LlmStub {
         created: Math.floor(Date.now() / 1000),
         model: request.model,
         choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
       },
     };
   }

@@ -32,7 +32,7 @@ export interface ApiCall {
   at: number;
 }
 
-/** Makes the next `times` calls of `method` fail as the real API does under load. */
+/** Makes the next `times` calls of `method` (or all of them for `seconds`) fail as the real API does under load. */
 export interface FaultSpec {
   method: string;
   /** 429 (with `retryAfter`) or a 5xx status. */
@@ -40,6 +40,20 @@ export interface FaultSpec {
   /** Seconds, reported as `parameters.retry_after` on a 429. */
   retryAfter?: number;
   times?: number;
+  /** Every call for this long instead (a storm); `times` is then ignored. */
+  seconds?: number;
+  /** Never answer (the call is not carried out) until the client hangs up: a request lost on the way. */
+  hang?: boolean;
+}
+
+interface ActiveFault {
+  method: string;
+  status: number;
+  retryAfter: number;
+  times: number;
+  /** Epoch ms; 0: counted by `times`. */
+  until: number;
+  hang: boolean;
 }
 
 export interface WebhookDelivery {
@@ -85,7 +99,7 @@ export class TelegramEmulator {
   private sentTotal = 0;
   private readonly calls: ApiCall[] = [];
   private readonly deliveries: WebhookDelivery[] = [];
-  private faults: Required<FaultSpec>[] = [];
+  private faults: ActiveFault[] = [];
   private readonly sentListeners = new Set<() => void>();
   private poll?: WaitingPoll;
   private webhook?: { url: string; secret?: string };
@@ -154,8 +168,15 @@ export class TelegramEmulator {
     await this.waitUntil(() => this.sentTotal >= total, timeoutMs, () => `expected ${total} sent messages, got ${this.sentTotal}`);
   }
 
+  /** Forgets what the bot sent to a chat (a test rewinding to before a reply went out). */
+  forgetSent(chatId: number): void {
+    this.sentTotal -= this.sent.get(chatId)?.length ?? 0;
+    this.sent.delete(chatId);
+  }
+
   failNext(fault: FaultSpec): void {
-    this.faults.push({ retryAfter: 1, times: 1, ...fault });
+    const { method, status, retryAfter = 1, times = 1, seconds, hang = false } = fault;
+    this.faults.push({ method, status, retryAfter, times, until: seconds === undefined ? 0 : Date.now() + seconds * 1000, hang });
   }
 
   /** Forgets everything (chats, updates, logs, faults, webhook). */
@@ -184,7 +205,11 @@ export class TelegramEmulator {
   /** Handles one Bot API method call. `aborted` fires when the client goes away (long polls). */
   async callApi(method: string, params: Record<string, unknown>, aborted: AbortSignal): Promise<ApiResult> {
     const chatId = params.chat_id === undefined ? undefined : Number(params.chat_id);
-    const result = this.takeFault(method) ?? await this.dispatch(method, params, aborted);
+    const fault = this.takeFault(method);
+    if (fault?.hang) {
+      await new Promise<void>((resolve) => (aborted.aborted ? resolve() : aborted.addEventListener('abort', () => resolve(), { once: true })));
+    }
+    const result = fault ? faultResult(fault) : await this.dispatch(method, params, aborted);
     this.record(this.calls, { method, chatId, status: result.status, at: Date.now() });
     return result;
   }
@@ -326,14 +351,16 @@ export class TelegramEmulator {
     return state;
   }
 
-  private takeFault(method: string): ApiResult | undefined {
+  private takeFault(method: string): ActiveFault | undefined {
+    const now = Date.now();
+    this.faults = this.faults.filter((f) => f.until === 0 || f.until > now);
     const fault = this.faults.find((f) => f.method === method);
     if (!fault) return undefined;
-    fault.times -= 1;
-    if (fault.times <= 0) this.faults = this.faults.filter((f) => f !== fault);
-    return fault.status === 429
-      ? failure(429, `Too Many Requests: retry after ${fault.retryAfter}`, { retry_after: fault.retryAfter })
-      : failure(fault.status, 'Internal Server Error');
+    if (fault.until === 0) {
+      fault.times -= 1;
+      if (fault.times <= 0) this.faults = this.faults.filter((f) => f !== fault);
+    }
+    return fault;
   }
 
   private record<T>(log: T[], entry: T): void {
@@ -389,6 +416,12 @@ async function postUpdate(url: string, secret: string | undefined, update: Teleg
   } catch {
     return 0;
   }
+}
+
+function faultResult(fault: ActiveFault): ApiResult {
+  return fault.status === 429
+    ? failure(429, `Too Many Requests: retry after ${fault.retryAfter}`, { retry_after: fault.retryAfter })
+    : failure(fault.status, 'Internal Server Error');
 }
 
 function ok(result: unknown): ApiResult {

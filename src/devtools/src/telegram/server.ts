@@ -16,7 +16,7 @@ const BOT_API_PATH = /^\/bot([^/]+)\/([A-Za-z]+)$/;
  *   POST /control/redeliver        deliver an update again   {updateId}
  *   GET  /control/sent             messages the bot sent     ?chat_id=&after_message_id=&wait_ms=
  *   GET  /control/calls            API calls made            ?method=
- *   POST /control/faults           fail the next calls       {method, status, retryAfter?, times?}
+ *   POST /control/faults           fail the next calls       {method, status, retryAfter?, times?, seconds?, hang?}
  *   POST /control/reset            forget everything
  *   GET  /health
  */

@@ -1,7 +1,7 @@
 import { sleep } from '../http';
 import { EmulatorClient } from './emulator-client';
 import { persona, Persona } from './personas';
-import { UserMessageInput } from '../telegram/emulator';
+import { InjectedMessage, UserMessageInput } from '../telegram/emulator';
 
 export interface TrafficOptions {
   /** Base URL of the Telegram emulator. */
@@ -15,6 +15,24 @@ export interface TrafficOptions {
   rounds: number;
   signal?: AbortSignal;
   onEvent?: (msg: string, fields: Record<string, unknown>) => void;
+  /**
+   * Make every question unique (` #<n>` appended), so that each reply can be matched to the
+   * question it quotes (the LLM stub quotes it): how a fault drill counts lost and
+   * duplicated answers. @default false
+   */
+  numbered?: boolean;
+  /** Told about every message the moment it was handed to the emulator. */
+  onSent?: (message: TrafficMessage) => void;
+}
+
+/** A message one of the simulated people sent. */
+export interface TrafficMessage extends InjectedMessage {
+  /** The text, or undefined for a sticker. */
+  text?: string;
+  /** A question for the LLM (not a command, not a sticker). */
+  question: boolean;
+  /** Epoch milliseconds. */
+  at: number;
 }
 
 export interface TrafficProgress {
@@ -32,6 +50,7 @@ export interface TrafficProgress {
 export class TrafficGenerator {
   readonly progress: TrafficProgress = { sent: 0, answered: 0, unanswered: 0, done: false };
   private readonly client: EmulatorClient;
+  private questions = 0;
 
   constructor(private readonly options: TrafficOptions) {
     this.client = new EmulatorClient(options.telegramUrl);
@@ -56,10 +75,13 @@ export class TrafficGenerator {
     }
   }
 
-  private async say(person: Persona, text: string): Promise<void> {
+  private async say(person: Persona, line: string): Promise<void> {
+    const question = line !== STICKER && !line.startsWith('/');
+    const text = question && this.options.numbered ? `${line} #${++this.questions}` : line;
     const input: UserMessageInput = text === STICKER ? { from: person.user, attachment: 'sticker' } : { from: person.user, text };
     const injected = await this.client.send(input);
     this.progress.sent += 1;
+    this.options.onSent?.({ ...injected, text: text === STICKER ? undefined : text, question, at: Date.now() });
     const replies = await this.client.replies(injected.chatId, injected.messageId, this.options.replyTimeoutMs);
     if (replies.length > 0) {
       this.progress.answered += 1;

@@ -1,10 +1,11 @@
 'use client';
 
+import { unstable_rethrow } from 'next/navigation';
 import { useActionState } from 'react';
 import { signIn, type SignInState } from '@/lib/auth-actions';
 
 export function SignInForm({ next }: { next: string }) {
-  const [state, action, pending] = useActionState<SignInState, FormData>(signIn, {});
+  const [state, action, pending] = useActionState<SignInState, FormData>(signInOrExplain, {});
   return (
     <form action={action} className="form">
       <input type="hidden" name="next" value={next} />
@@ -28,4 +29,18 @@ export function SignInForm({ next }: { next: string }) {
       </button>
     </form>
   );
+}
+
+/**
+ * A refused attempt (429: too many attempts) never reaches the action; its plain-text answer
+ * arrives here as the error's message and is shown like a wrong password.
+ */
+async function signInOrExplain(previous: SignInState, form: FormData): Promise<SignInState> {
+  try {
+    return await signIn(previous, form);
+  } catch (err) {
+    unstable_rethrow(err); // the redirect after a successful sign-in travels as an error
+    const message = err instanceof Error ? err.message : '';
+    return { error: message.startsWith('Too many sign-in attempts') ? message : 'The dashboard did not answer. Try again in a moment.' };
+  }
 }
