@@ -2,8 +2,8 @@ import { javascript, typescript } from 'projen';
 import {
   BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
   FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
-  RemoteDeployScript, SERVICE_PORT, Stack, StackCompose, StackMakefile, Workspace,
-  NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref,
+  KubernetesDeployScript, KubernetesDeployWorkflow, KubernetesSecretScript, KubernetesStack, RemoteDeployScript, SERVICE_PORT, Stack, StackCompose, StackMakefile, Workspace,
+  BaseImageUsers, NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref,
 } from './projenrc';
 import { API_ROUTES } from './src/contract/src/routes';
 
@@ -75,6 +75,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       '@types/autocannon@^7.12.0',
       'pg@^8.16.0',
       '@types/pg@^8.15.0',
+      // Kubernetes manifests: cdk8s-plus-33 writes the 1.33 API, kubernetes-models 4.5 carries
+      // the 1.33.0 OpenAPI schemas (5.x moves to 1.36 but needs Node 22 and ESM).
+      'cdk8s@^2.70.106',
+      'cdk8s-plus-33@^2.5.57',
+      'kubernetes-models@~4.5.1',
     ],
   });
 
@@ -207,6 +212,13 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   };
   const logLevel = envVar('LOG_LEVEL', { description: 'Log level of the Node.js services: debug, info, warn or error', default: 'info' });
   const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
+  // Public host names, set per deployment (the Kubernetes environments below; the compose edge).
+  const dashboardHost = envVar('DASHBOARD_HOST', { description: 'Public host name of the dashboard', example: 'dashboard.example.com' });
+  const apiHost = envVar('API_HOST', { description: 'Public host name of the api', example: 'api.example.com' });
+  const botWebhookHost = envVar('BOT_WEBHOOK_HOST', { description: 'Public host name Telegram posts webhook updates to', example: 'bot.example.com' });
+  const telegramWebhookUrl = envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' });
+  const telegramWebhookSecret = envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' });
+  const sessionCookieSecure = envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' });
   const telegramApiRoot = envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' });
 
   // ---------------------------------------------------------------- images
@@ -217,6 +229,9 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     context: ['devops/postgres'],
     port: 5432,
     healthCheck: pgIsReadyHealthCheck(),
+    uid: BaseImageUsers.postgres.uid,
+    // The socket and lock file, and temporary files; the data lives on its volume.
+    writablePaths: ['/var/run/postgresql', '/tmp'],
     recipe: postgresRecipe({ initScriptsDir: postgresInitScripts }),
   });
   new PostgresInitScript(stack, `${postgresInitScripts}/10-roles.sh`, { writer, reader });
@@ -236,6 +251,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     command: ['node', 'src/api/dist/main.js'],
     port: 4000,
     healthPath: API_ROUTES.health,
+    readyPath: API_ROUTES.ready,
   });
   const frontendImage = nodeImageOf('frontend', {
     description: 'The dashboard (Next.js standalone server).',
@@ -292,11 +308,13 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Telegram bot (long polling, or webhook when TELEGRAM_WEBHOOK_URL is set)',
     image: botImage,
     dependsOn: [{ service: migrate, condition: 'completed' }],
+    // Webhook mode only: Telegram posts updates here (long polling needs no way in).
+    public: [{ host: botWebhookHost, path: '/telegram/webhook', match: 'exact' }],
     env: {
       TELEGRAM_BOT_TOKEN: envVar('TELEGRAM_BOT_TOKEN', { description: 'Bot token from @BotFather', required: true, secret: true }),
       TELEGRAM_API_ROOT: telegramApiRoot,
-      TELEGRAM_WEBHOOK_URL: envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' }),
-      TELEGRAM_WEBHOOK_SECRET: envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' }),
+      TELEGRAM_WEBHOOK_URL: telegramWebhookUrl,
+      TELEGRAM_WEBHOOK_SECRET: telegramWebhookSecret,
       LLM_BASE_URL: envVar('LLM_BASE_URL', { description: 'OpenAI-compatible API base URL', default: 'https://openrouter.ai/api/v1' }),
       LLM_API_KEY: envVar('LLM_API_KEY', { description: 'API key of the LLM provider', required: true, secret: true }),
       LLM_MODEL: envVar('LLM_MODEL', { description: 'Model name at the provider', default: 'openai/gpt-4o-mini' }),
@@ -319,6 +337,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Statistics API; reads with the read-only role',
     image: apiImage,
     publish: { variable: 'API_PORT', defaultHostPort: 4000 },
+    public: [{ host: apiHost }],
     dependsOn: [{ service: migrate, condition: 'completed' }],
     env: {
       DATABASE_URL: databaseUrl(reader),
@@ -334,12 +353,13 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Dashboard; calls the api server-side',
     image: frontendImage,
     publish: { variable: 'FRONTEND_PORT', defaultHostPort: 3000 },
+    public: [{ host: dashboardHost }],
     env: {
       API_URL: apiService.url,
       API_TOKEN: apiToken,
       DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard', required: true, secret: true, generate: 'hex16' }),
       SESSION_SECRET: envVar('SESSION_SECRET', { description: 'Key that signs session cookies (at least 32 characters)', required: true, secret: true, generate: 'hex32' }),
-      SESSION_COOKIE_SECURE: envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' }),
+      SESSION_COOKIE_SECURE: sessionCookieSecure,
     },
     resources: { memoryMb: 384, cpus: 1 },
   });
@@ -454,6 +474,36 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const remoteDeploy = new RemoteDeployScript(deployment, 'scripts/remote-deploy.sh', { deploy, check: deployCheck });
   const notify = new NotifyTelegramScript(stack, 'scripts/notify-telegram.sh', { defaultApiRoot: telegramApiRoot.default });
   new DeployWorkflow(stack, 'DeployWorkflow', { targets: ['production', 'staging'], remoteDeploy, notify });
+
+  // ---------------------------------------------------------------- Kubernetes (the same services, rendered for a cluster)
+
+  const kubernetes = new KubernetesStack(stack, 'Kubernetes', {
+    database: { service: postgres, mode: 'in-cluster', storageGi: 10 },
+    migrate,
+    workloads: [
+      { service: apiService, replicas: 2, maxReplicas: 6 },
+      { service: frontendService, replicas: 2, maxReplicas: 4 },
+      // Webhook: Telegram posts to every copy behind the ingress. { kind: 'polling' } runs exactly one.
+      { service: botService, replicas: 2, intake: { kind: 'webhook', urlVariable: telegramWebhookUrl, secretVariable: telegramWebhookSecret } },
+    ],
+    ingress: { clusterIssuer: 'letsencrypt' },
+    environments: [
+      {
+        name: 'staging',
+        replicas: [[apiService, 1], [frontendService, 1], [botService, 1]],
+        clusterIssuer: 'letsencrypt-staging',
+        values: [[dashboardHost, 'dashboard.staging.example.com'], [apiHost, 'api.staging.example.com'], [botWebhookHost, 'bot.staging.example.com'], [sessionCookieSecure, 'true'], [logLevel, 'debug']],
+      },
+      {
+        name: 'production',
+        values: [[dashboardHost, 'dashboard.example.com'], [apiHost, 'api.example.com'], [botWebhookHost, 'bot.example.com'], [sessionCookieSecure, 'true']],
+      },
+    ],
+  });
+
+  new KubernetesSecretScript(kubernetes);
+  const k8sDeploy = new KubernetesDeployScript(kubernetes);
+  new KubernetesDeployWorkflow(kubernetes, 'DeployK8sWorkflow', { kubernetes, deploy: k8sDeploy, notify });
 
   new ReadmeSections(stack, 'ReadmeSections', { makefile: make.makefile });
 

@@ -3,6 +3,7 @@ import { EnvVar, envVar, referencedVariables, variableProblems } from './env';
 import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
 import { Image } from './image';
 import { ALL_RENDERINGS, Rendering } from './rendering';
+import { PublicRoute, PublicRouteProps, resolveRoute, routeProblems } from './route';
 
 /** `started`: the container runs; `healthy`: its health check passes; `completed`: a one-shot exited 0. */
 export type DependencyCondition = 'started' | 'healthy' | 'completed';
@@ -49,6 +50,10 @@ export interface ServiceProps {
   readonly publish?: PublishedPortProps;
   /** @default the image's health check (long-running services) */
   readonly healthCheck?: HealthCheck;
+  /** @default the image's readiness check, else the health check */
+  readonly readinessCheck?: HealthCheck;
+  /** Ways in from the internet, through the edge (Ingress, proxy). @default none: reachable inside the stack only */
+  readonly public?: readonly PublicRouteProps[];
   /** @default none */
   readonly dependsOn?: readonly Dependency[];
   /** What the process reads. @default nothing */
@@ -87,6 +92,9 @@ export class Service extends Construct {
   public readonly port?: number;
   public readonly publish?: PublishedPort;
   public readonly healthCheck?: ResolvedHealthCheck;
+  /** May the service take traffic now? The health check unless one is declared. */
+  public readonly readinessCheck?: ResolvedHealthCheck;
+  public readonly routes: readonly PublicRoute[];
   public readonly dependsOn: readonly Dependency[];
   /** Each variable the process reads: a declared variable (passed through) or a fixed value. */
   public readonly env: Readonly<Record<string, EnvVar | string>>;
@@ -109,6 +117,9 @@ export class Service extends Construct {
     this.port = props.port ?? (this.oneShot ? undefined : props.image.port);
     const healthCheck = props.healthCheck ?? (this.oneShot ? undefined : props.image.healthCheckSpec);
     this.healthCheck = healthCheck && resolveHealthCheck(healthCheck, this.port);
+    const readiness = props.readinessCheck ?? (this.oneShot ? undefined : props.image.readinessCheckSpec);
+    this.readinessCheck = readiness ? resolveHealthCheck(readiness, this.port) : this.healthCheck;
+    this.routes = (props.public ?? []).map(resolveRoute);
     this.publish = props.publish && {
       variable: envVar(props.publish.variable, { description: `Host port of ${name}`, default: String(props.publish.defaultHostPort) }),
       defaultHostPort: props.publish.defaultHostPort,
@@ -138,6 +149,16 @@ export class Service extends Construct {
   /** Variables passed through under their own names. */
   public get passThrough(): EnvVar[] {
     return Object.values(this.env).filter((v): v is EnvVar => typeof v !== 'string');
+  }
+
+  /** Reachable from the internet through the edge. */
+  public get isPublic(): boolean {
+    return this.routes.length > 0;
+  }
+
+  /** Services whose address this service's environment names: the ones it connects to. */
+  public connectsTo(other: Service): boolean {
+    return other !== this && Object.values(this.env).some((x) => typeof x === 'string' && namesAddress(x, other));
   }
 
   /** Names of the variables this service's process reads. */
@@ -180,11 +201,20 @@ export class Service extends Construct {
     if (this.oneShot && this.restart !== 'no' && this.restart !== 'on-failure') {
       out.push(`is one-shot but has restart '${this.restart}' (use 'no' or 'on-failure')`);
     }
+    for (const r of this.routes) out.push(...routeProblems(r));
+    if (this.routes.length && this.port === undefined) out.push('is public but has no port');
+    if (this.routes.length && !this.healthCheck) out.push('is public but has no health check: the edge could not tell a dead copy from a live one');
+    if (this.routes.length && this.oneShot) out.push('is one-shot and cannot be public');
     if (this.in('prod') && !this.image.published) {
       out.push(`is in the production compose file but image '${this.image.name}' is not published by the build workflow`);
     }
     return out;
   }
+}
+
+/** Does a fixed value name the service's address (`host:port`, e.g. inside a URL)? */
+export function namesAddress(value: string, target: Service): boolean {
+  return target.port !== undefined && new RegExp(`(^|[^A-Za-z0-9.-])${target.name}:${target.port}(?![0-9])`).test(value);
 }
 
 function healthCheckDeclared(service: Service, props: ServiceProps): boolean {
