@@ -2,7 +2,8 @@ import { javascript, typescript } from 'projen';
 import {
   BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
   FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
-  KubernetesDeployScript, KubernetesDeployWorkflow, KubernetesSecretScript, KubernetesStack, RemoteDeployScript, SERVICE_PORT, Stack, StackCompose, StackMakefile, Workspace,
+  KubernetesDeployScript, KubernetesDeployWorkflow, KubernetesSecretScript, KubernetesStack, RemoteDeployScript, SERVICE_PORT, Stack,
+  StackCompose, StackMakefile, Workspace,
   BaseImageUsers, NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref,
 } from './projenrc';
 import { API_ROUTES } from './src/contract/src/routes';

@@ -110,7 +110,7 @@ resolve_digest() {
 for image in "${!DIGEST_VARIABLE[@]}"; do
   variable=${DIGEST_VARIABLE[$image]}
   if [ -n "$tag" ]; then
-    digest=$(resolve_digest "${IMAGE_REPOSITORY[$image]}:$tag")
+    digest=$(resolve_digest "${IMAGE_REPOSITORY[$image]}:$tag") || digest=
     [ -n "$digest" ] || fail "$EXIT_PREFLIGHT" "cannot resolve ${IMAGE_REPOSITORY[$image]}:$tag to a digest (pushed? logged in?)"
     printf -v "$variable" '%s' "$digest"
   fi

@@ -33,6 +33,8 @@ export interface ChartSource {
 }
 
 const NAME = 'app.kubernetes.io/name';
+/** A pod template annotation that changes with the ConfigMap, so a config change rolls the pods. */
+export const CONFIG_HASH_ANNOTATION = 'dialogstack.dev/config-hash';
 const PART_OF = 'app.kubernetes.io/part-of';
 /** Where the data of a PostgreSQL volume lives: a subdirectory, since a fresh volume's root holds lost+found and initdb wants an empty directory. */
 const PGDATA_SUBDIRECTORY = 'pgdata';
@@ -127,7 +129,10 @@ export function renderCharts(src: ChartSource, env: KubernetesEnvironment): Map<
       ...(s.healthCheck && !s.oneShot ? probes(s.healthCheck, s.readinessCheck ?? s.healthCheck) : {}),
       resources: s.resources && {
         // Memory: request = limit (no overcommit, no surprise OOM kills); CPU: a quarter reserved, bursts to the limit.
-        cpu: { request: kplus.Cpu.millis(Math.max(50, Math.round(s.resources.cpus * 250))), limit: kplus.Cpu.millis(Math.round(s.resources.cpus * 1000)) },
+        cpu: {
+          request: kplus.Cpu.millis(Math.max(50, Math.round(s.resources.cpus * 250))),
+          limit: kplus.Cpu.millis(Math.round(s.resources.cpus * 1000)),
+        },
         memory: { request: Size.mebibytes(s.resources.memoryMb), limit: Size.mebibytes(s.resources.memoryMb) },
       },
       securityContext: {
@@ -146,11 +151,18 @@ export function renderCharts(src: ChartSource, env: KubernetesEnvironment): Map<
 
   const podProps = (s: Service) => ({
     automountServiceAccountToken: false,
-    securityContext: { ensureNonRoot: true, user: s.image.uid, group: s.image.uid, fsGroup: s.image.uid, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH },
+    securityContext: {
+      ensureNonRoot: true,
+      user: s.image.uid,
+      group: s.image.uid,
+      fsGroup: s.image.uid,
+      // Skip the recursive chown of a large database volume when its root already belongs to the group.
+      fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+    },
     // The pause container is PID 1 (compose's `init: true`): SIGTERM reaches the process with its default meaning.
     shareProcessNamespace: true,
     terminationGracePeriod: Duration.seconds(s.stopGracePeriodSeconds ?? 30),
-    podMetadata: { labels: podLabels(s), annotations: { 'dialogstack.dev/config-hash': src.configHash(env) } },
+    podMetadata: { labels: podLabels(s), annotations: { [CONFIG_HASH_ANNOTATION]: src.configHash(env) } },
     select: false,
   });
 
@@ -242,7 +254,10 @@ export function renderCharts(src: ChartSource, env: KubernetesEnvironment): Map<
         // Two copies must never run at once: stop the old one before the new one starts.
         ? kplus.DeploymentStrategy.recreate()
         // Never fewer ready copies than asked for: a new one must be ready before an old one goes.
-        : kplus.DeploymentStrategy.rollingUpdate({ maxUnavailable: kplus.PercentOrAbsolute.absolute(0), maxSurge: kplus.PercentOrAbsolute.absolute(1) }),
+        : kplus.DeploymentStrategy.rollingUpdate({
+          maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+          maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        }),
       progressDeadline: Duration.minutes(5),
       containers: [container(c, s, { preStop: !exclusive && s.port !== undefined })],
     });
@@ -273,7 +288,7 @@ export function renderCharts(src: ChartSource, env: KubernetesEnvironment): Map<
   }
 
   // ---- ingress: every route of the routed workloads, TLS from cert-manager
-  {
+  if (src.routedWorkloads.length) {
     const c = chart('ingress');
     const ingress = new kplus.Ingress(c, 'Ingress', {
       metadata: {

@@ -68,9 +68,6 @@ export interface EnvironmentManifests {
 }
 
 const LABEL_NAME = 'app.kubernetes.io/name';
-const LABEL_PART_OF = 'app.kubernetes.io/part-of';
-/** A pod template annotation that changes with the ConfigMap, so a config change rolls the pods. */
-export const CONFIG_HASH_ANNOTATION = 'dialogstack.dev/config-hash';
 
 /** The variable the deploy fills with an image's digest, e.g. `API_IMAGE_DIGEST` (`sha256:…`). */
 export function imageDigestVariable(image: Image): string {
@@ -219,10 +216,12 @@ export class KubernetesStack extends Component implements ChartSource {
       : undefined;
     const migrate = file(`30-${this.migrate.name}.yaml`, this.migrate.name, `${this.migrate.description}: a Job the deploy runs, and waits for, before rolling the apps.`);
     const workloads = this.workloads.map((w) => file(`40-${w.service.name}.yaml`, w.service.name, `${w.service.description}.`));
-    const ingress = file('90-ingress.yaml', 'ingress', 'The public routes (ingress-nginx), with certificates from cert-manager.');
+    const ingress = this.routedWorkloads.length
+      ? [file('90-ingress.yaml', 'ingress', 'The public routes (ingress-nginx), with certificates from cert-manager.')]
+      : [];
     return {
       environment: env,
-      files: [...base, ...(database ? [database] : []), migrate, ...workloads, ingress],
+      files: [...base, ...(database ? [database] : []), migrate, ...workloads, ...ingress],
       phases: { base, database, migrate },
     };
   }
@@ -261,7 +260,8 @@ export class KubernetesStack extends Component implements ChartSource {
       names.add(env.name);
       if (!isDnsLabel(env.name)) out.push(`${where}: the name must be a DNS label (lower case, digits, hyphens)`);
       if (!isDnsLabel(env.namespace)) out.push(`${where}: namespace '${env.namespace}' must be a DNS label`);
-      const known = new Map([...this.configVariables(), ...this.routedWorkloads.flatMap((w) => w.service.routes.map((r) => r.host))].map((v) => [v.name, v]));
+      const hosts = this.workloads.flatMap((w) => w.service.routes.map((r) => r.host));
+      const known = new Map([...this.configVariables(), ...hosts].map((v) => [v.name, v]));
       for (const name of env.values.keys()) {
         const v = known.get(name) ?? this.stack.variables.find((x) => x.name === name);
         if (v?.secret) out.push(`${where} sets secret ${name}; secrets go in the Secret, never in the model`);
@@ -322,6 +322,4 @@ export class KubernetesStack extends Component implements ChartSource {
   public get images(): Image[] {
     return [...new Set(this.services.map((s) => s.image))];
   }
-
-  public static readonly labels = { name: LABEL_NAME, partOf: LABEL_PART_OF };
 }

@@ -1,7 +1,7 @@
-import type { KubernetesStack } from '../k8s/kubernetes-stack';
-import { imageDigestVariable } from '../k8s/kubernetes-stack';
 import { DERIVED_HEADER, bashArray, bashFragment, bashMap, exitCodeLines, shellQuote } from './bash';
 import { ShellScript } from './shell-script';
+import type { KubernetesStack } from '../k8s/kubernetes-stack';
+import { imageDigestVariable } from '../k8s/kubernetes-stack';
 
 /** k8s-secret.sh's exit codes. */
 export const K8S_SECRET_EXIT = {
