@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Component } from 'projen';
-import { ChartSource, renderCharts } from './charts';
+import type { ChartSource } from './charts';
 import { KubernetesEnvironment, KubernetesEnvironmentProps, isDnsLabel, resolveEnvironment } from './kubernetes-environment';
-import { KubernetesObject, ManifestFile } from './manifest-file';
+import { KubernetesObject, ManifestFile, documentsOf } from './manifest-file';
 import { policyProblems } from './manifest-policy';
+import { RenderCache } from './render-cache';
 import { Workload, WorkloadProps, isExclusive, resolveWorkload, workloadProblems } from './workload';
 import { EnvVar, referencedVariables } from '../env';
 import type { Image } from '../image';
@@ -69,6 +70,9 @@ export interface EnvironmentManifests {
 
 const LABEL_NAME = 'app.kubernetes.io/name';
 
+/** Environment → component → its objects and their YAML. */
+type Renderings = Record<string, Record<string, { readonly objects: KubernetesObject[]; readonly documents: string }>>;
+
 /** The variable the deploy fills with an image's digest, e.g. `API_IMAGE_DIGEST` (`sha256:…`). */
 export function imageDigestVariable(image: Image): string {
   return `${image.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_IMAGE_DIGEST`;
@@ -94,6 +98,7 @@ export class KubernetesStack extends Component implements ChartSource {
   public readonly secretName: string;
   public readonly configMapName: string;
   public readonly manifests: readonly EnvironmentManifests[];
+  private renderings?: Renderings;
 
   constructor(stack: Stack, id: string, props: KubernetesStackProps) {
     super(stack, id);
@@ -197,15 +202,12 @@ export class KubernetesStack extends Component implements ChartSource {
   }
 
   private files(env: KubernetesEnvironment): EnvironmentManifests {
-    let rendered: ReturnType<typeof renderCharts> | undefined;
-    const objects = (component: string) => () => {
-      rendered ??= renderCharts(this, env);
-      return rendered.get(component) ?? [];
-    };
+    const rendered = (component: string) => this.rendered()[env.name]?.[component] ?? { objects: [], documents: '' };
     const dir = posix.join(this.outdir, env.name);
     const file = (name: string, component: string, description: string) => new ManifestFile(this, posix.join(dir, name), {
       description: `${description}\nEnvironment ${env.name}, namespace ${env.namespace}. Rendered from the stack by KubernetesStack (projenrc/k8s/).`,
-      objects: objects(component),
+      objects: () => rendered(component).objects,
+      documents: () => rendered(component).documents,
     });
     const base = [
       file('00-namespace.yaml', 'namespace', 'The namespace (Pod Security "restricted" enforced) and its default: no pod takes traffic it was not allowed.'),
@@ -224,6 +226,20 @@ export class KubernetesStack extends Component implements ChartSource {
       files: [...base, ...(database ? [database] : []), migrate, ...workloads, ...ingress],
       phases: { base, database, migrate },
     };
+  }
+
+  /** Every environment's objects (and their YAML) by component: rendered with cdk8s once, or the cached rendering of unchanged sources. */
+  private rendered(): Renderings {
+    this.renderings ??= new RenderCache<Renderings>({
+      root: this.project.outdir, name: 'k8s-manifests', chartDir: __dirname, packages: ['cdk8s', 'cdk8s-plus-33'],
+    }).get(() => {
+      // Loaded only here: a synth that reuses the cached rendering never pays for cdk8s.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { renderCharts } = require('./charts') as typeof import('./charts');
+      return Object.fromEntries(this.environments.map((e) => [e.name, Object.fromEntries([...renderCharts(this, e)]
+        .map(([component, objects]) => [component, { objects, documents: documentsOf(objects) }]))]));
+    });
+    return this.renderings;
   }
 
   /** The hash of an environment's ConfigMap data, for the pod template annotation. */

@@ -20,6 +20,13 @@ export interface ManifestFileProps {
   readonly description: string;
   /** The objects, in apply order; called at synth time. */
   readonly objects: () => readonly KubernetesObject[];
+  /** The objects already written as YAML documents (`documentsOf`), e.g. from a cache. @default written from `objects` */
+  readonly documents?: () => string;
+}
+
+/** Objects as YAML documents, each opened by `---`. */
+export function documentsOf(objects: readonly KubernetesObject[]): string {
+  return objects.map((o) => `---\n${stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })}`).join('');
 }
 
 /**
@@ -38,7 +45,6 @@ export class ManifestFile extends FileBase {
 
   protected synthesizeContent(_resolver: IResolver): string | undefined {
     const header = [this.marker, ...this.props.description.split('\n')].map((l) => `# ${l}`.trimEnd()).join('\n');
-    const docs = this.objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false }));
-    return `${header}\n${docs.map((d) => `---\n${d}`).join('')}`;
+    return `${header}\n${this.props.documents?.() ?? documentsOf(this.objects)}`;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Project, Testing } from 'projen';
@@ -8,6 +8,7 @@ import {
   StackCompose, WorkloadProps, envVar, httpHealthCheck, policyProblems,
 } from '../../projenrc';
 import { schemaProblems } from '../../projenrc/k8s/manifest-schema';
+import { RenderCache } from '../../projenrc/k8s/render-cache';
 import { synthesizedFiles } from '../support/synth';
 
 const files = synthesizedFiles();
@@ -267,5 +268,38 @@ describe('the Kubernetes guide and README', () => {
 
   it('has a Kubernetes section in the README with the apply command and a link to the guide', () => {
     expect(readme).toMatch(/## Kubernetes[\s\S]*scripts\/k8s-deploy\.sh production[\s\S]*devops\/doc\/guides\/kubernetes\.md/);
+  });
+});
+
+describe('the render cache (npx projen reuses the manifests of unchanged sources)', () => {
+  function setup() {
+    const root = mkdtempSync(join(tmpdir(), 'render-cache-'));
+    mkdirSync(join(root, 'node_modules', 'pkg'), { recursive: true });
+    mkdirSync(join(root, 'charts'));
+    writeFileSync(join(root, 'node_modules', 'pkg', 'package.json'), '{"version":"1.0.0"}');
+    writeFileSync(join(root, 'charts', 'chart.ts'), 'export const x = 1;');
+    const cache = () => new RenderCache<string[]>({ root, name: 'test', chartDir: join(root, 'charts'), packages: ['pkg'], enabled: true });
+    return { root, cache };
+  }
+
+  it('renders once, then reuses the rendering while the sources and package versions stay the same', () => {
+    const { root, cache } = setup();
+    const render = jest.fn(() => ['rendered']);
+    expect(cache().get(render)).toEqual(['rendered']);
+    expect(cache().get(render)).toEqual(['rendered']);
+    expect(render).toHaveBeenCalledTimes(1);
+    writeFileSync(join(root, 'charts', 'chart.ts'), 'export const x = 2;');
+    expect(cache().get(render)).toEqual(['rendered']);
+    expect(render).toHaveBeenCalledTimes(2);
+    writeFileSync(join(root, 'node_modules', 'pkg', 'package.json'), '{"version":"1.0.1"}');
+    cache().get(render);
+    expect(render).toHaveBeenCalledTimes(3);
+  });
+
+  it('is off outside npx projen itself (tests, scripts and other models always render)', () => {
+    const { root } = setup();
+    const render = jest.fn(() => ['x']);
+    for (let i = 0; i < 2; i++) new RenderCache<string[]>({ root, name: 'test', chartDir: join(root, 'charts'), packages: ['pkg'] }).get(render);
+    expect(render).toHaveBeenCalledTimes(2);
   });
 });
