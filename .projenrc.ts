@@ -215,8 +215,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
   // Public host names, set per deployment (the Kubernetes environments below; the compose edge).
   const dashboardHost = envVar('DASHBOARD_HOST', { description: 'Public host name of the dashboard', example: 'dashboard.example.com' });
-  const apiHost = envVar('API_HOST', { description: 'Public host name of the api', example: 'api.example.com' });
-  const botWebhookHost = envVar('BOT_WEBHOOK_HOST', { description: 'Public host name Telegram posts webhook updates to', example: 'bot.example.com' });
+  const apiHost = envVar('API_HOST', { description: 'Public host name of the api and of the bot\'s webhook (under /telegram/)', example: 'api.example.com' });
   const telegramWebhookUrl = envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' });
   const telegramWebhookSecret = envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' });
   const sessionCookieSecure = envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' });
@@ -310,7 +309,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     image: botImage,
     dependsOn: [{ service: migrate, condition: 'completed' }],
     // Webhook mode only: Telegram posts updates here (long polling needs no way in).
-    public: [{ host: botWebhookHost, path: '/telegram/webhook', match: 'exact' }],
+    public: { host: apiHost, pathPrefix: '/telegram/', urlVariable: telegramWebhookUrl },
     env: {
       TELEGRAM_BOT_TOKEN: envVar('TELEGRAM_BOT_TOKEN', { description: 'Bot token from @BotFather', required: true, secret: true }),
       TELEGRAM_API_ROOT: telegramApiRoot,
@@ -338,7 +337,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Statistics API; reads with the read-only role',
     image: apiImage,
     publish: { variable: 'API_PORT', defaultHostPort: 4000 },
-    public: [{ host: apiHost }],
+    public: { host: apiHost },
     dependsOn: [{ service: migrate, condition: 'completed' }],
     env: {
       DATABASE_URL: databaseUrl(reader),
@@ -354,7 +353,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Dashboard; calls the api server-side',
     image: frontendImage,
     publish: { variable: 'FRONTEND_PORT', defaultHostPort: 3000 },
-    public: [{ host: dashboardHost }],
+    public: { host: dashboardHost },
     env: {
       API_URL: apiService.url,
       API_TOKEN: apiToken,
@@ -485,7 +484,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       { service: apiService, replicas: 2, maxReplicas: 6 },
       { service: frontendService, replicas: 2, maxReplicas: 4 },
       // Webhook: Telegram posts to every copy behind the ingress. { kind: 'polling' } runs exactly one.
-      { service: botService, replicas: 2, intake: { kind: 'webhook', urlVariable: telegramWebhookUrl, secretVariable: telegramWebhookSecret } },
+      { service: botService, replicas: 2, intake: { kind: 'webhook', path: '/telegram/webhook', secretVariable: telegramWebhookSecret } },
     ],
     ingress: { clusterIssuer: 'letsencrypt' },
     environments: [
@@ -493,11 +492,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
         name: 'staging',
         replicas: [[apiService, 1], [frontendService, 1], [botService, 1]],
         clusterIssuer: 'letsencrypt-staging',
-        values: [[dashboardHost, 'dashboard.staging.example.com'], [apiHost, 'api.staging.example.com'], [botWebhookHost, 'bot.staging.example.com'], [sessionCookieSecure, 'true'], [logLevel, 'debug']],
+        values: [[dashboardHost, 'dashboard.staging.example.com'], [apiHost, 'api.staging.example.com'], [sessionCookieSecure, 'true'], [logLevel, 'debug']],
       },
       {
         name: 'production',
-        values: [[dashboardHost, 'dashboard.example.com'], [apiHost, 'api.example.com'], [botWebhookHost, 'bot.example.com'], [sessionCookieSecure, 'true']],
+        values: [[dashboardHost, 'dashboard.example.com'], [apiHost, 'api.example.com'], [sessionCookieSecure, 'true']],
       },
     ],
   });

@@ -1,40 +1,35 @@
 import type { EnvVar } from './env';
 
 /**
- * A way in from the internet: requests for `host` (whose name a variable holds, so each
- * deployment sets its own) and `path` reach the service's port. The edge renders it (the
- * Kubernetes Ingress, the compose proxy), so a public service is declared once, on the
- * service, whatever runs in front of it.
+ * Where the edge serves a service to the internet: requests for `host` (a variable, so each
+ * deployment sets its own), under `pathPrefix` when given, reach the service's port. Every
+ * edge renders it — the Kubernetes Ingress here, the compose proxy — so a public service is
+ * declared once, on the service. The shape matches the compose edge's declaration (branch
+ * `edge`: it adds `devHost`, the dev rendering's host name), so both read the same one.
  */
-export interface PublicRouteProps {
+export interface PublicRoute {
   /** The variable holding the host name, e.g. `DASHBOARD_HOST`. */
   readonly host: EnvVar;
-  /** The path the route answers. @default '/' (everything on the host) */
-  readonly path?: string;
-  /** `prefix`: the path and everything below it; `exact`: that path only (a webhook). @default 'prefix' */
-  readonly match?: 'prefix' | 'exact';
+  /** Only requests under this path go to the service, e.g. `/telegram/`. @default every path the host has left */
+  readonly pathPrefix?: string;
+  /** A variable the process reads that holds its public URL under this route (e.g. TELEGRAM_WEBHOOK_URL). @default none */
+  readonly urlVariable?: EnvVar;
 }
 
-/** A route with its defaults applied. */
-export interface PublicRoute {
-  readonly host: EnvVar;
-  readonly path: string;
-  readonly match: 'prefix' | 'exact';
-}
-
-export function resolveRoute(props: PublicRouteProps): PublicRoute {
-  return { host: props.host, path: props.path ?? '/', match: props.match ?? 'prefix' };
-}
-
-/** What is wrong with a route, if anything. */
+/** What is wrong with a route on its own, if anything. */
 export function routeProblems(route: PublicRoute): string[] {
   const out: string[] = [];
-  if (!route.path.startsWith('/')) out.push(`route on ${route.host.name} has path '${route.path}'; it must start with /`);
-  if (route.host.secret) out.push(`route host variable ${route.host.name} is secret; a host name is public`);
+  if (route.pathPrefix !== undefined && !/^\/([A-Za-z0-9._~-]+\/)+$/.test(route.pathPrefix)) {
+    out.push(`public path prefix '${route.pathPrefix}' must start and end with / (e.g. /telegram/)`);
+  }
+  if (route.host.secret) out.push(`public host variable ${route.host.name} must not be secret`);
+  for (const [what, value] of [['default', route.host.default], ['example', route.host.example]] as const) {
+    if (value !== undefined && !isDnsName(value)) out.push(`public host variable ${route.host.name} has ${what} '${value}', which is not a valid DNS name`);
+  }
   return out;
 }
 
-/** A DNS name as Kubernetes and ACME accept it: lower-case labels of letters, digits and hyphens. */
+/** A DNS name as Kubernetes and ACME accept it: two or more lower-case labels of letters, digits and hyphens. */
 export function isDnsName(value: string): boolean {
   return value.length <= 253
     && value.split('.').length >= 2

@@ -3,7 +3,7 @@ import { EnvVar, envVar, referencedVariables, variableProblems } from './env';
 import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
 import { Image } from './image';
 import { ALL_RENDERINGS, Rendering } from './rendering';
-import { PublicRoute, PublicRouteProps, resolveRoute, routeProblems } from './route';
+import { PublicRoute, routeProblems } from './route';
 
 /** `started`: the container runs; `healthy`: its health check passes; `completed`: a one-shot exited 0. */
 export type DependencyCondition = 'started' | 'healthy' | 'completed';
@@ -52,8 +52,8 @@ export interface ServiceProps {
   readonly healthCheck?: HealthCheck;
   /** @default the image's readiness check, else the health check */
   readonly readinessCheck?: HealthCheck;
-  /** Ways in from the internet, through the edge (Ingress, proxy). @default none: reachable inside the stack only */
-  readonly public?: readonly PublicRouteProps[];
+  /** Served to the internet by the edge (Ingress, proxy) on this host (and path). @default not public */
+  readonly public?: PublicRoute;
   /** @default none */
   readonly dependsOn?: readonly Dependency[];
   /** What the process reads. @default nothing */
@@ -94,7 +94,7 @@ export class Service extends Construct {
   public readonly healthCheck?: ResolvedHealthCheck;
   /** May the service take traffic now? The health check unless one is declared. */
   public readonly readinessCheck?: ResolvedHealthCheck;
-  public readonly routes: readonly PublicRoute[];
+  public readonly publicRoute?: PublicRoute;
   public readonly dependsOn: readonly Dependency[];
   /** Each variable the process reads: a declared variable (passed through) or a fixed value. */
   public readonly env: Readonly<Record<string, EnvVar | string>>;
@@ -119,7 +119,7 @@ export class Service extends Construct {
     this.healthCheck = healthCheck && resolveHealthCheck(healthCheck, this.port);
     const readiness = props.readinessCheck ?? (this.oneShot ? undefined : props.image.readinessCheckSpec);
     this.readinessCheck = readiness ? resolveHealthCheck(readiness, this.port) : this.healthCheck;
-    this.routes = (props.public ?? []).map(resolveRoute);
+    this.publicRoute = props.public;
     this.publish = props.publish && {
       variable: envVar(props.publish.variable, { description: `Host port of ${name}`, default: String(props.publish.defaultHostPort) }),
       defaultHostPort: props.publish.defaultHostPort,
@@ -153,7 +153,7 @@ export class Service extends Construct {
 
   /** Reachable from the internet through the edge. */
   public get isPublic(): boolean {
-    return this.routes.length > 0;
+    return this.publicRoute !== undefined;
   }
 
   /** Services whose address this service's environment names: the ones it connects to. */
@@ -201,10 +201,14 @@ export class Service extends Construct {
     if (this.oneShot && this.restart !== 'no' && this.restart !== 'on-failure') {
       out.push(`is one-shot but has restart '${this.restart}' (use 'no' or 'on-failure')`);
     }
-    for (const r of this.routes) out.push(...routeProblems(r));
-    if (this.routes.length && this.port === undefined) out.push('is public but has no port');
-    if (this.routes.length && !this.healthCheck) out.push('is public but has no health check: the edge could not tell a dead copy from a live one');
-    if (this.routes.length && this.oneShot) out.push('is one-shot and cannot be public');
+    const route = this.publicRoute;
+    if (route) {
+      out.push(...routeProblems(route));
+      if (this.port === undefined) out.push('is public but has no port');
+      if (!this.healthCheck) out.push('is public but has no health check: the edge could not tell a dead copy from a live one');
+      if (this.oneShot) out.push('is one-shot and cannot be public');
+      if (route.urlVariable && !this.reads.includes(route.urlVariable.name)) out.push(`public URL variable ${route.urlVariable.name} is not read by '${this.name}'`);
+    }
     if (this.in('prod') && !this.image.published) {
       out.push(`is in the production compose file but image '${this.image.name}' is not published by the build workflow`);
     }

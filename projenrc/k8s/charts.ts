@@ -303,11 +303,11 @@ export function renderCharts(src: ChartSource, env: KubernetesEnvironment): Map<
     const hosts = new Set<string>();
     for (const w of src.routedWorkloads) {
       const backend = kplus.IngressBackend.fromService(services.get(w.service)!, { port: w.service.port! });
-      for (const r of w.service.routes) {
-        const host = env.values.get(r.host.name)!;
-        hosts.add(host);
-        ingress.addHostRule(host, r.path, backend, r.match === 'exact' ? kplus.HttpIngressPathType.EXACT : kplus.HttpIngressPathType.PREFIX);
-      }
+      const route = w.service.publicRoute!;
+      const host = env.values.get(route.host.name)!;
+      hosts.add(host);
+      // ingress-nginx picks the longest matching prefix: /telegram/ goes to the bot, the rest of the host to the api.
+      ingress.addHostRule(host, route.pathPrefix ?? '/', backend, kplus.HttpIngressPathType.PREFIX);
     }
     ingress.addTls([...hosts].map((host) => ({ hosts: [host], secret: kplus.Secret.fromSecretName(c, `Tls-${host}`, `${host.replace(/\./g, '-')}-tls`) })));
   }

@@ -174,11 +174,10 @@ export class KubernetesStack extends Component implements ChartSource {
 
   /** The value of a non-secret variable in an environment (set there, derived from a route, or its default). */
   public valueIn(env: KubernetesEnvironment, v: EnvVar): string | undefined {
-    const webhook = this.workloads.find((w) => w.intake.kind === 'webhook' && w.intake.urlVariable.name === v.name);
-    if (webhook) {
-      const route = webhook.service.routes[0];
-      const host = route && env.values.get(route.host.name);
-      return host === undefined ? undefined : `https://${host}${route.path}`;
+    const webhook = this.workloads.find((w) => w.intake.kind === 'webhook' && w.service.publicRoute?.urlVariable?.name === v.name);
+    if (webhook?.intake.kind === 'webhook') {
+      const host = env.values.get(webhook.service.publicRoute!.host.name);
+      return host === undefined ? undefined : `https://${host}${webhook.intake.path}`;
     }
     return env.values.get(v.name) ?? v.default;
   }
@@ -276,7 +275,7 @@ export class KubernetesStack extends Component implements ChartSource {
       names.add(env.name);
       if (!isDnsLabel(env.name)) out.push(`${where}: the name must be a DNS label (lower case, digits, hyphens)`);
       if (!isDnsLabel(env.namespace)) out.push(`${where}: namespace '${env.namespace}' must be a DNS label`);
-      const hosts = this.workloads.flatMap((w) => w.service.routes.map((r) => r.host));
+      const hosts = this.workloads.flatMap((w) => (w.service.publicRoute ? [w.service.publicRoute.host] : []));
       const known = new Map([...this.configVariables(), ...hosts].map((v) => [v.name, v]));
       for (const name of env.values.keys()) {
         const v = known.get(name) ?? this.stack.variables.find((x) => x.name === name);
@@ -284,11 +283,10 @@ export class KubernetesStack extends Component implements ChartSource {
         else if (!known.has(name)) out.push(`${where} sets ${name}, which no Kubernetes service reads and no route uses`);
       }
       for (const w of this.routedWorkloads) {
-        for (const r of w.service.routes) {
-          const host = env.values.get(r.host.name);
-          if (host === undefined) out.push(`${where}: '${w.service.name}' is public on ${r.host.name}, which has no value here`);
-          else if (!isDnsName(host)) out.push(`${where}: ${r.host.name} '${host}' is not a DNS name`);
-        }
+        const r = w.service.publicRoute!;
+        const host = env.values.get(r.host.name);
+        if (host === undefined) out.push(`${where}: '${w.service.name}' is public on ${r.host.name}, which has no value here`);
+        else if (!isDnsName(host)) out.push(`${where}: ${r.host.name} '${host}' is not a DNS name`);
       }
       for (const [s, n] of env.replicas) {
         const w = this.workloads.find((x) => x.service === s);
@@ -297,7 +295,8 @@ export class KubernetesStack extends Component implements ChartSource {
         else if (!Number.isInteger(n) || n < 1) out.push(`${where} gives '${s.name}' ${n} replicas; use 1 or more`);
       }
       for (const w of this.workloads.filter((x) => x.intake.kind === 'webhook')) {
-        if (w.intake.kind === 'webhook' && env.values.has(w.intake.urlVariable.name)) out.push(`${where} sets ${w.intake.urlVariable.name}; it is derived from '${w.service.name}''s route`);
+        const url = w.service.publicRoute?.urlVariable;
+        if (url && env.values.has(url.name)) out.push(`${where} sets ${url.name}; it is derived from '${w.service.name}''s route`);
       }
       // Spliced variables must resolve, or the service would see a literal $(NAME).
       for (const s of this.services) {
@@ -321,7 +320,7 @@ export class KubernetesStack extends Component implements ChartSource {
 
   /** Workloads whose routes the ingress serves (a long-polling workload takes no requests from outside). */
   public get routedWorkloads(): Workload[] {
-    return this.workloads.filter((w) => w.service.routes.length && w.intake.kind !== 'polling');
+    return this.workloads.filter((w) => w.service.publicRoute && w.intake.kind !== 'polling');
   }
 
   /** Replicas of a workload in an environment. */

@@ -7,14 +7,15 @@ import type { Service } from '../service';
  * - `polling`: the service pulls its work from a source that allows one consumer (Telegram
  *   answers a second getUpdates with 409), so exactly one copy runs and the old one stops
  *   before the new one starts (Recreate).
- * - `webhook`: the source pushes the work to the service's public route (its first route);
- *   `urlVariable` tells the process the public URL to register, `secretVariable` (required
- *   then) the token the source sends back. Any number of copies.
+ * - `webhook`: the source pushes the work to `path` under the service's public route; the
+ *   route's `urlVariable` tells the process that URL (derived per environment from the
+ *   route's host), `secretVariable` (required then) the token the source sends back. Any
+ *   number of copies.
  */
 export type Intake =
   | { readonly kind: 'requests' }
   | { readonly kind: 'polling' }
-  | { readonly kind: 'webhook'; readonly urlVariable: EnvVar; readonly secretVariable?: EnvVar };
+  | { readonly kind: 'webhook'; readonly path: string; readonly secretVariable?: EnvVar };
 
 export interface WorkloadProps {
   readonly service: Service;
@@ -67,10 +68,11 @@ export function workloadProblems(w: Workload): string[] {
     if (w.maxReplicas !== undefined) out.push(`${name} takes its work by long polling and cannot autoscale`);
   }
   if (w.intake.kind === 'webhook') {
-    if (!s.routes.length) out.push(`${name} takes its work by webhook but declares no public route for it`);
-    for (const v of [w.intake.urlVariable, ...(w.intake.secretVariable ? [w.intake.secretVariable] : [])]) {
-      if (!s.reads.includes(v.name)) out.push(`${name} takes its work by webhook but does not read ${v.name}`);
-    }
+    const route = s.publicRoute;
+    if (!route) out.push(`${name} takes its work by webhook but declares no public route for it`);
+    else if (!route.urlVariable) out.push(`${name} takes its work by webhook but its public route names no URL variable to tell the process its URL`);
+    if (route && !w.intake.path.startsWith(route.pathPrefix ?? '/')) out.push(`${name}: webhook path '${w.intake.path}' is outside its public path prefix ${route.pathPrefix}`);
+    if (w.intake.secretVariable && !s.reads.includes(w.intake.secretVariable.name)) out.push(`${name} takes its work by webhook but does not read ${w.intake.secretVariable.name}`);
     if (w.intake.secretVariable && !w.intake.secretVariable.secret) out.push(`${name}: webhook secret ${w.intake.secretVariable.name} is not declared secret`);
   }
   if (s.port === undefined && w.intake.kind !== 'polling') out.push(`${name} takes requests but has no port`);

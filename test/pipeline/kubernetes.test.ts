@@ -48,7 +48,7 @@ describe('the synthesized manifests', () => {
     expect(deployment('api').spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/api/v1/ready');
     expect(deployment('frontend').spec.template.spec.containers[0].volumeMounts).toEqual([{ mountPath: '/app/src/frontend/.next/cache', name: 'app-src-frontend-next-cache' }]);
     expect(prod('30-migrate.yaml').map((o) => o.kind)).toEqual(['Job']);
-    expect(prod('10-config.yaml')[0]).toMatchObject({ data: { TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram/webhook', SESSION_COOKIE_SECURE: 'true' } });
+    expect(prod('10-config.yaml')[0]).toMatchObject({ data: { TELEGRAM_WEBHOOK_URL: 'https://api.example.com/telegram/webhook', SESSION_COOKIE_SECURE: 'true' } });
   });
 
   it('let postgres be reached only by migrate, bot and api, and the api only by the dashboard and the ingress controller', () => {
@@ -63,7 +63,10 @@ describe('the synthesized manifests', () => {
     const staging = objectsOf(files['devops/k8s/staging/90-ingress.yaml'])[0] as any;
     expect(staging.metadata.namespace).toBe('dialogstack-staging');
     expect(staging.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt-staging');
-    expect(staging.spec.rules.map((r: any) => r.host)).toEqual(['api.staging.example.com', 'dashboard.staging.example.com', 'bot.staging.example.com']);
+    expect(staging.spec.rules.map((r: any) => [r.host, r.http.paths.map((p: any) => `${p.path} → ${p.backend.service.name}`)])).toEqual([
+      ['api.staging.example.com', ['/ → api', '/telegram/ → bot']],
+      ['dashboard.staging.example.com', ['/ → frontend']],
+    ]);
     expect(objectsOf(files['devops/k8s/staging/40-bot.yaml']).map((o) => o.kind)).not.toContain('PodDisruptionBudget'); // one copy: a budget would block drains
   });
 });
@@ -141,7 +144,7 @@ function fixture(o: FixtureOptions = {}) {
   const web: Service = stack.addService('web', {
     description: 'web',
     image,
-    public: [{ host }],
+    public: { host },
     env: { DATABASE_URL: `postgres://app:\${DB_PASSWORD}@${db.address}/app`, PORT: String(o.webPort ?? 3000), ...o.webEnv },
     resources: { memoryMb: 256, cpus: 1 },
     ...o.web,
@@ -190,8 +193,8 @@ describe('Kubernetes model validation at synth', () => {
       /Stack\/Kubernetes: service 'worker' runs in production but has no Kubernetes workload/],
     ['an autoscaler below the replicas', { workload: { replicas: 3, maxReplicas: 2 } },
       /Stack\/Kubernetes: workload 'web' scales to at most 2, fewer than its 3 replicas/],
-    ['a webhook intake whose service does not read the URL variable', { workload: { intake: { kind: 'webhook', urlVariable: envVar('HOOK_URL', { description: 'u' }) } } },
-      /Stack\/Kubernetes: workload 'web' takes its work by webhook but does not read HOOK_URL/],
+    ['a webhook intake whose route names no URL variable', { workload: { intake: { kind: 'webhook', path: '/hook' } } },
+      /Stack\/Kubernetes: workload 'web' takes its work by webhook but its public route names no URL variable/],
   ])('rejects %s, naming the construct', (_, options, message) => {
     expect(problemsOf(options)).toMatch(message);
   });
@@ -200,7 +203,7 @@ describe('Kubernetes model validation at synth', () => {
     const project = new Project({ name: 'p', outdir: mkdtempSync(join(tmpdir(), 'k8s-public-')) });
     const stack = new Stack(project, 'Stack', { name: 'p', registry: { owner: 'a', repository: 'b' } });
     const image = stack.addImage('web', { description: 'w', context: ['x'], port: 3000, recipe: nodeRecipe });
-    stack.addService('web', { description: 'w', image, public: [{ host: envVar('WEB_HOST', { description: 'h' }) }] });
+    stack.addService('web', { description: 'w', image, public: { host: envVar('WEB_HOST', { description: 'h' }) } });
     expect(() => project.synth()).toThrow(/Stack\/web: is public but has no health check/);
   });
 
