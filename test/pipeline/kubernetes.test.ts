@@ -129,6 +129,7 @@ interface FixtureOptions {
   readonly workload?: Partial<WorkloadProps>;
   readonly environment?: Partial<KubernetesEnvironmentProps>;
   readonly extraService?: boolean;
+  readonly database?: 'in-cluster' | 'external';
 }
 
 /** db ← migrate ← web (public on WEB_HOST), rendered into a prod compose file and Kubernetes manifests. */
@@ -152,7 +153,7 @@ function fixture(o: FixtureOptions = {}) {
   if (o.extraService) stack.addService('worker', { description: 'worker', image, healthCheck: httpHealthCheck('/'), resources: { memoryMb: 64, cpus: 0.1 } });
   new StackCompose(stack, 'ComposeProd', { rendering: 'prod', description: 'prod' });
   new KubernetesStack(stack, 'Kubernetes', {
-    database: { service: db, mode: 'in-cluster' },
+    database: { service: db, mode: o.database ?? 'in-cluster' },
     migrate,
     workloads: [{ service: web, ...o.workload }],
     ingress: { clusterIssuer: 'letsencrypt' },
@@ -220,6 +221,27 @@ describe('Kubernetes model validation at synth', () => {
     expect(web.map((x) => x.kind)).toEqual(['Deployment', 'Service']);
     expect((web[0] as any).spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
     expect(out['devops/k8s/production/90-ingress.yaml']).toBeUndefined();
+  });
+});
+
+describe('the database switch', () => {
+  it('external: no StatefulSet, and each service reads its whole connection URL from its own Secret key', () => {
+    const out = synth({ database: 'external' });
+    expect(Object.keys(out).filter((f) => f.startsWith('devops/k8s/production/')).sort()).toEqual([
+      'devops/k8s/production/00-namespace.yaml', 'devops/k8s/production/10-config.yaml', 'devops/k8s/production/30-migrate.yaml',
+      'devops/k8s/production/40-web.yaml', 'devops/k8s/production/90-ingress.yaml',
+    ]);
+    const env = (objectsOf(out['devops/k8s/production/40-web.yaml'])[0] as any).spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === 'DATABASE_URL')).toEqual({ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { key: 'WEB_DATABASE_URL', name: 'shop-secrets' } } });
+    expect(env.map((e: any) => e.name)).not.toContain('DB_PASSWORD'); // the URL carries it
+    const k8s = fixture({ database: 'external' }).project.node.findAll().find((c): c is KubernetesStack => c instanceof KubernetesStack)!;
+    expect(k8s.secretKeys.map((k) => k.key)).toEqual(['MIGRATE_DATABASE_URL', 'WEB_DATABASE_URL']);
+  });
+
+  it('in-cluster: a StatefulSet whose volume claim and PGDATA subdirectory come from the service', () => {
+    const db = objectsOf(synth()['devops/k8s/production/20-db.yaml']).find((o) => o.kind === 'StatefulSet') as any;
+    expect(db.spec.volumeClaimTemplates[0]).toMatchObject({ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '10Gi' } } } });
+    expect(db.spec.template.spec.containers[0].env).toContainEqual({ name: 'PGDATA', value: '/data/pgdata' });
   });
 });
 
