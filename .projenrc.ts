@@ -1,10 +1,10 @@
 import { javascript, typescript } from 'projen';
 import {
   BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
-  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PostgresInitScript, ReadmeSections,
-  KubernetesDeployScript, KubernetesDeployWorkflow, KubernetesSecretScript, KubernetesStack, RemoteDeployScript, SERVICE_PORT, Stack,
-  StackCompose, StackMakefile, Workspace,
-  BaseImageUsers, NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref,
+  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript, ReadmeSections,
+  KubernetesDeployScript, KubernetesDeployWorkflow, KubernetesSecretScript, KubernetesStack,
+  RemoteDeployScript, RenovateConfig, SERVICE_PORT, Stack, StackCompose, StackMakefile, StackSnapshot, VerifyImagesScript, Workspace,
+  BaseImageUsers, NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref, standInBuildArgs,
 } from './projenrc';
 import { API_ROUTES } from './src/contract/src/routes';
 
@@ -40,7 +40,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     eslint: true,
     eslintOptions: {
       // Workspace sources are linted against their own tsconfig and package.json.
-      dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts', ...['contract', 'db', 'bot', 'api', 'devtools'].map((ws) => `src/${ws}/src`), 'src/frontend'],
+      dirs: ['projenrc', 'test', 'e2e', 'bench', 'scripts', ...['contract', 'db', 'runtime', 'bot', 'api', 'devtools'].map((ws) => `src/${ws}/src`), 'src/frontend'],
       devdirs: ['test', 'e2e', 'bench', 'scripts', 'src/frontend/test'],
       fileExtensions: ['.ts', '.tsx'],
       ignorePatterns: ['.next/', 'dist/'],
@@ -108,13 +108,19 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     scripts: { migrate: 'node dist/cli/migrate.js' },
   });
 
+  const runtime = new Workspace(project, 'runtime', {
+    dir: 'src/runtime',
+    name: '@dialogstack/runtime',
+    description: 'What every service does the same way: read its environment (readEnv) and log JSON lines (createLogger)',
+  });
+
   const bot = new Workspace(project, 'bot', {
     dir: 'src/bot',
     name: '@dialogstack/bot',
     description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
     deps: ['telegraf@^4.16.3', 'typeorm@^1.1.1'],
     devDeps: ['@dialogstack/devtools'],
-    uses: [db],
+    uses: [db, runtime],
     scripts: { start: 'node dist/main.js' },
   });
 
@@ -133,7 +139,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       'zod@^4.1.0',
     ],
     devDeps: ['@nestjs/testing@^12.1.1'],
-    uses: [contract, db],
+    uses: [contract, db, runtime],
     scripts: { start: 'node dist/main.js', seed: 'node dist/cli/seed.js' },
   });
 
@@ -144,7 +150,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     compiler: 'next',
     testEnvironment: 'jsdom',
     deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0', 'server-only@^0.0.1'],
-    uses: [contract],
+    uses: [contract, runtime],
     devDeps: [
       '@types/react@^19.2.0',
       '@types/react-dom@^19.2.0',
@@ -166,10 +172,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     dir: 'src/devtools',
     name: '@dialogstack/devtools',
     description: 'Local stand-ins for Telegram and the LLM, and a traffic generator; for tests and demo mode only, never shipped',
+    uses: [runtime],
     scripts: { start: 'node dist/main.js' },
   });
 
-  const workspaces = [contract, db, bot, api, frontend, devtools];
+  const workspaces = [contract, db, runtime, bot, api, frontend, devtools];
   project.package.addField('workspaces', workspaces.map((ws) => ws.dir));
 
   // Tests and scripts import the workspaces by name; they are local packages, not npm ones.
@@ -190,6 +197,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   testAll.spawn(project.tasks.tryFind('eslint')!);
   testAll.spawn(project.testTask);
   testAll.spawn(e2e);
+  const pipelineDiff = project.addTask('pipeline-diff', {
+    description: 'What a change of .projenrc.ts means for the pipeline, rated by risk (--base <ref>, --format markdown|json, --strict)',
+  });
+  // An argv, not a shell line: arguments such as `--head-label 'this pull request'` arrive whole.
+  pipelineDiff.execArgs(['node', '--require', './projenrc/swc-register.cjs', 'projenrc/review/pipeline-diff-cli.ts'], { receiveArgs: true });
 
   new JestConfig(project, 'JestConfig', { workspaces });
 
@@ -428,6 +440,10 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       LLM_API_KEY: 'demo-key-for-the-local-stub',
     },
   });
+  new FixedEnvFile(stack, 'devops/stand-in-base-images.env', {
+    description: 'Only on a machine whose Docker engine holds local stand-ins of the official base images\n(offline-docker.sh): they carry the official tags, not the official digests, so builds must name\nthe tags alone: `set -a; . devops/stand-in-base-images.env; set +a` before `make up` or compose.\nThe test suites detect stand-ins by themselves (test/support/stand-in-base-images.ts).\nProduction builds never read this file: they use the digests pinned in the Dockerfiles.',
+    values: standInBuildArgs(),
+  });
   new Dockerignore(stack, '.dockerignore', {
     include: ['package.json', 'package-lock.json', 'src', 'devops/postgres'],
   });
@@ -450,7 +466,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   });
 
   const imageSummary = new ImageSummaryScript(stack, 'scripts/image-summary.sh');
-  new BuildWorkflow(stack, 'BuildWorkflow', { nodeVersion: '20', postgresImage: BaseImages.postgres, summaryScript: imageSummary });
+  const build = new BuildWorkflow(stack, 'BuildWorkflow', { nodeImage: BaseImages.node, postgresImage: BaseImages.postgres, summaryScript: imageSummary });
 
   // ---------------------------------------------------------------- deploy (manual and by button)
 
@@ -473,7 +489,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const deploy = new DeployScript(deployment, 'scripts/deploy.sh', { check: deployCheck });
   const remoteDeploy = new RemoteDeployScript(deployment, 'scripts/remote-deploy.sh', { deploy, check: deployCheck });
   const notify = new NotifyTelegramScript(stack, 'scripts/notify-telegram.sh', { defaultApiRoot: telegramApiRoot.default });
-  new DeployWorkflow(stack, 'DeployWorkflow', { targets: ['production', 'staging'], remoteDeploy, notify });
+  const verify = new VerifyImagesScript(stack, 'scripts/verify-images.sh', { buildWorkflowPath: build.workflow.file!.path });
+  new DeployWorkflow(stack, 'DeployWorkflow', { targets: ['production', 'staging'], remoteDeploy, notify, verify });
 
   // ---------------------------------------------------------------- Kubernetes (the same services, rendered for a cluster)
 
@@ -506,6 +523,14 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   new KubernetesDeployWorkflow(kubernetes, 'DeployK8sWorkflow', { kubernetes, deploy: k8sDeploy, notify });
 
   new ReadmeSections(stack, 'ReadmeSections', { makefile: make.makefile });
+
+  // ---------------------------------------------------------------- review (npx projen pipeline-diff, the PR comment)
+
+  new StackSnapshot(stack);
+  new PipelineReviewWorkflow(stack, 'PipelineReviewWorkflow', { nodeVersion: '24', diffTask: pipelineDiff, commentScript: 'scripts/sticky-comment.ts' });
+  // ---------------------------------------------------------------- updates by bot
+
+  new RenovateConfig(project, 'Renovate');
 
   return project;
 }

@@ -1,5 +1,5 @@
 import { API_ROUTES } from '@dialogstack/contract';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +10,19 @@ import { testStackEnv } from './support/stack-env';
 
 const REGISTRY = process.env.E2E_REGISTRY ?? '127.0.0.1:5000';
 
+/** `docker buildx imagetools inspect` of a reference, with a Go template (JSON out). */
+function inspect(ref: string, format?: string): any {
+  const out = execFileSync('docker', ['buildx', 'imagetools', 'inspect', ref, ...(format ? ['--format', format] : ['--raw'])], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(out);
+}
+
+/** Packages an SPDX document lists, as purls. */
+const purls = (spdx: any): string[] => (spdx.packages ?? []).flatMap((p: any) => (p.externalRefs ?? []).map((r: any) => r.referenceLocator));
+
 /**
  * D1 proved locally: what build.yml does (build the four images, tag them by the shared
- * scheme, push) against a local registry, then docker-compose.prod.yml pulls exactly those
- * tags from it and comes up healthy.
+ * scheme, push them with provenance and SBOM attestations) against a local registry, then
+ * docker-compose.prod.yml pulls exactly those tags from it and comes up healthy.
  */
 describe('publish images and run docker-compose.prod.yml from the registry', () => {
   const sha = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -27,8 +36,9 @@ describe('publish images and run docker-compose.prod.yml from the registry', () 
     requireDocker();
     const ping = await fetch(`http://${REGISTRY}/v2/`).catch(() => undefined);
     if (!ping?.ok) throw new Error(`No registry at ${REGISTRY} (set E2E_REGISTRY, or run offline-docker.sh registry)`);
-    published = publishImages({ registry: REGISTRY, ref: `refs/heads/${branch}`, sha, defaultBranch: 'main', log: () => {} });
-  }, 30 * 60_000);
+    // make publish attests; so does this test (on an engine that cannot, in the attesting builder).
+    published = publishImages({ registry: REGISTRY, ref: `refs/heads/${branch}`, sha, defaultBranch: 'main', attest: true, log: () => {} });
+  }, 45 * 60_000);
 
   afterAll(async () => {
     await stack?.down();
@@ -44,10 +54,59 @@ describe('publish images and run docker-compose.prod.yml from the registry', () 
     }
   });
 
+  it('pushes each tag as an image index whose attestation manifest belongs to the image', () => {
+    for (const p of published) {
+      const ref = `${p.repository}:${p.tags[0]}`;
+      const index = inspect(ref);
+      expect({ ref, mediaType: index.mediaType }).toEqual({ ref, mediaType: 'application/vnd.oci.image.index.v1+json' });
+      expect(p.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      for (const tag of p.tags) expect(inspect(`${p.repository}:${tag}`, '{{json .Manifest}}').digest).toBe(p.digest);
+      const image = index.manifests.find((m: any) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64');
+      const attestation = index.manifests.find((m: any) => m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest');
+      expect(image).toBeDefined();
+      expect(attestation.platform).toEqual({ os: 'unknown', architecture: 'unknown' });
+      expect(attestation.annotations['vnd.docker.reference.digest']).toBe(image.digest);
+      const layers = inspect(`${p.repository}@${attestation.digest}`).layers;
+      expect(layers.map((l: any) => l.annotations['in-toto.io/predicate-type']).sort())
+        .toEqual(['https://slsa.dev/provenance/v0.2', 'https://spdx.dev/Document']);
+    }
+  });
+
+  it('records the full build in the provenance (mode=max): the Dockerfile, its build steps and the base image', () => {
+    for (const p of published) {
+      const slsa = inspect(`${p.repository}:${p.tags[0]}`, '{{json .Provenance}}').SLSA;
+      expect(slsa.buildType).toBe('https://mobyproject.org/buildkit@v1');
+      expect(slsa.invocation.configSource.entryPoint).toMatch(new RegExp(`(^|/)Dockerfile\\.${p.image}$`));
+      expect(slsa.buildConfig.llbDefinition.length).toBeGreaterThan(3); // only mode=max records the build steps
+      const base = p.image === 'postgres' ? 'pkg:docker/postgres@17-trixie' : 'pkg:docker/node@24-trixie-slim';
+      expect(slsa.materials.map((m: any) => m.uri)).toEqual(expect.arrayContaining([expect.stringContaining(base)]));
+      // The build arguments are recorded: a build against other base images than the pinned ones shows.
+      expect(Object.keys(slsa.invocation.parameters.args ?? {})).toEqual(expect.arrayContaining(['label:org.opencontainers.image.revision']));
+    }
+  });
+
+  it('lists the packages of each image in an SPDX SBOM', () => {
+    const expected: Record<string, string> = {
+      postgres: 'pkg:deb/debian/postgresql-17@',
+      bot: 'pkg:npm/telegraf@',
+      api: 'pkg:npm/%40nestjs/core@',
+      frontend: 'pkg:npm/next@',
+    };
+    for (const p of published) {
+      const spdx = inspect(`${p.repository}:${p.tags[0]}`, '{{json .SBOM}}').SPDX;
+      expect(spdx.spdxVersion).toBe('SPDX-2.3');
+      const listed = purls(spdx);
+      expect({ image: p.image, listed: listed.some((u) => u.startsWith(expected[p.image])) }).toEqual({ image: p.image, listed: true });
+    }
+  });
+
   it('runs the production compose file from exactly those tags, healthy', async () => {
     const tag = `branch-e2e-publish-${process.pid}`;
-    // Forget the local copies so compose must pull them from the registry.
-    await run('docker', ['image', 'rm', ...published.flatMap((p) => p.tags.map((t) => `${p.repository}:${t}`))]);
+    // Forget local copies (a plain build leaves them; the attesting builder does not) so that
+    // compose must pull them from the registry.
+    const local = published.flatMap((p) => p.tags.map((t) => `${p.repository}:${t}`))
+      .filter((ref) => spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0);
+    if (local.length) await run('docker', ['image', 'rm', ...local]);
 
     const ports = { api: await freePort(), frontend: await freePort(), postgres: await freePort() };
     const env = { ...testStackEnv(ports), IMAGE_PREFIX: `${REGISTRY}/dialogstack/dialogstack`, IMAGE_TAG: tag };

@@ -3,9 +3,11 @@
  * docker/metadata-action for the build workflow and computes the very same tags for the
  * local publish script, so what CI pushes and what we test are the same names.
  *
- *   sha-<7 hex>        every build
+ *   sha-<7 hex>        every build of a branch (never of a tag: a release tag names a commit
+ *                      whose branch run already pushed its sha- tag, which is never rewritten)
  *   branch-<branch>    pushes to a branch (sanitized: `feature/x` → `branch-feature-x`)
- *   latest             pushes to the default branch only
+ *   latest             pushes to the default branch only (in CI a job of its own moves it,
+ *                      and only to the branch's head: see build-workflow.ts)
  *   <x.y.z>, <x.y>     pushes of a `v<x.y.z>` tag
  *   pr-<n>             pull requests (built, never pushed)
  */
@@ -28,15 +30,18 @@ export const TAG_RULES: readonly TagRule[] = [
   { kind: 'latest-on-default-branch' },
 ];
 
-/** The `tags` input of docker/metadata-action (with `flavor: latest=false`). */
+/**
+ * The `tags` input of docker/metadata-action (with `flavor: latest=false`). `latest` is not
+ * among them: the build workflow moves it in a job of its own, after every image is pushed.
+ */
 export function metadataActionTags(rules: readonly TagRule[] = TAG_RULES): string {
-  return rules.map((r) => {
+  return rules.flatMap((r) => {
     switch (r.kind) {
-      case 'sha': return `type=sha,prefix=${r.prefix},format=short`;
-      case 'branch': return `type=ref,event=branch,prefix=${r.prefix}`;
-      case 'pr': return `type=ref,event=pr,prefix=${r.prefix}`;
-      case 'semver': return `type=semver,pattern=${r.pattern}`;
-      case 'latest-on-default-branch': return 'type=raw,value=latest,enable={{is_default_branch}}';
+      case 'sha': return [`type=sha,prefix=${r.prefix},format=short,enable=\${{ !startsWith(github.ref, 'refs/tags/') }}`];
+      case 'branch': return [`type=ref,event=branch,prefix=${r.prefix}`];
+      case 'pr': return [`type=ref,event=pr,prefix=${r.prefix}`];
+      case 'semver': return [`type=semver,pattern=${r.pattern}`];
+      case 'latest-on-default-branch': return [];
     }
   }).join('\n');
 }
@@ -72,7 +77,7 @@ export function computeTags(ctx: BuildContext, rules: readonly TagRule[] = TAG_R
   const out: string[] = [];
   for (const r of rules) {
     switch (r.kind) {
-      case 'sha': out.push(`${r.prefix}${ctx.sha.slice(0, SHA_TAG_LENGTH)}`); break;
+      case 'sha': if (!tag) out.push(`${r.prefix}${ctx.sha.slice(0, SHA_TAG_LENGTH)}`); break;
       case 'branch': if (branch) out.push(sanitizeTag(`${r.prefix}${branch}`)); break;
       case 'pr': if (pr) out.push(`${r.prefix}${pr}`); break;
       case 'semver':

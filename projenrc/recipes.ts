@@ -1,13 +1,15 @@
-import { Dockerfile, DockerfileStage, HealthCheckInstruction } from './docker/dockerfile';
+import { BaseImages } from './base-images';
+import { Dockerfile, DockerfileStage, HealthCheckInstruction, StageOptions } from './docker/dockerfile';
 import { ResolvedHealthCheck, httpHealthCheck } from './health-check';
 import type { Image, ImageProps } from './image';
 import { Workspace } from './workspace';
 
-/** Base images: official Debian-based images, pinned by tag (never Alpine, never `latest`). */
-export const BaseImages = {
-  node: 'node:24-trixie-slim',
-  postgres: 'postgres:17-trixie',
-} as const;
+/**
+ * Stages whose output is the same on every CPU (JavaScript, and dependencies installed with
+ * --ignore-scripts --omit=optional: no native code) run on the builder's own platform, so a
+ * multi-platform build emulates only the final stage's few instructions.
+ */
+const NATIVE: StageOptions = { platform: '$BUILDPLATFORM' };
 
 /**
  * The non-root users the base images ship, with their numeric ids: Dockerfiles switch to the
@@ -61,8 +63,8 @@ function healthCheckInstruction(hc: ResolvedHealthCheck): HealthCheckInstruction
  * and copies their sources. `npm ci` runs before the sources arrive, so a source change
  * reuses the installed layer.
  */
-function buildStage(df: Dockerfile, props: NodeRecipeProps, used: Workspace[]): DockerfileStage {
-  const build = df.addStage('build', BaseImages.node);
+function buildStage(df: Dockerfile, props: NodeRecipeProps, used: Workspace[], options: StageOptions = {}): DockerfileStage {
+  const build = df.addStage('build', BaseImages.node, options);
   copyManifests(build, props.allWorkspaces);
   build.run(`npm ci ${used.map((u) => `--workspace ${u.dir}`).join(' ')} ${NPM_FLAGS}`, NPM_CACHE);
   for (const u of used) build.copy(`${u.dir}/`, `${u.dir}/`);
@@ -85,7 +87,7 @@ export function nodeServiceRecipe(props: NodeRecipeProps) {
   return (df: Dockerfile, image: Image) => {
     const ws = props.workspace;
     const used = [...ws.workspaceClosure()];
-    const deps = df.addStage('deps', BaseImages.node);
+    const deps = df.addStage('deps', BaseImages.node, NATIVE);
     copyManifests(deps, props.allWorkspaces);
     // --omit=optional too: optional peers (e.g. typescript for @nestjs/swagger's CLI plugin,
     // 20 MB) are otherwise installed because another workspace needs them at build time.
@@ -95,7 +97,7 @@ export function nodeServiceRecipe(props: NodeRecipeProps) {
       ...(props.pruneExtra ?? []).map((p) => `&& rm -rf ${p}`),
     ].join('\n'), NPM_CACHE);
 
-    const build = buildStage(df, props, used);
+    const build = buildStage(df, props, used, NATIVE);
     build.run(`npx tsc -b ${ws.dir}`);
 
     const runtime = runtimeStage(df);
@@ -116,6 +118,8 @@ export function nextStandaloneRecipe(props: NodeRecipeProps) {
   return (df: Dockerfile, image: Image) => {
     const ws = props.workspace;
     const used = [...ws.workspaceClosure()];
+    // On the target platform: the standalone output traces platform-specific optional
+    // packages (e.g. sharp's native binaries) into its node_modules.
     const build = buildStage(df, props, used);
     build.env({ NEXT_TELEMETRY_DISABLED: '1' });
     const libs = used.filter((u) => u !== ws).map((u) => u.dir);

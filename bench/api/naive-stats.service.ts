@@ -59,7 +59,7 @@ export class NaiveStatsService {
     const recentDialogs = await this.db.query<RecentDialogRow>(`
       SELECT d.chat_id::text AS chat_id, d.user_id::text AS user_id, u.username, u.first_name, u.last_name,
              d.messages, d.last_message_at,
-             (SELECT left(content, 200) FROM messages m WHERE m.user_id = d.user_id AND m.chat_id = d.chat_id AND m.created_at = d.last_message_at
+             (SELECT content FROM messages m WHERE m.user_id = d.user_id AND m.chat_id = d.chat_id AND m.created_at = d.last_message_at
               ORDER BY m.id DESC LIMIT 1) AS preview
       FROM (SELECT user_id, chat_id, count(*)::int AS messages, max(created_at) AS last_message_at FROM messages
             WHERE created_at >= $1 AND created_at < $2 GROUP BY user_id, chat_id

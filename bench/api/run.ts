@@ -19,6 +19,7 @@
  */
 import { PERIODS, Period, StatsQuery, StatsResponse } from '@dialogstack/contract';
 import { createDataSource, migrateUp } from '@dialogstack/db';
+import { createLogger } from '@dialogstack/runtime';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -28,7 +29,6 @@ import { explainMs } from './explain';
 import { load, LoadResult } from './load';
 import { NaiveStatsService } from './naive-stats.service';
 import { Database } from '../../src/api/dist/database/database';
-import { JsonLogger } from '../../src/api/dist/logging/json-logger';
 import { StatsService } from '../../src/api/dist/stats/stats.service';
 import { ApiProcess, buildApi, startApi } from '../../src/api/test/support/api-process';
 import { createTestDatabase, TestDatabase } from '../../test/support/database';
@@ -112,7 +112,7 @@ async function migrate(db: TestDatabase): Promise<void> {
 
 /** The api's service and the naive one, same clock, same answers for every period. */
 async function checkAgreement(readerUrl: string): Promise<void> {
-  const database = new Database(readerUrl, new JsonLogger('error'));
+  const database = new Database(readerUrl, createLogger('api', { level: 'error' }));
   const now = new Date();
   const clock = { now: () => now };
   const api = new StatsService(database, clock);

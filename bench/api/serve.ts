@@ -4,6 +4,7 @@
  * (NaiveStatsService). Same environment variables as the api; logs "listening" like it.
  *   npx tsx bench/api/serve.ts naive|uncoalesced
  */
+import { createLogger } from '@dialogstack/runtime';
 import { Test } from '@nestjs/testing';
 import { NaiveStatsService } from './naive-stats.service';
 import { configureApp } from '../../src/api/dist/app';
@@ -11,7 +12,7 @@ import { AppModule } from '../../src/api/dist/app.module';
 import { systemClock } from '../../src/api/dist/clock';
 import { loadConfig } from '../../src/api/dist/config';
 import { Database } from '../../src/api/dist/database/database';
-import { JsonLogger } from '../../src/api/dist/logging/json-logger';
+import { NestLogger } from '../../src/api/dist/logging/nest-logger';
 import { StatsService } from '../../src/api/dist/stats/stats.service';
 
 export const VARIANTS = ['naive', 'uncoalesced'] as const;
@@ -25,15 +26,15 @@ function statsFor(variant: Variant, db: Database) {
 
 async function main(variant: Variant): Promise<void> {
   const config = loadConfig(process.env);
-  const logger = new JsonLogger(config.logLevel);
+  const logger = createLogger('api', { level: config.logLevel });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, logger)] })
     .overrideProvider(StatsService)
     .useFactory({ factory: (db: Database) => statsFor(variant, db), inject: [Database] })
     .compile();
-  const app = moduleRef.createNestApplication({ logger, bodyParser: false, forceCloseConnections: true });
+  const app = moduleRef.createNestApplication({ logger: new NestLogger(logger), bodyParser: false, forceCloseConnections: true });
   configureApp(app, config, logger);
   await app.listen(config.port);
-  logger.log({ msg: 'listening', port: app.getHttpServer().address().port, variant }, 'Bench');
+  logger.info('listening', { port: app.getHttpServer().address().port, variant });
 }
 
 const variant = process.argv[2] as Variant;

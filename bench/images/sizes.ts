@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BaseImages } from '../../projenrc';
 import { stackModel } from '../../scripts/publish-images';
+import { useStandInBaseImages } from '../../test/support/stand-in-base-images';
 
 const ROOT = join(__dirname, '..', '..');
 const { values } = parseArgs({ options: { rebuild: { type: 'boolean', default: false } } });
@@ -19,16 +20,20 @@ const size = (ref: string) => Number(docker(['image', 'inspect', '--format', '{{
 
 function build(image: string, dockerfile: string): number {
   const started = Date.now();
-  docker(['build', '--quiet', '--file', dockerfile, '--tag', `bench/${image}:current`, '.']);
+  docker(['build', '--quiet', '--file', dockerfile, ...baseImageArgs, '--tag', `bench/${image}:current`, '.']);
   return (Date.now() - started) / 1000;
 }
 
+// On an engine with local stand-ins of the base images, build against them (as the tests do).
+useStandInBaseImages();
+const baseImageArgs = Object.values(BaseImages).flatMap((i) => (process.env[i.arg] ? ['--build-arg', `${i.arg}=${process.env[i.arg]}`] : []));
 const stack = stackModel();
 console.log('| image | total | base | above base | build (warm cache) |\n|---|---|---|---|---|');
 for (const image of stack.images) {
   const seconds = build(image.name, image.dockerfile.path);
   const total = size(`bench/${image.name}:current`);
-  const base = image.name === 'postgres' ? BaseImages.postgres : BaseImages.node;
+  const pin = image.name === 'postgres' ? BaseImages.postgres : BaseImages.node;
+  const base = process.env[pin.arg] ?? pin.default;
   const baseSize = size(base);
   console.log(`| ${image.name} | ${mb(total)} | ${mb(baseSize)} (${base}) | ${mb(total - baseSize)} | ${seconds.toFixed(1)} s |`);
 }

@@ -8,10 +8,12 @@ import { parseArgs } from 'node:util';
 import { ComposeProject, freePort } from '../../e2e/support/docker';
 import { DEMO_ENV_FILE } from '../../e2e/support/fakes';
 import { testStackEnv } from '../../e2e/support/stack-env';
+import { useStandInBaseImages } from '../../test/support/stand-in-base-images';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 
 async function main() {
+  useStandInBaseImages(); // an engine with local stand-ins builds against them, as the tests do
   const ports = { api: await freePort(), frontend: await freePort(), postgres: await freePort() };
   const stack = new ComposeProject('dialogstack-bench-up', ['docker-compose.yml'], testStackEnv(ports),
     { profiles: ['demo'], envFiles: [DEMO_ENV_FILE] });

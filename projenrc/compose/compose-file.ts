@@ -19,7 +19,8 @@ export interface ComposeDependency {
 
 export interface ComposeService {
   readonly image?: string;
-  readonly build?: { readonly context: string; readonly dockerfile: string };
+  /** `args` listed without values take them from the environment, and are not passed when it has none. */
+  readonly build?: { readonly context: string; readonly dockerfile: string; readonly args?: readonly string[] };
   readonly command?: string[];
   readonly init?: boolean;
   readonly restart?: string;
@@ -64,6 +65,9 @@ export class ComposeFile extends FileBase {
     if (this.services.has(name)) throw new Error(`ComposeFile '${this.path}': service '${name}' is added twice`);
     this.services.set(name, service);
   }
+
+  /** The services as added, by name: what the file renders (read by the pipeline snapshot). */
+  public get serviceDefinitions(): ReadonlyMap<string, ComposeService> { return this.services; }
 
   public addVolume(name: string): void { this.volumes.add(name); }
   public addNetwork(name: string): void { this.networks.add(name); }

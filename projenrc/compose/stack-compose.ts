@@ -86,7 +86,7 @@ export class StackCompose extends Component {
     return {
       ...(prod
         ? { image: `${interpolate(this.imageVariables.prefix)}/${s.image.name}:${interpolate(this.imageVariables.tag)}` }
-        : { image: `${this.stack.name}/${s.image.name}:dev`, build: { context: '.', dockerfile: s.image.dockerfile.path } }),
+        : { image: `${this.stack.name}/${s.image.name}:dev`, build: this.build(s) }),
       command: s.command && [...s.command],
       profiles: s.profiles.length ? [...s.profiles] : undefined,
       init: true,
@@ -117,6 +117,16 @@ export class StackCompose extends Component {
         : undefined,
       stop_grace_period: s.stopGracePeriodSeconds ? `${s.stopGracePeriodSeconds}s` : undefined,
     };
+  }
+
+  /**
+   * Builds from the synthesized Dockerfile. Its base image arguments are listed without a
+   * value: compose passes one only when the environment sets it (a test against local
+   * stand-ins, see devops/stand-in-base-images.env); otherwise the pinned digest applies.
+   */
+  private build(s: Service) {
+    const args = s.image.dockerfile.baseImageArguments.map((a) => a.arg);
+    return { context: '.', dockerfile: s.image.dockerfile.path, args: args.length ? args : undefined };
   }
 
   private environment(s: Service): Record<string, string> | undefined {

@@ -32,10 +32,42 @@ export type Instruction =
   | { readonly kind: 'CMD'; readonly args: string[] }
   | { readonly kind: 'COMMENT'; readonly text: string };
 
+/**
+ * A base image named by a build argument declared before the first FROM; its default is the
+ * pinned reference. Builds that pass nothing get the default; a test on a machine whose
+ * engine holds stand-ins under the official tags passes the tag instead (`--build-arg`).
+ */
+export interface BaseImageArgument {
+  /** The build argument, e.g. `NODE_IMAGE`. */
+  readonly arg: string;
+  /** `name:tag@sha256:<64 hex>`. */
+  readonly default: string;
+}
+
+export interface StageOptions {
+  /**
+   * Platform the stage runs on, e.g. `$BUILDPLATFORM` for stages whose output does not
+   * depend on the CPU (so a multi-platform build runs them natively, not under emulation).
+   * @default the target platform
+   */
+  readonly platform?: string;
+}
+
+/** `name:tag@sha256:<64 hex>`: a tag for people, a digest for the builder. */
+export const PINNED_IMAGE = /^[a-z0-9][a-z0-9._/-]*:[\w][\w.-]{0,127}@sha256:[0-9a-f]{64}$/;
+
 /** One `FROM ... AS name` stage with a fluent, typed instruction API. */
 export class DockerfileStage {
   public readonly instructions: Instruction[] = [];
-  constructor(public readonly name: string, public readonly from: string) {}
+  /** An earlier stage's name, an image reference, or a base image argument. */
+  public readonly from: string;
+  public readonly baseImageArgument?: BaseImageArgument;
+  public readonly platform?: string;
+  constructor(public readonly name: string, from: string | BaseImageArgument, options: StageOptions = {}) {
+    this.from = typeof from === 'string' ? from : from.default;
+    this.baseImageArgument = typeof from === 'string' ? undefined : from;
+    this.platform = options.platform;
+  }
 
   public comment(text: string): this { return this.add({ kind: 'COMMENT', text }); }
   public arg(name: string, def?: string): this { return this.add({ kind: 'ARG', name, default: def }); }
@@ -81,21 +113,35 @@ export class Dockerfile extends FileBase {
     this.node.addValidation({ validate: () => this.problems() });
   }
 
-  public addStage(name: string, from: string | DockerfileStage): DockerfileStage {
-    const stage = new DockerfileStage(name, typeof from === 'string' ? from : from.name);
+  public addStage(name: string, from: string | DockerfileStage | BaseImageArgument, options: StageOptions = {}): DockerfileStage {
+    const stage = new DockerfileStage(name, from instanceof DockerfileStage ? from.name : from, options);
     this.stages.push(stage);
     return stage;
+  }
+
+  /** The base image arguments of the stages, each once, in order of first use. */
+  public get baseImageArguments(): BaseImageArgument[] {
+    const out = new Map<string, BaseImageArgument>();
+    for (const s of this.stages) if (s.baseImageArgument && !out.has(s.baseImageArgument.arg)) out.set(s.baseImageArgument.arg, s.baseImageArgument);
+    return [...out.values()];
   }
 
   /** Problems found in the model; empty when the Dockerfile is sound. */
   private problems(): string[] {
     const out: string[] = [];
     const seen = new Set<string>();
+    const defaults = new Map<string, string>();
+    for (const a of this.stages.flatMap((s) => (s.baseImageArgument ? [s.baseImageArgument] : []))) {
+      const other = defaults.get(a.arg);
+      if (other !== undefined && other !== a.default) out.push(`base image argument ${a.arg} has two defaults: '${other}' and '${a.default}'`);
+      defaults.set(a.arg, a.default);
+    }
     for (const stage of this.stages) {
       if (seen.has(stage.name)) out.push(`stage '${stage.name}' is defined twice`);
-      if (!seen.has(stage.from)) {
-        const tag = stage.from.includes(':') ? stage.from.slice(stage.from.lastIndexOf(':') + 1) : '';
-        if (!tag || tag === 'latest') out.push(`stage '${stage.name}' uses base image '${stage.from}' without a pinned tag`);
+      if (!seen.has(stage.from) && !PINNED_IMAGE.test(stage.from)) {
+        out.push(`stage '${stage.name}' uses base image '${stage.from}' without a tag and a digest (pin it as name:tag@sha256:<digest>)`);
+      } else if (PINNED_IMAGE.test(stage.from) && /:latest@/.test(stage.from)) {
+        out.push(`stage '${stage.name}' uses base image '${stage.from}': name a release tag, not latest`);
       }
       for (const i of stage.instructions) {
         if (i.kind === 'COPY' && i.from && !seen.has(i.from)) {
@@ -118,8 +164,15 @@ export class Dockerfile extends FileBase {
   protected synthesizeContent(_resolver: IResolver): string | undefined {
     const lines: string[] = [`# ${this.marker}`];
     for (const line of this.description.split('\n')) lines.push(`# ${line}`.trimEnd());
+    const args = this.baseImageArguments;
+    if (args.length) {
+      lines.push('', '# Base images, pinned by digest. Production builds never set these; a test against local', '# stand-ins of the official images passes the tag alone (--build-arg NAME=name:tag).');
+      for (const a of args) lines.push(`ARG ${a.arg}=${a.default}`);
+    }
     for (const stage of this.stages) {
-      lines.push('', `FROM ${stage.from} AS ${stage.name}`);
+      const platform = stage.platform ? `--platform=${stage.platform} ` : '';
+      const from = stage.baseImageArgument ? `\${${stage.baseImageArgument.arg}}` : stage.from;
+      lines.push('', `FROM ${platform}${from} AS ${stage.name}`);
       for (const i of stage.instructions) lines.push(...renderInstruction(i));
     }
     return lines.join('\n') + '\n';

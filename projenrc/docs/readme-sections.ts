@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Component } from 'projen';
+import { GitHub } from 'projen/lib/github';
 import type { Makefile } from '../make/makefile';
 import type { Stack } from '../stack';
 
@@ -22,7 +23,25 @@ export class ReadmeSections extends Component {
   }
 
   public sections(): Record<string, string> {
-    return { services: servicesTable(this.stack), configuration: variablesTable(this.stack), make: this.props.makefile.helpMarkdown() };
+    return {
+      badges: this.badges(),
+      images: imageList(this.stack),
+      services: servicesTable(this.stack),
+      configuration: variablesTable(this.stack),
+      make: this.props.makefile.helpMarkdown(),
+    };
+  }
+
+  /** Build status and the Deploy button, for the repository the model names. */
+  private badges(): string {
+    const repo = `https://github.com/${this.stack.registry.owner}/${this.stack.registry.repository}`;
+    const workflow = (name: string) => GitHub.of(this.project)?.tryFindWorkflow(name)?.file?.path.replace(/^\.github\/workflows\//, '');
+    const lines: string[] = [];
+    const build = workflow('build');
+    if (build) lines.push(`[![build](${repo}/actions/workflows/${build}/badge.svg)](${repo}/actions/workflows/${build})`);
+    const deploy = workflow('deploy');
+    if (deploy) lines.push(`[![Deploy](https://img.shields.io/badge/deploy-run%20workflow-2ea44f?logo=githubactions&logoColor=white)](${repo}/actions/workflows/${deploy})`);
+    return lines.join('\n');
   }
 
   public synthesize(): void {
@@ -37,10 +56,15 @@ export class ReadmeSections extends Component {
 export function fillSections(text: string, sections: Record<string, string>): string {
   let out = text;
   for (const [name, body] of Object.entries(sections)) {
-    const re = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(<!-- /generated:${name} -->)`);
+    const re = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(<!-- /generated:${name} -->)`, 'g');
     out = out.replace(re, (_, open: string, close: string) => `${open}${body.trimEnd()}\n${close}`);
   }
   return out;
+}
+
+/** `ghcr.io/<owner>/<repo>/{postgres,bot,...}`: the published images under the model's prefix. */
+function imageList(stack: Stack): string {
+  return `\`${stack.imagePrefix}/{${stack.publishedImages.map((i) => i.name).join(',')}}\``;
 }
 
 function servicesTable(stack: Stack): string {

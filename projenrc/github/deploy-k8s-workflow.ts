@@ -1,6 +1,7 @@
 import { Component } from 'projen';
 import { GitHub, GithubWorkflow, workflows } from 'projen/lib/github';
 import { Actions } from './actions';
+import { pinnedWorkflow } from './pinned-workflow';
 import type { KubernetesStack } from '../k8s/kubernetes-stack';
 import type { KubernetesDeployScript } from '../scripts/k8s-scripts';
 import type { NotifyTelegramScript } from '../scripts/notify-telegram-script';
@@ -31,7 +32,7 @@ export class KubernetesDeployWorkflow extends Component {
     const github = GitHub.of(scope.project);
     if (!github) throw new Error('KubernetesDeployWorkflow: the project needs GitHub support (github: true)');
     const environments = props.kubernetes.environments.map((e) => e.name);
-    const wf = new GithubWorkflow(github, 'deploy-k8s');
+    const wf = pinnedWorkflow(github, 'deploy-k8s');
     this.workflow = wf;
     wf.on({
       workflowDispatch: {
@@ -63,10 +64,10 @@ export class KubernetesDeployWorkflow extends Component {
       // packages: read resolves private image digests with this run's short-lived token.
       permissions: { contents: R, packages: R },
       steps: [
-        { name: 'Check out', uses: Actions.checkout, with: { 'persist-credentials': false } },
+        { name: 'Check out', uses: Actions.checkout.uses, with: { 'persist-credentials': false } },
         {
           name: 'Log in to the registry (to resolve digests)',
-          uses: Actions.login,
+          uses: Actions.login.uses,
           with: { registry: props.kubernetes.stack.registry.host, username: '${{ github.actor }}', password: '${{ secrets.GITHUB_TOKEN }}' },
         },
         {

@@ -1,8 +1,10 @@
 import { Component } from 'projen';
 import { GitHub, GithubWorkflow, workflows } from 'projen/lib/github';
 import { Actions } from './actions';
+import { pinnedWorkflow } from './pinned-workflow';
 import type { NotifyTelegramScript } from '../scripts/notify-telegram-script';
 import type { RemoteDeployScript } from '../scripts/remote-deploy-script';
+import type { VerifyImagesScript } from '../scripts/verify-images-script';
 import type { Stack } from '../stack';
 
 export interface DeployWorkflowProps {
@@ -10,6 +12,8 @@ export interface DeployWorkflowProps {
   readonly targets: readonly string[];
   readonly remoteDeploy: RemoteDeployScript;
   readonly notify: NotifyTelegramScript;
+  /** Verifies the signed build provenance of the images before anything reaches the server. */
+  readonly verify: VerifyImagesScript;
 }
 
 const R = workflows.JobPermission.READ;
@@ -33,7 +37,7 @@ export class DeployWorkflow extends Component {
     this.node.addValidation({ validate: () => (props.targets.length ? [] : ['declare at least one deploy target']) });
     const github = GitHub.of(stack.project);
     if (!github) throw new Error('DeployWorkflow: the project needs GitHub support (github: true)');
-    const wf = new GithubWorkflow(github, 'deploy');
+    const wf = pinnedWorkflow(github, 'deploy');
     this.workflow = wf;
 
     wf.on({
@@ -65,10 +69,28 @@ export class DeployWorkflow extends Component {
       runsOn: ['ubuntu-latest'],
       timeoutMinutes: 30,
       environment: '${{ inputs.environment }}',
-      // packages: read lets the server pull private images with this run's short-lived token.
-      permissions: { contents: R, packages: R },
+      // packages: read lets the server pull private images with this run's short-lived token;
+      // attestations: read lets the verify step read the images' signed provenance.
+      permissions: { contents: R, packages: R, attestations: R },
       steps: [
-        { name: 'Check out', uses: Actions.checkout, with: { 'persist-credentials': false } },
+        { name: 'Check out', uses: Actions.checkout.uses, with: { 'persist-credentials': false } },
+        {
+          name: `Log in to ${stack.registry.host}`,
+          uses: Actions.login.uses,
+          with: { registry: stack.registry.host, username: '${{ github.actor }}', password: '${{ secrets.GITHUB_TOKEN }}' },
+        },
+        {
+          // Nothing reaches the server unless every image of the tag was built and signed by
+          // this repository's build workflow. The step prints the verified digests.
+          name: 'Verify image provenance',
+          id: 'verify',
+          env: {
+            IMAGE_TAG: '${{ inputs.tag }}',
+            REPOSITORY: '${{ github.repository }}',
+            GH_TOKEN: '${{ github.token }}',
+          },
+          run: `IMAGE_PREFIX="${stack.registry.host}/\${REPOSITORY,,}" ${props.verify.path} "$IMAGE_TAG"`,
+        },
         {
           name: 'Deploy over SSH',
           id: 'deploy',

@@ -17,7 +17,7 @@ export type PolicyRule = (objects: readonly KubernetesObject[], context: PolicyC
 type Json = Record<string, any>;
 
 /** An image pinned by digest, or the placeholder of one that the deploy fills (`@${API_IMAGE_DIGEST}`). */
-export const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*@(sha256:[0-9a-f]{64}|\$\{[A-Z][A-Z0-9_]*_IMAGE_DIGEST\})$/;
+export const PINNED_MANIFEST_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*@(sha256:[0-9a-f]{64}|\$\{[A-Z][A-Z0-9_]*_IMAGE_DIGEST\})$/;
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
 /** Workloads that keep running: they need probes. Jobs run to completion. */
@@ -89,7 +89,7 @@ export const nonRoot: PolicyRule = (objects) => containers(objects).flatMap((c) 
 
 export const pinnedImages: PolicyRule = (objects) => containers(objects).flatMap((c) => {
   const image = String(c.container.image ?? '');
-  if (PINNED_IMAGE.test(image)) return [];
+  if (PINNED_MANIFEST_IMAGE.test(image)) return [];
   const why = /:latest$/.test(image) || !/[:@]/.test(image.split('/').pop() ?? '') ? 'the floating tag latest' : 'a tag, which can move';
   return [`${where(c)} runs '${image}' by ${why}; pin it by digest (@sha256:…)`];
 });

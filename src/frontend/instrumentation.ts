@@ -7,6 +7,6 @@ export async function register() {
   const { readConfig } = await import('./lib/config');
   const { log } = await import('./lib/log');
   const result = readConfig();
-  if (result.ok) log('info', 'configuration ok', { apiUrl: result.config.apiUrl });
-  else log('error', result.message, { problems: result.problems });
+  if (result.ok) log.info('configuration ok', { apiUrl: result.config.apiUrl });
+  else log.error(result.message, { problems: result.problems });
 }

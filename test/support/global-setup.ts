@@ -1,3 +1,4 @@
+import { useStandInBaseImages } from './stand-in-base-images';
 import { startTestPostgres } from './test-postgres';
 
 /**
@@ -6,6 +7,8 @@ import { startTestPostgres } from './test-postgres';
  * exports its admin URL; test workers inherit it.
  */
 export default async function globalSetup(): Promise<void> {
+  // Before any build: on an engine with local stand-ins of the base images, build against them.
+  useStandInBaseImages();
   if (process.env.DATABASE_URL) return;
   process.env.DATABASE_URL = await startTestPostgres();
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite drives, installed when missing: chromium for the browser
 # e2e, the shellcheck linter for scripts and workflows, openssh-server and -client for the
-# deploy e2e's server. Run by `make test`; needs root or password-less sudo to install.
+# deploy e2e's server, skopeo for the publish e2e (it copies the attesting builder's OCI
+# archives, attestations included, to the registry). Run by `make test`; needs root or password-less sudo to install.
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

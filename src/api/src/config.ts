@@ -1,9 +1,5 @@
 import { isPostgresUrl } from '@dialogstack/db';
-import { z } from 'zod';
-
-/** Log levels of LOG_LEVEL, most severe first; each level includes the ones before it. */
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-export type LogLevelName = (typeof LOG_LEVELS)[number];
+import { Env, LOG_LEVELS, LogLevel, readEnv } from '@dialogstack/runtime';
 
 export interface ApiConfig {
   /** postgres:// URL of the read-only role. Secret. */
@@ -14,67 +10,40 @@ export interface ApiConfig {
   readonly corsOrigins: readonly string[];
   /** TCP port; 0 picks a free one (tests). */
   readonly port: number;
-  readonly logLevel: LogLevelName;
-}
-
-/** Every problem with the environment at once, each naming its variable but never its value. */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration: ${problems.join('; ')}`);
-    this.name = 'ConfigError';
-  }
+  readonly logLevel: LogLevel;
 }
 
 export const MIN_API_TOKEN_LENGTH = 32;
 
-/** An unset variable and an empty one mean the same: not given. */
-const given = (value: unknown) => (value === '' ? undefined : value);
+/** The api's variables: names and defaults are held to the stack model by test/pipeline/service-environment.test.ts. */
+export const API_ENV = {
+  DATABASE_URL: Env.string({
+    required: true,
+    secret: true,
+    description: 'postgres://user:password@host:5432/database',
+    check: (url) => (isPostgresUrl(url) ? undefined : 'must be a postgres:// or postgresql:// URL'),
+  }),
+  API_TOKEN: Env.string({ required: true, secret: true, minLength: MIN_API_TOKEN_LENGTH }),
+  CORS_ORIGINS: Env.list({ check: corsOriginsProblem }),
+  PORT: Env.int({ default: 4000, min: 0, max: 65535 }),
+  LOG_LEVEL: Env.oneOf(LOG_LEVELS, { default: 'info' }),
+};
 
-const databaseUrl = z.preprocess(given, z.string({ error: 'DATABASE_URL is required (postgres://user:password@host:5432/database)' })
-  .refine(isPostgresUrl, 'DATABASE_URL must be a postgres:// or postgresql:// URL'));
-
-const apiToken = z.preprocess(given, z.string({ error: 'API_TOKEN is required' })
-  .min(MIN_API_TOKEN_LENGTH, `API_TOKEN must be at least ${MIN_API_TOKEN_LENGTH} characters`));
-
-const corsOrigins = z.preprocess(given, z.string().optional())
-  .transform((value, ctx) => {
-    const origins = (value ?? '').split(',').map((o) => o.trim()).filter(Boolean);
-    for (const origin of origins) {
-      const problem = originProblem(origin);
-      if (problem) ctx.addIssue({ code: 'custom', message: `CORS_ORIGINS: ${problem}` });
-    }
-    return origins;
-  });
-
-const port = z.preprocess(given, z.string().default('4000'))
-  .transform((value, ctx) => {
-    const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-    if (!(n >= 0 && n <= 65535)) ctx.addIssue({ code: 'custom', message: 'PORT must be an integer from 0 to 65535' });
-    return n;
-  });
-
-const logLevel = z.preprocess(given, z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'));
-
-const envSchema = z.object({
-  DATABASE_URL: databaseUrl,
-  API_TOKEN: apiToken,
-  CORS_ORIGINS: corsOrigins,
-  PORT: port,
-  LOG_LEVEL: logLevel,
-});
-
-/** Reads and checks the environment once, at startup. Throws ConfigError listing every problem. */
+/** Reads and checks the environment once, at startup. Throws a ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
-  const result = envSchema.safeParse(env);
-  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => issue.message));
-  const e = result.data;
+  const e = readEnv(API_ENV, env);
   return {
     databaseUrl: e.DATABASE_URL,
     apiToken: e.API_TOKEN,
-    corsOrigins: e.CORS_ORIGINS,
+    corsOrigins: e.CORS_ORIGINS ?? [],
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+function corsOriginsProblem(origins: string[]): string | undefined {
+  const problems = origins.map(originProblem).filter((problem) => problem !== undefined);
+  return problems.length > 0 ? `must list exact origins (scheme://host[:port]): ${problems.join('; ')}` : undefined;
 }
 
 /** Why `origin` is not an exact browser origin (scheme://host[:port]), or undefined when it is. */

@@ -1,6 +1,6 @@
+import { ConfigError, createLogger } from '@dialogstack/runtime';
 import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
-import { JsonLogger } from './logging/json-logger';
+import { loadConfig } from './config';
 
 /**
  * `node dist/main.js`: validates the environment, serves on PORT, stops on SIGTERM.
@@ -12,19 +12,18 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    new JsonLogger('error').error({ msg: err.message, problems: err.problems }, 'Config');
+    createLogger('api', { level: 'error' }).error(err.message, { problems: err.problems });
     process.exitCode = 1;
     return;
   }
-  const logger = new JsonLogger(config.logLevel);
+  const logger = createLogger('api', { level: config.logLevel });
   const app = await createApp(config, logger);
   await app.listen(config.port);
   const address = app.getHttpServer().address();
-  logger.log({ msg: 'listening', port: typeof address === 'object' && address ? address.port : config.port }, 'Main');
+  logger.info('listening', { port: typeof address === 'object' && address ? address.port : config.port });
 }
 
 main().catch((err: Error) => {
-  // The message only: a driver error's details may carry connection settings.
-  new JsonLogger('error').error({ msg: `api failed to start: ${err.message}` }, 'Main');
+  createLogger('api', { level: 'error' }).error('api failed to start', { err });
   process.exit(1);
 });

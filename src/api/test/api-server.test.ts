@@ -1,5 +1,6 @@
 import { API_ROUTES, errorResponseSchema, healthResponseSchema, PERIODS, readyResponseSchema, statsResponseSchema } from '@dialogstack/contract';
 import { createDataSource } from '@dialogstack/db';
+import { connect } from 'node:net';
 import { TestDatabase, TEST_READER } from '../../../test/support/database';
 import { seedDatabase } from '../src/seed/seed';
 import { ApiProcess, buildApi, parseJson, runApiToExit, startApi } from './support/api-process';
@@ -101,12 +102,30 @@ describe('api server', () => {
       ['a non-numeric limit', 'limit=ten', 'limit'],
       ['a fractional limit', 'limit=2.5', 'limit'],
       ['a repeated limit', 'limit=5&limit=6', 'limit'],
+      // Names of Object.prototype members are parameters like any other.
+      ['__proto__', 'period=7d&__proto__=x', '__proto__'],
+      ['constructor', 'constructor=1', 'constructor'],
+      ['prototype', 'prototype=1', 'prototype'],
     ])('%s', async (_, query, path) => {
       const res = await authed(`${API_ROUTES.stats}?${query}`);
       expect(res.status).toBe(400);
       const body = strictError.parse(await res.json());
       expect(body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(body.details?.map((d) => d.path)).toContain(path);
+    });
+
+    it('431 for a query string over the 16 KiB header limit, in the same shape', async () => {
+      const res = await authed(`${API_ROUTES.stats}?period=7d&x=${'a'.repeat(17 * 1024)}`);
+      expect(res.status).toBe(431);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(strictError.parse(await res.json())).toMatchObject({ statusCode: 431, error: 'Request Header Fields Too Large' });
+    });
+
+    it('400 for a request HTTP cannot parse, in the same shape', async () => {
+      const raw = await rawRequest(api.url, 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n');
+      const [head, body] = raw.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 400 /);
+      expect(strictError.parse(JSON.parse(body))).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     });
 
     it('404 for an unknown route, in the same shape', async () => {
@@ -195,6 +214,12 @@ describe('api server', () => {
     expect(api.output.map(parseJson).find((e) => e?.msg === 'request' && e.status === 401)).toMatchObject({ method: 'GET', context: 'Http' });
   });
 
+  it("writes Nest's own messages in the same shape as its own", () => {
+    const entries = api.output.map(parseJson);
+    expect(entries.filter((e) => e?.service !== 'api')).toEqual([]);
+    expect(entries.find((e) => e?.context === 'RouterExplorer')).toMatchObject({ level: 'info', msg: expect.stringMatching(/^Mapped \{/) });
+  });
+
   it('refuses to start on a bad environment: every problem in one line, no secret, exit code 1', async () => {
     const { code, output } = await runApiToExit({ API_TOKEN: 'too-short-secret', PORT: 'eighty', CORS_ORIGINS: '*', LOG_LEVEL: 'chatty' });
     expect(code).toBe(1);
@@ -213,3 +238,15 @@ describe('api server', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   }, 30_000);
 });
+
+/** Writes `request` as is on a new connection and resolves everything the server sends until it closes. */
+function rawRequest(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError } from '@dialogstack/runtime';
+import { loadConfig } from '../src/config';
 
 const TOKEN = 'a-secret-token-of-32-characters!';
 const URL_WITH_SECRET = 'postgres://reader:hunter2@db:5432/dialogstack';
@@ -47,6 +48,6 @@ describe('loadConfig', () => {
 
   it('accepts PORT 0 (any free port) and rejects non-integers', () => {
     expect(loadConfig({ ...valid, PORT: '0' }).port).toBe(0);
-    expect(problems({ ...valid, PORT: '80.5' }).problems).toEqual(['PORT must be an integer from 0 to 65535']);
+    expect(problems({ ...valid, PORT: '80.5' }).problems).toEqual(['PORT must be an integer from 0 to 65535 (got "80.5")']);
   });
 });

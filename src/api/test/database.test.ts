@@ -1,7 +1,7 @@
+import { createLogger } from '@dialogstack/runtime';
 import { Client } from 'pg';
 import { TestDatabase, withDatabase } from '../../../test/support/database';
 import { Database, DatabaseUnavailableError } from '../src/database/database';
-import { JsonLogger } from '../src/logging/json-logger';
 import { migratedTestDatabase } from './support/test-database';
 
 /** What a failure becomes: DatabaseUnavailableError (503) when the database cannot answer us, the error itself (500) for a bad statement. */
@@ -10,7 +10,7 @@ describe('Database error classification (real PostgreSQL)', () => {
   const opened: Database[] = [];
   const logs: string[] = [];
   const open = (url: string) => {
-    const database = new Database(url, new JsonLogger('warn', (line) => logs.push(line)));
+    const database = new Database(url, createLogger('api', { level: 'warn', write: (line) => logs.push(line) }));
     opened.push(database);
     return database;
   };
@@ -115,7 +115,7 @@ describe('Database error classification (real PostgreSQL)', () => {
     try {
       // Each round fills the pool with idle sessions, has the server end them all, and reads
       // at once: whether pg has noticed yet or not, the read must be answered.
-      for (let round = 0; round < 20; round++) {
+      for (let round = 0; round < 10; round++) {
         await Promise.all(Array.from({ length: 4 }, () => reader.query('SELECT pg_sleep(0.01)')));
         await terminateReaderSessions(admin);
         await expect(reader.query<{ n: number }>('SELECT 1 AS n')).resolves.toEqual([{ n: 1 }]);

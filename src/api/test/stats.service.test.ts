@@ -1,8 +1,8 @@
 import { StatsResponse, statsResponseSchema } from '@dialogstack/contract';
+import { createLogger } from '@dialogstack/runtime';
 import { Client } from 'pg';
 import { TestDatabase } from '../../../test/support/database';
 import { Database } from '../src/database/database';
-import { JsonLogger } from '../src/logging/json-logger';
 import { StatsService } from '../src/stats/stats.service';
 import { migratedTestDatabase } from './support/test-database';
 
@@ -63,7 +63,7 @@ describe('StatsService (real PostgreSQL, read-only role, fixed clock)', () => {
     await writer.query(USERS);
     await writer.query(MESSAGES);
     await writer.end();
-    database = new Database(db.readerUrl, new JsonLogger('error'));
+    database = new Database(db.readerUrl, createLogger('api', { level: 'error' }));
     stats = new StatsService(database, fixedClock);
   });
   afterAll(async () => {

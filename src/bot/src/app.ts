@@ -1,4 +1,5 @@
 import { dataSourceOptions, migrationStatus, poolQuery } from '@dialogstack/db';
+import { Logger } from '@dialogstack/runtime';
 import { Telegraf, TelegramError } from 'telegraf';
 import { DataSource } from 'typeorm';
 import { Assistant } from './assistant';
@@ -8,7 +9,6 @@ import { DialogStore, preparedStatements } from './dialog-store';
 import { registerHandlers } from './handlers';
 import { closeServer, createHttpServer, listen } from './http-server';
 import { LlmClient } from './llm-client';
-import { Logger } from './logger';
 import { ReplySender } from './reply-sender';
 import { callWithRetry } from './telegram-retry';
 import { COMMANDS } from './texts';

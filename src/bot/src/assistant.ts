@@ -1,6 +1,6 @@
+import { Logger } from '@dialogstack/runtime';
 import { DialogStore, StoredUserMessage } from './dialog-store';
 import { LlmClient, LlmTimeoutError } from './llm-client';
-import { Logger } from './logger';
 import { ReplySender } from './reply-sender';
 import { TEXTS } from './texts';
 

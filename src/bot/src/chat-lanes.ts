@@ -1,4 +1,4 @@
-import { Logger } from './logger';
+import { Logger } from '@dialogstack/runtime';
 
 /**
  * Tasks keyed by chat: tasks of one chat run one after another in submission order, tasks

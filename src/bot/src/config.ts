@@ -1,6 +1,6 @@
 import { isPostgresUrl } from '@dialogstack/db';
+import { ConfigError, Env, EnvOf, EnvRule, LOG_LEVELS, LogLevel, readEnv } from '@dialogstack/runtime';
 import { readFileSync } from 'node:fs';
-import { LOG_LEVELS, LogLevel } from './logger';
 
 export interface WebhookConfig {
   /** Public HTTPS URL Telegram posts updates to. */
@@ -46,155 +46,110 @@ export const DEFAULT_SYSTEM_PROMPT = [
   'If you are not sure about something, say so instead of guessing.',
 ].join(' ');
 
-/** Every problem found, so one start-up attempt names them all. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration: ${problems.join('; ')}`);
-    this.name = 'ConfigError';
-  }
-}
+const TELEGRAM_TOKEN = /^\d+:[A-Za-z0-9_-]+$/;
+const TELEGRAM_SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 
-type Env = Record<string, string | undefined>;
+/** The bot's variables: names and defaults are held to the stack model by test/pipeline/service-environment.test.ts. */
+export const BOT_ENV = {
+  TELEGRAM_BOT_TOKEN: Env.string({
+    required: true,
+    secret: true,
+    description: 'the bot token from @BotFather',
+    check: (token) => (TELEGRAM_TOKEN.test(token) ? undefined : 'is malformed: expected <bot id>:<secret> as issued by @BotFather'),
+  }),
+  TELEGRAM_API_ROOT: Env.url({ default: 'https://api.telegram.org' }),
+  TELEGRAM_WEBHOOK_URL: Env.url({
+    check: (url) => (new URL(url).pathname === '/health' ? 'must not use the path /health (the health check lives there)' : undefined),
+  }),
+  TELEGRAM_WEBHOOK_SECRET: Env.string({
+    secret: true,
+    check: (secret) => (TELEGRAM_SECRET_TOKEN.test(secret) ? undefined : 'must be 1-256 characters of A-Z, a-z, 0-9, _ and - (a Telegram rule)'),
+  }),
+  LLM_BASE_URL: Env.url({ default: 'https://openrouter.ai/api/v1', stripTrailingSlash: true }),
+  LLM_API_KEY: Env.string({ required: true, secret: true, description: 'the API key of the LLM provider' }),
+  LLM_MODEL: Env.string({ default: 'openai/gpt-4o-mini' }),
+  LLM_TEMPERATURE: Env.number({ default: 0.7, min: 0, max: 2 }),
+  LLM_MAX_TOKENS: Env.int({ default: 1024, min: 1, max: 1_000_000 }),
+  LLM_TIMEOUT_MS: Env.int({ default: 60_000, min: 100, max: 600_000 }),
+  DATABASE_URL: Env.string({
+    required: true,
+    secret: true,
+    description: 'postgres://user:password@host:5432/database of the writer role',
+    check: (url) => (isPostgresUrl(url) ? undefined : 'must be a postgres:// URL (postgres://user:password@host:5432/database)'),
+  }),
+  BOT_SYSTEM_PROMPT: Env.string(),
+  BOT_SYSTEM_PROMPT_FILE: Env.string(),
+  BOT_CONTEXT_MESSAGES: Env.int({ default: 20, min: 1, max: 500 }),
+  PORT: Env.int({ default: 8080, min: 0, max: 65535 }),
+  LOG_LEVEL: Env.oneOf(LOG_LEVELS, { default: 'info' }),
+  BOT_SHUTDOWN_GRACE_MS: Env.int({ default: 20_000, min: 0, max: 600_000 }),
+};
+
+type BotEnv = EnvOf<typeof BOT_ENV>;
+
+const BOT_RULES: EnvRule<typeof BOT_ENV>[] = [
+  {
+    variables: ['TELEGRAM_WEBHOOK_URL', 'TELEGRAM_WEBHOOK_SECRET'],
+    check: (env) => (env.TELEGRAM_WEBHOOK_URL !== undefined && env.TELEGRAM_WEBHOOK_SECRET === undefined
+      ? 'TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set (Telegram sends it back so forged updates are refused)'
+      : undefined),
+  },
+  {
+    variables: ['BOT_SYSTEM_PROMPT', 'BOT_SYSTEM_PROMPT_FILE'],
+    check: (env) => (env.BOT_SYSTEM_PROMPT !== undefined && env.BOT_SYSTEM_PROMPT_FILE !== undefined
+      ? 'BOT_SYSTEM_PROMPT and BOT_SYSTEM_PROMPT_FILE are both set: set one of them'
+      : undefined),
+  },
+];
 
 /**
  * Reads and validates the bot's configuration. Throws one ConfigError listing every missing
- * or malformed variable. Secret values never appear in a message.
+ * or malformed variable, then (once they are fine) a ConfigError if the role file cannot be read.
  */
-export function loadConfig(env: Env = process.env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): BotConfig {
-  const problems: string[] = [];
-  const read = new Reader(env, problems);
-
-  const token = read.required('TELEGRAM_BOT_TOKEN', 'the bot token from @BotFather');
-  if (token && !/^\d+:[A-Za-z0-9_-]+$/.test(token)) problems.push('TELEGRAM_BOT_TOKEN is malformed: expected <bot id>:<secret> as issued by @BotFather');
-  const apiRoot = read.url('TELEGRAM_API_ROOT', 'https://api.telegram.org');
-  const webhook = readWebhook(read, problems);
-
-  const llm: LlmConfig = {
-    baseUrl: read.url('LLM_BASE_URL', 'https://openrouter.ai/api/v1').replace(/\/+$/, ''),
-    apiKey: read.required('LLM_API_KEY', 'the API key of the LLM provider'),
-    model: read.text('LLM_MODEL', 'openai/gpt-4o-mini'),
-    temperature: read.number('LLM_TEMPERATURE', 0.7, 0, 2),
-    maxTokens: read.integer('LLM_MAX_TOKENS', 1024, 1, 1_000_000),
-    timeoutMs: read.integer('LLM_TIMEOUT_MS', 60_000, 100, 600_000),
-  };
-
-  const databaseUrl = read.required('DATABASE_URL', 'postgres://user:password@host:5432/database of the writer role');
-  if (databaseUrl && !isPostgresUrl(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL (postgres://user:password@host:5432/database)');
-
-  const prompt = readSystemPrompt(read, problems, readFile);
-  const config: BotConfig = {
-    telegram: { token, apiRoot, webhook },
-    llm,
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): BotConfig {
+  const e = readEnv(BOT_ENV, env, BOT_RULES);
+  const prompt = systemPrompt(e, readFile);
+  return {
+    telegram: {
+      token: e.TELEGRAM_BOT_TOKEN,
+      apiRoot: e.TELEGRAM_API_ROOT,
+      webhook: e.TELEGRAM_WEBHOOK_URL === undefined ? undefined : {
+        url: e.TELEGRAM_WEBHOOK_URL,
+        path: new URL(e.TELEGRAM_WEBHOOK_URL).pathname,
+        secret: e.TELEGRAM_WEBHOOK_SECRET!, // required with the URL (BOT_RULES)
+      },
+    },
+    llm: {
+      baseUrl: e.LLM_BASE_URL,
+      apiKey: e.LLM_API_KEY,
+      model: e.LLM_MODEL,
+      temperature: e.LLM_TEMPERATURE,
+      maxTokens: e.LLM_MAX_TOKENS,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+    },
     systemPrompt: prompt.text,
     systemPromptSource: prompt.source,
-    contextMessages: read.integer('BOT_CONTEXT_MESSAGES', 20, 1, 500),
-    databaseUrl,
-    port: read.integer('PORT', 8080, 0, 65535),
-    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
-    shutdownGraceMs: read.integer('BOT_SHUTDOWN_GRACE_MS', 8000, 0, 600_000),
+    contextMessages: e.BOT_CONTEXT_MESSAGES,
+    databaseUrl: e.DATABASE_URL,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    shutdownGraceMs: e.BOT_SHUTDOWN_GRACE_MS,
   };
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
 }
 
-function readWebhook(read: Reader, problems: string[]): WebhookConfig | undefined {
-  const url = read.optional('TELEGRAM_WEBHOOK_URL');
-  const secret = read.optional('TELEGRAM_WEBHOOK_SECRET');
-  if (secret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secret)) {
-    problems.push('TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (a Telegram rule)');
-  }
-  if (url === undefined) return undefined;
-  let path = '/';
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
-    path = parsed.pathname;
-  } catch {
-    problems.push(`TELEGRAM_WEBHOOK_URL must be a URL; Telegram requires https:// (got "${url}")`);
-  }
-  if (path === '/health') problems.push('TELEGRAM_WEBHOOK_URL must not use the path /health (the health check lives there)');
-  if (secret === undefined) problems.push('TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set (Telegram sends it back so forged updates are refused)');
-  return { url, path, secret: secret ?? '' };
-}
-
-function readSystemPrompt(read: Reader, problems: string[], readFile: (path: string) => string): { text: string; source: BotConfig['systemPromptSource'] } {
-  const inline = read.optional('BOT_SYSTEM_PROMPT');
-  const file = read.optional('BOT_SYSTEM_PROMPT_FILE');
-  if (inline !== undefined && file !== undefined) {
-    problems.push('BOT_SYSTEM_PROMPT and BOT_SYSTEM_PROMPT_FILE are both set: set one of them');
-    return { text: DEFAULT_SYSTEM_PROMPT, source: 'default' };
-  }
-  if (inline !== undefined) return { text: inline, source: 'BOT_SYSTEM_PROMPT' };
+function systemPrompt(e: BotEnv, readFile: (path: string) => string): { text: string; source: BotConfig['systemPromptSource'] } {
+  if (e.BOT_SYSTEM_PROMPT !== undefined) return { text: e.BOT_SYSTEM_PROMPT, source: 'BOT_SYSTEM_PROMPT' };
+  const file = e.BOT_SYSTEM_PROMPT_FILE;
   if (file === undefined) return { text: DEFAULT_SYSTEM_PROMPT, source: 'default' };
+  let text: string;
   try {
-    const text = readFile(file).trim();
-    if (text === '') problems.push(`BOT_SYSTEM_PROMPT_FILE: ${file} is empty`);
-    return { text, source: 'BOT_SYSTEM_PROMPT_FILE' };
+    text = readFile(file).trim();
   } catch (err) {
-    problems.push(`BOT_SYSTEM_PROMPT_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    return { text: DEFAULT_SYSTEM_PROMPT, source: 'default' };
+    throw new ConfigError([`BOT_SYSTEM_PROMPT_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
   }
-}
-
-/** Typed reads of single variables; problems are collected, never thrown one by one. */
-class Reader {
-  constructor(private readonly env: Env, private readonly problems: string[]) {}
-
-  optional(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  required(name: string, what: string): string {
-    const value = this.optional(name);
-    if (value === undefined) this.problems.push(`${name} is required (${what})`);
-    return value ?? '';
-  }
-
-  text(name: string, fallback: string): string {
-    return this.optional(name) ?? fallback;
-  }
-
-  url(name: string, fallback: string): string {
-    const value = this.optional(name) ?? fallback;
-    try {
-      const url = new URL(value);
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('protocol');
-    } catch {
-      this.problems.push(`${name} must be an http(s) URL (got "${value}")`);
-    }
-    return value;
-  }
-
-  number(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < min || value > max) {
-      this.problems.push(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  }
-
-  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    if (!allowed.includes(raw as T)) {
-      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
-      return fallback;
-    }
-    return raw as T;
-  }
+  if (text === '') throw new ConfigError([`BOT_SYSTEM_PROMPT_FILE: ${file} is empty`]);
+  return { text, source: 'BOT_SYSTEM_PROMPT_FILE' };
 }

@@ -1,9 +1,9 @@
+import { Logger } from '@dialogstack/runtime';
 import { Context, Telegraf } from 'telegraf';
 import { message } from 'telegraf/filters';
 import { Assistant } from './assistant';
 import { ChatLanes, Turn, TurnSteps } from './chat-lanes';
 import { DialogStore, Person } from './dialog-store';
-import { Logger } from './logger';
 import { ReplySender } from './reply-sender';
 import { TEXTS } from './texts';
 

@@ -3,9 +3,9 @@
  * The bot process: `node dist/main.js`. Reads its configuration from the environment
  * (see config.ts), never runs migrations, stops gracefully on SIGTERM / SIGINT.
  */
+import { ConfigError, createLogger } from '@dialogstack/runtime';
 import { startBot } from './app';
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
+import { loadConfig } from './config';
 
 async function main(): Promise<void> {
   let config;
@@ -13,10 +13,10 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    createLogger('error').error(err.message, { problems: err.problems });
+    createLogger('bot', { level: 'error' }).error(err.message, { problems: err.problems });
     process.exit(1);
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger('bot', { level: config.logLevel });
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
 
   let app;

@@ -1,5 +1,5 @@
+import { Logger } from '@dialogstack/runtime';
 import { Telegram } from 'telegraf';
-import { Logger } from './logger';
 import { splitMessage } from './split-message';
 import { callWithRetry } from './telegram-retry';
 

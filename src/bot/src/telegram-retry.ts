@@ -1,6 +1,6 @@
+import { Logger } from '@dialogstack/runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TelegramError } from 'telegraf';
-import { Logger } from './logger';
 
 export interface RetryPolicy {
   readonly maxAttempts: number;

@@ -1,8 +1,8 @@
+import { Logger } from '@dialogstack/runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Telegram, TelegramError } from 'telegraf';
 import { Update } from 'telegraf/types';
 import { settlesBy } from './deadline';
-import { Logger } from './logger';
 import { UpdateSource } from './update-source';
 
 export interface PollerOptions {

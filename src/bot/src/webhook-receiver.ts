@@ -1,8 +1,8 @@
+import { Logger } from '@dialogstack/runtime';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Telegraf } from 'telegraf';
 import { WebhookConfig } from './config';
 import { settlesBy } from './deadline';
-import { Logger } from './logger';
 import { callWithRetry } from './telegram-retry';
 import { UpdateSource } from './update-source';
 

@@ -1,4 +1,5 @@
-import { ChatLanes, createLogger, SerialLanes } from '@dialogstack/bot';
+import { ChatLanes, SerialLanes } from '@dialogstack/bot';
+import { createLogger } from '@dialogstack/runtime';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 describe('SerialLanes', () => {
@@ -35,7 +36,7 @@ describe('SerialLanes', () => {
 });
 
 describe('ChatLanes', () => {
-  const log = createLogger('error', () => undefined);
+  const log = createLogger('bot', { level: 'error', write: () => undefined });
 
   it('persists and answers in reservation order even when routes are decided out of order', async () => {
     const lanes = new ChatLanes(log);

@@ -1,4 +1,5 @@
-import { ConfigError, DEFAULT_SYSTEM_PROMPT, loadConfig } from '@dialogstack/bot';
+import { DEFAULT_SYSTEM_PROMPT, loadConfig } from '@dialogstack/bot';
+import { ConfigError } from '@dialogstack/runtime';
 
 const minimal = {
   TELEGRAM_BOT_TOKEN: '123456:AAE-secret_token',
@@ -6,7 +7,7 @@ const minimal = {
   DATABASE_URL: 'postgres://bot:db-secret@db:5432/dialogstack',
 };
 
-function problems(env: Record<string, string | undefined>, readFile?: (path: string) => string): string[] {
+function problems(env: Record<string, string | undefined>, readFile?: (path: string) => string): readonly string[] {
   try {
     loadConfig(env, readFile);
   } catch (err) {
@@ -34,7 +35,7 @@ describe('loadConfig', () => {
       databaseUrl: minimal.DATABASE_URL,
       port: 8080,
       logLevel: 'info',
-      shutdownGraceMs: 8000,
+      shutdownGraceMs: 20_000,
     });
   });
 
@@ -81,8 +82,8 @@ describe('loadConfig', () => {
       'TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set (Telegram sends it back so forged updates are refused)',
     ]);
     expect(problems({ ...minimal, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/health', TELEGRAM_WEBHOOK_SECRET: 'has spaces' })).toEqual([
-      'TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (a Telegram rule)',
       'TELEGRAM_WEBHOOK_URL must not use the path /health (the health check lives there)',
+      'TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (a Telegram rule)',
     ]);
     const config = loadConfig({ ...minimal, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram/hook', TELEGRAM_WEBHOOK_SECRET: 's3cret_-' });
     expect(config.telegram.webhook).toEqual({ url: 'https://bot.example.com/telegram/hook', path: '/telegram/hook', secret: 's3cret_-' });

@@ -1,4 +1,5 @@
-import { callWithRetry, createLogger, retryDelayMs, TELEGRAM_RETRY } from '@dialogstack/bot';
+import { callWithRetry, retryDelayMs, TELEGRAM_RETRY } from '@dialogstack/bot';
+import { createLogger } from '@dialogstack/runtime';
 import { TelegramError } from 'telegraf';
 
 const error = (code: number, retryAfter?: number) =>
@@ -24,7 +25,7 @@ describe('Telegram retry policy', () => {
   it('stops after maxAttempts', async () => {
     let calls = 0;
     const policy = { maxAttempts: 3, maxDelayMs: 1000, baseDelayMs: 1 };
-    await expect(callWithRetry(async () => { calls += 1; throw error(503); }, 'test', createLogger('error', () => undefined), policy))
+    await expect(callWithRetry(async () => { calls += 1; throw error(503); }, 'test', createLogger('bot', { level: 'error', write: () => undefined }), policy))
       .rejects.toThrow('503');
     expect(calls).toBe(3);
   });

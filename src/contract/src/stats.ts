@@ -36,6 +36,10 @@ const isoTimestamp = z.iso.datetime({ offset: false });
  * PERIODS); `changePct` = (value − previous) / previous × 100, rounded to one decimal, and
  * null when there is no previous window (`all`) or the previous value is zero (a percentage
  * of zero is undefined, not "+∞%").
+ *
+ * Rounding (here and for `avgMessageLength`) is exact — from the integer counts, not from a
+ * binary float — and a half goes away from zero: 103 vs 80 is +28.75 % → 28.8, 57 vs 80 is
+ * −28.75 % → −28.8.
  */
 export const kpiSchema = z.object({
   value: z.number(),
@@ -110,7 +114,8 @@ export const statsResponseSchema = z.object({
     messages: kpiSchema,
     /**
      * Mean length in characters (Unicode code points) of users' messages in the window,
-     * rounded to one decimal; 0 when there are none.
+     * rounded to one decimal (exactly, halves away from zero: 2.05 → 2.1); 0 when there are
+     * none. Its `changePct` compares the rounded values.
      */
     avgMessageLength: kpiSchema,
   }),

@@ -5,88 +5,84 @@
  *   node dist/main.js llm        OpenAI-compatible LLM stub       (LLM_STUB_PORT, default 8082)
  *   node dist/main.js traffic    users chatting through the emulator (TRAFFIC_PORT, default 8083)
  */
+import { ConfigError, createLogger, Logger, readEnv } from '@dialogstack/runtime';
 import { createServer, Server } from 'node:http';
-import { EnvReader } from './env';
+import { LLM_STUB_ENV, TELEGRAM_EMULATOR_ENV, TRAFFIC_ENV } from './config';
 import { close, listen, sendJson } from './http';
 import { createLlmStubServer } from './llm/server';
 import { LlmStub } from './llm/stub';
-import { log } from './log';
 import { TelegramEmulator } from './telegram/emulator';
 import { createTelegramEmulatorServer } from './telegram/server';
 import { TrafficGenerator } from './traffic/generator';
 
-const ROLES = ['telegram', 'llm', 'traffic'] as const;
-type Role = typeof ROLES[number];
+/** Each role and the service name it logs as. */
+const ROLES = { telegram: 'telegram-emulator', llm: 'llm-stub', traffic: 'traffic' } as const;
+type Role = keyof typeof ROLES;
 
 async function main(role: string | undefined): Promise<void> {
-  if (!ROLES.includes(role as Role)) {
-    console.error(`usage: devtools <${ROLES.join('|')}>`);
+  if (role === undefined || !Object.hasOwn(ROLES, role)) {
+    console.error(`usage: devtools <${Object.keys(ROLES).join('|')}>`);
     process.exit(2);
   }
-  const env = new EnvReader(process.env);
-  switch (role as Role) {
-    case 'telegram': return runTelegram(env);
-    case 'llm': return runLlm(env);
-    case 'traffic': return runTraffic(env);
+  const log = createLogger(ROLES[role as Role], { level: 'info' });
+  const run = { telegram: runTelegram, llm: runLlm, traffic: runTraffic }[role as Role];
+  try {
+    await run(log);
+  } catch (err) {
+    if (err instanceof ConfigError) log.error(err.message, { problems: err.problems });
+    else log.error('failed', { err });
+    process.exit(1);
   }
 }
 
-async function runTelegram(env: EnvReader): Promise<void> {
-  const port = env.int('TELEGRAM_EMULATOR_PORT', 8081, 0, 65535);
-  const host = env.string('TELEGRAM_EMULATOR_HOST', '0.0.0.0');
-  const token = env.optional('TELEGRAM_EMULATOR_TOKEN');
-  env.done();
+async function runTelegram(log: Logger): Promise<void> {
+  const env = readEnv(TELEGRAM_EMULATOR_ENV);
+  const token = env.TELEGRAM_EMULATOR_TOKEN;
   const emulator = new TelegramEmulator();
   const server = createTelegramEmulatorServer(emulator, { token });
-  const bound = await listen(server, port, host);
-  log('telegram-emulator', 'listening', { port: bound, tokenChecked: token !== undefined });
-  stopOnSignal('telegram-emulator', server, () => emulator.close());
+  const bound = await listen(server, env.TELEGRAM_EMULATOR_PORT, env.TELEGRAM_EMULATOR_HOST);
+  log.info('listening', { port: bound, tokenChecked: token !== undefined });
+  stopOnSignal(log, server, () => emulator.close());
 }
 
-async function runLlm(env: EnvReader): Promise<void> {
-  const port = env.int('LLM_STUB_PORT', 8082, 0, 65535);
-  const host = env.string('LLM_STUB_HOST', '0.0.0.0');
-  const delayMs = env.int('LLM_STUB_DELAY_MS', 0, 0, 600_000);
-  const replyChars = env.int('LLM_STUB_REPLY_CHARS', 0, 0, 1_000_000);
-  const apiKey = env.optional('LLM_STUB_API_KEY');
-  env.done();
+async function runLlm(log: Logger): Promise<void> {
+  const env = readEnv(LLM_STUB_ENV);
+  const { LLM_STUB_DELAY_MS: delayMs, LLM_STUB_REPLY_CHARS: replyChars, LLM_STUB_API_KEY: apiKey } = env;
   const server = createLlmStubServer(new LlmStub({ delayMs, replyChars }, apiKey));
-  const bound = await listen(server, port, host);
-  log('llm-stub', 'listening', { port: bound, delayMs, replyChars, keyChecked: apiKey !== undefined });
-  stopOnSignal('llm-stub', server);
+  const bound = await listen(server, env.LLM_STUB_PORT, env.LLM_STUB_HOST);
+  log.info('listening', { port: bound, delayMs, replyChars, keyChecked: apiKey !== undefined });
+  stopOnSignal(log, server);
 }
 
-async function runTraffic(env: EnvReader): Promise<void> {
-  const port = env.int('TRAFFIC_PORT', 8083, 0, 65535);
-  const host = env.string('TRAFFIC_HOST', '0.0.0.0');
+async function runTraffic(log: Logger): Promise<void> {
+  const env = readEnv(TRAFFIC_ENV);
   const stop = new AbortController();
   const generator = new TrafficGenerator({
-    telegramUrl: env.url('TRAFFIC_TELEGRAM_URL', 'http://127.0.0.1:8081'),
-    users: env.int('TRAFFIC_USERS', 5, 1, 1000),
-    messagesPerUser: env.int('TRAFFIC_MESSAGES_PER_USER', 4, 1, 1000),
-    pauseMs: env.int('TRAFFIC_PAUSE_MS', 1500, 0, 600_000),
-    replyTimeoutMs: env.int('TRAFFIC_REPLY_TIMEOUT_MS', 60_000, 1, 600_000),
-    rounds: env.int('TRAFFIC_ROUNDS', 1, 0, 1_000_000),
+    telegramUrl: env.TRAFFIC_TELEGRAM_URL,
+    users: env.TRAFFIC_USERS,
+    messagesPerUser: env.TRAFFIC_MESSAGES_PER_USER,
+    pauseMs: env.TRAFFIC_PAUSE_MS,
+    replyTimeoutMs: env.TRAFFIC_REPLY_TIMEOUT_MS,
+    rounds: env.TRAFFIC_ROUNDS,
     signal: stop.signal,
-    onEvent: (msg, fields) => log('traffic', msg, fields),
+    onEvent: (msg, fields) => log.info(msg, fields),
   });
-  env.done();
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') sendJson(res, 200, { status: 'ok', service: 'traffic', ...generator.progress });
     else sendJson(res, 404, { error: 'not found' });
   });
-  const bound = await listen(server, port, host);
-  log('traffic', 'started', { port: bound });
-  stopOnSignal('traffic', server, () => stop.abort());
+  const bound = await listen(server, env.TRAFFIC_PORT, env.TRAFFIC_HOST);
+  log.info('started', { port: bound });
+  stopOnSignal(log, server, () => stop.abort());
   const progress = await generator.run();
-  log('traffic', 'finished', { ...progress });
+  log.info('finished', { ...progress });
   await close(server);
   process.exit(progress.unanswered === 0 ? 0 : 1);
 }
 
-function stopOnSignal(service: string, server: Server, before: () => void = () => undefined): void {
+function stopOnSignal(log: Logger, server: Server, before: () => void = () => undefined): void {
   const stop = (signal: string) => {
-    log(service, 'stopping', { signal });
+    log.info('stopping', { signal });
     before();
     void close(server).then(() => process.exit(0));
   };
@@ -94,7 +90,4 @@ function stopOnSignal(service: string, server: Server, before: () => void = () =
   process.once('SIGINT', stop);
 }
 
-main(process.argv[2]).catch((err: Error) => {
-  console.error(`devtools: ${err.message}`);
-  process.exit(1);
-});
+void main(process.argv[2]);

@@ -72,7 +72,7 @@ export async function fetchStats(
 }
 
 function failure(problem: ApiProblem, fields: Record<string, unknown>): StatsResult {
-  log('error', 'stats request failed', { kind: problem.kind, status: problem.status, ...fields });
+  log.error('stats request failed', { kind: problem.kind, status: problem.status, ...fields });
   return { ok: false, problem };
 }
 

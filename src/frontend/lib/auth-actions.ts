@@ -21,7 +21,7 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
   const { config } = result;
   const password = form.get('password');
   if (typeof password !== 'string' || !passwordMatches(password, config.dashboardPassword)) {
-    log('warn', 'sign-in refused: wrong password');
+    log.warn('sign-in refused: wrong password');
     await sleep(WRONG_PASSWORD_DELAY_MS);
     return { error: 'Wrong password. Check it and try again.' };
   }
@@ -35,7 +35,7 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
     path: '/',
     expires: session.expiresAt,
   });
-  log('info', 'signed in');
+  log.info('signed in');
   redirect(safeRedirectTarget(form.get('next')));
 }
 

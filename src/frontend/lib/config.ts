@@ -1,4 +1,5 @@
 import 'server-only';
+import { ConfigError, Env, readEnv } from '@dialogstack/runtime';
 
 /** What the dashboard server needs at run time. Read per request: nothing is baked at build time. */
 export interface DashboardConfig {
@@ -19,51 +20,35 @@ export type ConfigResult =
 
 export const MIN_SECRET_LENGTH = 32;
 
+/** The dashboard's variables: names and defaults are held to the stack model by test/pipeline/service-environment.test.ts. */
+export const DASHBOARD_ENV = {
+  API_URL: Env.url({ required: true, stripTrailingSlash: true, description: 'e.g. http://api:4000' }),
+  API_TOKEN: Env.string({ required: true, secret: true }),
+  DASHBOARD_PASSWORD: Env.string({ required: true, secret: true }),
+  SESSION_SECRET: Env.string({ required: true, secret: true, minLength: MIN_SECRET_LENGTH }),
+  SESSION_COOKIE_SECURE: Env.boolean(),
+};
+
 /**
  * Validates the environment. Every missing or malformed variable is named in one message;
- * values are never echoed (they are secrets).
+ * secrets are never echoed. A result instead of an exception: the server keeps answering its
+ * health check and the pages explain what is missing.
  */
 export function readConfig(env: Readonly<Record<string, string | undefined>> = process.env): ConfigResult {
-  const problems: string[] = [];
-  const required = (name: string): string => {
-    const value = env[name]?.trim() ?? '';
-    if (!value) problems.push(`${name} is missing`);
-    return value;
-  };
-
-  const apiUrl = required('API_URL');
-  if (apiUrl && !isHttpUrl(apiUrl)) problems.push('API_URL must be an http(s) URL, e.g. http://api:4000');
-  const apiToken = required('API_TOKEN');
-  const dashboardPassword = required('DASHBOARD_PASSWORD');
-  const sessionSecret = required('SESSION_SECRET');
-  if (sessionSecret && sessionSecret.length < MIN_SECRET_LENGTH) {
-    problems.push(`SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-  }
-  const secureFlag = env.SESSION_COOKIE_SECURE?.trim().toLowerCase() ?? '';
-  if (secureFlag && secureFlag !== 'true' && secureFlag !== 'false') {
-    problems.push('SESSION_COOKIE_SECURE must be true or false');
-  }
-
-  if (problems.length > 0) {
-    return { ok: false, problems, message: `Invalid configuration: ${problems.join('; ')}` };
-  }
-  return {
-    ok: true,
-    config: {
-      apiUrl: apiUrl.replace(/\/+$/, ''),
-      apiToken,
-      dashboardPassword,
-      sessionSecret,
-      forceSecureCookie: secureFlag === 'true',
-    },
-  };
-}
-
-function isHttpUrl(value: string): boolean {
   try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
+    const e = readEnv(DASHBOARD_ENV, env);
+    return {
+      ok: true,
+      config: {
+        apiUrl: e.API_URL,
+        apiToken: e.API_TOKEN,
+        dashboardPassword: e.DASHBOARD_PASSWORD,
+        sessionSecret: e.SESSION_SECRET,
+        forceSecureCookie: e.SESSION_COOKIE_SECURE === true,
+      },
+    };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { ok: false, problems: err.problems, message: err.message };
   }
 }

@@ -1,6 +1,5 @@
-type Level = 'info' | 'warn' | 'error';
+import 'server-only';
+import { createLogger } from '@dialogstack/runtime';
 
-/** One JSON object per line on stdout, like the other services. Callers never pass secrets. */
-export function log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, service: 'frontend', msg, ...fields })}\n`);
-}
+/** The dashboard server's logger. The stack gives the frontend no LOG_LEVEL: info. */
+export const log = createLogger('frontend', { level: 'info' });

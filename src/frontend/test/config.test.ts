@@ -30,13 +30,13 @@ describe('readConfig', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toEqual([
-      'API_URL is missing',
-      'API_TOKEN is missing',
-      'DASHBOARD_PASSWORD is missing',
-      'SESSION_SECRET is missing',
+      'API_URL is required (e.g. http://api:4000)',
+      'API_TOKEN is required',
+      'DASHBOARD_PASSWORD is required',
+      'SESSION_SECRET is required',
     ]);
     expect(result.message).toBe(
-      'Invalid configuration: API_URL is missing; API_TOKEN is missing; DASHBOARD_PASSWORD is missing; SESSION_SECRET is missing',
+      'invalid configuration: API_URL is required (e.g. http://api:4000); API_TOKEN is required; DASHBOARD_PASSWORD is required; SESSION_SECRET is required',
     );
   });
 
@@ -45,9 +45,9 @@ describe('readConfig', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toEqual([
-      'API_URL must be an http(s) URL, e.g. http://api:4000',
+      'API_URL must be an http(s) URL (got "api:4000")',
       'SESSION_SECRET must be at least 32 characters',
-      'SESSION_COOKIE_SECURE must be true or false',
+      'SESSION_COOKIE_SECURE must be true or false (got "yes")',
     ]);
     expect(result.message).not.toContain('short-secret-value');
   });
@@ -55,7 +55,7 @@ describe('readConfig', () => {
   it('treats a blank value as missing (no default password)', () => {
     const result = readConfig({ ...VALID, DASHBOARD_PASSWORD: '   ' });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems).toEqual(['DASHBOARD_PASSWORD is missing']);
+    if (!result.ok) expect(result.problems).toEqual(['DASHBOARD_PASSWORD is required']);
   });
 
   it('forces the Secure cookie flag with SESSION_COOKIE_SECURE=true', () => {

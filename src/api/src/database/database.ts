@@ -1,7 +1,7 @@
 import { ConnectionError, dataSourceOptions, poolQuery, PoolQuery } from '@dialogstack/db';
+import { Logger } from '@dialogstack/runtime';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { JsonLogger } from '../logging/json-logger';
 
 /** The database cannot answer now (down, unreachable, refusing us, overloaded). Maps to 503. */
 export class DatabaseUnavailableError extends Error {
@@ -24,8 +24,10 @@ const STATEMENT_TIMEOUT_MS = 5000;
 export class Database implements OnApplicationShutdown {
   private readonly dataSource: DataSource;
   private connecting?: Promise<PoolQuery>;
+  private readonly logger: Logger;
 
-  constructor(url: string, private readonly logger: JsonLogger) {
+  constructor(url: string, logger: Logger) {
+    this.logger = logger.child({ context: 'Database' });
     const base = dataSourceOptions({ url, applicationName: 'dialogstack-api', poolSize: POOL_SIZE, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
     const extra = (base as { extra: { options: string } }).extra;
     this.dataSource = new DataSource({
@@ -71,16 +73,16 @@ export class Database implements OnApplicationShutdown {
     await this.connecting?.catch(() => undefined);
     if (!this.dataSource.isInitialized) return;
     await this.dataSource.destroy();
-    this.logger.log({ msg: 'database connections closed' }, 'Database');
+    this.logger.info('database connections closed');
   }
 
   private connected(): Promise<PoolQuery> {
     // One attempt at a time; a failed attempt is forgotten so the next query tries again.
     this.connecting ??= this.dataSource.initialize().then(
       (ds) => {
-        this.logger.log({ msg: 'database connected' }, 'Database');
+        this.logger.info('database connected');
         return poolQuery(ds, {
-          onRetry: (err) => this.logger.warn({ msg: 'database session lost; retrying once on a new connection', reason: reasonOf(err) }, 'Database'),
+          onRetry: (err) => this.logger.warn('database session lost; retrying once on a new connection', { reason: reasonOf(err) }),
         });
       },
       (err: unknown) => {
@@ -104,7 +106,7 @@ export class Database implements OnApplicationShutdown {
       if (!unavailable) return asError(err);
     }
     const reason = reasonOf(err);
-    this.logger.warn({ msg: 'database unavailable', reason, detail: (err as Error)?.message }, 'Database');
+    this.logger.warn('database unavailable', { reason, detail: (err as Error)?.message });
     return new DatabaseUnavailableError(reason);
   }
 }

@@ -1,17 +1,21 @@
 import { ErrorResponse } from '@dialogstack/contract';
+import { Logger } from '@dialogstack/runtime';
 import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { DatabaseUnavailableError } from '../database/database';
-import { JsonLogger } from '../logging/json-logger';
 
 /**
- * Every error leaves as the contract's ErrorResponse. Unexpected errors are logged with
- * their stack here and answered with a generic 500: no stack trace or SQL reaches a client.
+ * Every error leaves as the contract's ErrorResponse. Unexpected errors are logged here (with
+ * their stack at debug level) and answered with a generic 500: no stack trace or SQL reaches a client.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
-  constructor(private readonly adapterHost: HttpAdapterHost, private readonly logger: JsonLogger) {}
+  private readonly logger: Logger;
+
+  constructor(private readonly adapterHost: HttpAdapterHost, logger: Logger) {
+    this.logger = logger.child({ context: 'ApiExceptionFilter' });
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = this.adapterHost.httpAdapter;
@@ -35,8 +39,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof DatabaseUnavailableError) {
       return { statusCode: 503, error: STATUS_CODES[503]!, message: 'The statistics database is unavailable; try again shortly.' };
     }
-    const err = exception instanceof Error ? exception : new Error(String(exception));
-    this.logger.error({ msg: 'unhandled error', error: err.message, stack: err.stack }, 'ApiExceptionFilter');
+    this.logger.error('unhandled error', { err: exception });
     return { statusCode: 500, error: STATUS_CODES[500]!, message: 'Internal server error' };
   }
 }

@@ -9,11 +9,21 @@ const MAX_DETAILS = 10;
 const MAX_PATH_CHARS = 64;
 
 /**
+ * NestJS deletes `__proto__`, `prototype` and `constructor` from a value before validating it,
+ * so such query parameters passed as if absent. The contract's schemas are strict and their
+ * output is a new object holding the declared keys only: those names are rejected as unknown
+ * parameters instead, and nothing the client sent is merged anywhere.
+ */
+class ContractValidationPipe extends StandardSchemaValidationPipe {
+  protected override stripProtoKeys(): void {}
+}
+
+/**
  * Validates route parameters against the contract's zod schemas (`@Query({ schema })`) and
  * rejects with a 400 ErrorResponse naming each offending parameter.
  */
 export function contractValidationPipe(): StandardSchemaValidationPipe {
-  return new StandardSchemaValidationPipe({
+  return new ContractValidationPipe({
     exceptionFactory: (issues) => {
       const details = (issues as readonly Issue[]).flatMap(toDetails).slice(0, MAX_DETAILS);
       return new BadRequestException({

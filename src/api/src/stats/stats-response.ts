@@ -25,12 +25,14 @@ export function toStatsResponse(window: StatsWindow, row: StatsRow): StatsRespon
   };
 }
 
+/**
+ * `value` and `previous` are counts or one-decimal averages, so in tenths both are integers and
+ * the change is the exact ratio (value − previous) × 100 / previous, rounded in integer arithmetic.
+ */
 export function kpi(value: number, previous: number | null): Kpi {
-  return {
-    value,
-    previous,
-    changePct: previous === null || previous === 0 ? null : round1(((value - previous) / previous) * 100),
-  };
+  if (previous === null || previous === 0) return { value, previous, changePct: null };
+  const [v, p] = [tenths(value), tenths(previous)];
+  return { value, previous, changePct: roundedTenths((v - p) * 1000n, p) };
 }
 
 /** "Ada Lovelace", else "@ada", else "User 42" (also for a user row that no longer exists). */
@@ -66,15 +68,27 @@ function recentDialog(d: RecentDialogRow): RecentDialog {
   };
 }
 
-function averageLength(length: number, messages: number): number {
-  return messages > 0 ? round1(length / messages) : 0;
+export function averageLength(length: number, messages: number): number {
+  return messages > 0 ? roundedTenths(BigInt(length) * 10n, BigInt(messages)) : 0;
 }
 
 function previousAverageLength(k: KpiTotals): number | null {
   return k.user_messages_prev === null || k.user_length_prev === null ? null : averageLength(k.user_length_prev, k.user_messages_prev);
 }
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
+/** A count or a one-decimal number in tenths, exactly (n × 10 of a one-decimal double is within 1e-15 of an integer). */
+const tenths = (n: number) => BigInt(Math.round(n * 10));
+
+/**
+ * numerator / denominator tenths as a number with one decimal: the quotient rounded to the nearest
+ * integer, halves away from zero (the contract's tie rule), in bigint arithmetic.
+ */
+function roundedTenths(numerator: bigint, denominator: bigint): number {
+  const negative = (numerator < 0n) !== (denominator < 0n);
+  const [n, d] = [numerator < 0n ? -numerator : numerator, denominator < 0n ? -denominator : denominator];
+  const rounded = n / d + (2n * (n % d) >= d ? 1n : 0n);
+  return Number(negative ? -rounded : rounded) / 10;
+}
 
 /** PostgreSQL's JSON timestamps ("2026-01-02T03:04:05.678+00:00") as the contract's UTC ISO form. */
 const iso = (t: string | Date) => new Date(t).toISOString();

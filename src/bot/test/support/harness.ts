@@ -1,6 +1,7 @@
-import { BotApp, BotAppOptions, createLogger, loadConfig, startBot } from '@dialogstack/bot';
+import { BotApp, BotAppOptions, loadConfig, startBot } from '@dialogstack/bot';
 import { createDataSource, migrateUp } from '@dialogstack/db';
 import { close, createLlmStubServer, createTelegramEmulatorServer, listen, LlmStub, TelegramEmulator, UserMessageInput } from '@dialogstack/devtools';
+import { createLogger } from '@dialogstack/runtime';
 import { Server } from 'node:http';
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
@@ -52,7 +53,7 @@ export class Harness {
   /** Starts the bot in this process (logs kept quiet unless BOT_TEST_LOGS=1). */
   async startBot(overrides: Record<string, string | undefined> = {}, options: BotAppOptions = {}): Promise<BotApp> {
     const config = loadConfig(this.env(overrides));
-    const log = createLogger(process.env.BOT_TEST_LOGS === '1' ? 'debug' : 'error');
+    const log = createLogger('bot', { level: process.env.BOT_TEST_LOGS === '1' ? 'debug' : 'error' });
     const app = await startBot(config, log, options);
     this.apps.add(app);
     return app;

@@ -50,7 +50,7 @@ export interface RecentDialogRow extends UserColumns {
   readonly chat_id: string;
   readonly messages: number;
   readonly last_message_at: string;
-  /** The last message's first characters (more than the response keeps; trimmed in code). */
+  /** The last message, whitespace collapsed, its first characters (more than the response keeps; cut in code). */
   readonly preview: string | null;
 }
 
@@ -59,8 +59,19 @@ export interface Statement {
   readonly params: readonly unknown[];
 }
 
-/** Characters of the last message fetched for its preview. */
+/** Characters of the last message fetched for its preview, whitespace collapsed (more than the preview shows). */
 export const PREVIEW_FETCH_CHARS = 200;
+
+/**
+ * Exactly the characters JavaScript's `\s` (and `String.prototype.trim`) matches: the preview is
+ * collapsed in SQL, before the text is cut to PREVIEW_FETCH_CHARS, then again (a no-op) in code.
+ * Cutting first would let a long whitespace run push the rest of the message out of the preview.
+ */
+export const JS_WHITESPACE = String.raw`[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]`;
+
+/** `content` (an SQL expression) with whitespace runs collapsed to one space and trimmed, first PREVIEW_FETCH_CHARS characters. */
+export const previewSql = (content: string) =>
+  `left(btrim(regexp_replace(${content}, '${JS_WHITESPACE}+', ' ', 'g'), ' '), ${PREVIEW_FETCH_CHARS})`;
 
 /**
  * `recent` (user_id, chat_id, last_message_at) → the list the response shows, with names and a
@@ -72,7 +83,7 @@ export const recentDialogsJson = (recent: string, messagesExpr: string) => `
       'username', u.username, 'first_name', u.first_name, 'last_name', u.last_name,
       'messages', ${messagesExpr},
       'last_message_at', r.last_message_at,
-      'preview', (SELECT left(m.content, ${PREVIEW_FETCH_CHARS}) FROM messages m
+      'preview', (SELECT ${previewSql('m.content')} FROM messages m
                   WHERE m.created_at = r.last_message_at AND m.user_id = r.user_id AND m.chat_id = r.chat_id
                   ORDER BY m.id DESC LIMIT 1)
     ) ORDER BY r.last_message_at DESC, r.chat_id, r.user_id), '[]')

@@ -1,0 +1,5 @@
+export * from './config-error';
+export * from './env-variables';
+export * from './error-summary';
+export * from './logger';
+export * from './read-env';
