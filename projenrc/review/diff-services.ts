@@ -10,6 +10,7 @@ const LABELS: Record<string, string> = {
   command: 'command',
   port: 'container port',
   healthCheck: 'health check',
+  readinessCheck: 'readiness check',
   dependsOn: 'depends on',
   volumes: 'volumes',
   oneShot: 'one-shot',

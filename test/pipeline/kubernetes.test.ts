@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Project, Testing } from 'projen';
 import { parse, parseAllDocuments } from 'yaml';
 import {
-  Dockerfile, KubernetesEnvironmentProps, KubernetesObject, KubernetesStack, POLICY_RULES, PolicyContext, Service, ServiceProps, Stack,
+  BaseImages, Dockerfile, KubernetesEnvironmentProps, KubernetesObject, KubernetesStack, POLICY_RULES, PolicyContext, Service, ServiceProps, Stack,
   StackCompose, WorkloadProps, envVar, httpHealthCheck, policyProblems,
 } from '../../projenrc';
 import { schemaProblems } from '../../projenrc/k8s/manifest-schema';
@@ -118,7 +118,7 @@ describe('policy rules, each with a failing example', () => {
 // ---------------------------------------------------------------- the model: errors name the construct, one change lands everywhere
 
 const nodeRecipe = (df: Dockerfile) => {
-  df.addStage('runtime', 'node:24-trixie-slim').user('node').cmd(['node', 'main.js']);
+  df.addStage('runtime', BaseImages.node).user('node').cmd(['node', 'main.js']);
 };
 
 interface FixtureOptions {
