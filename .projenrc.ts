@@ -520,7 +520,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
 
   new KubernetesSecretScript(kubernetes);
   const k8sDeploy = new KubernetesDeployScript(kubernetes);
-  new KubernetesDeployWorkflow(kubernetes, 'DeployK8sWorkflow', { kubernetes, deploy: k8sDeploy, notify });
+  new KubernetesDeployWorkflow(kubernetes, 'DeployK8sWorkflow', { kubernetes, deploy: k8sDeploy, notify, verify });
 
   new ReadmeSections(stack, 'ReadmeSections', { makefile: make.makefile });
 

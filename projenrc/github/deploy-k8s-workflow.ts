@@ -2,14 +2,18 @@ import { Component } from 'projen';
 import { GitHub, GithubWorkflow, workflows } from 'projen/lib/github';
 import { Actions } from './actions';
 import { pinnedWorkflow } from './pinned-workflow';
+import { imageDigestVariable } from '../k8s/kubernetes-stack';
 import type { KubernetesStack } from '../k8s/kubernetes-stack';
 import type { KubernetesDeployScript } from '../scripts/k8s-scripts';
 import type { NotifyTelegramScript } from '../scripts/notify-telegram-script';
+import type { VerifyImagesScript } from '../scripts/verify-images-script';
 
 export interface KubernetesDeployWorkflowProps {
   readonly kubernetes: KubernetesStack;
   readonly deploy: KubernetesDeployScript;
   readonly notify: NotifyTelegramScript;
+  /** Verifies the signed build provenance of the images; the deploy runs exactly the digests it verified. */
+  readonly verify: VerifyImagesScript;
 }
 
 /** The secret of each GitHub environment that holds its cluster's kubeconfig (see the Kubernetes guide). */
@@ -21,8 +25,10 @@ const R = workflows.JobPermission.READ;
  * `.github/workflows/deploy-k8s.yml`: the Kubernetes deploy button. A person picks a tag
  * (default: the `sha-` tag of the selected commit) and one of the model's Kubernetes
  * environments; one job, in that GitHub environment (its protection rules and its
- * kubeconfig secret), runs scripts/k8s-deploy.sh — the script a person runs — and notifies
- * Telegram whatever happened. Deploys to one environment queue, never cancel each other.
+ * kubeconfig secret), verifies the images' signed provenance (scripts/verify-images.sh, as
+ * the compose deploy does), runs scripts/k8s-deploy.sh — the script a person runs — with
+ * exactly the digests it verified, and notifies Telegram whatever happened. Deploys to one
+ * environment queue, never cancel each other.
  */
 export class KubernetesDeployWorkflow extends Component {
   public readonly workflow: GithubWorkflow;
@@ -61,12 +67,13 @@ export class KubernetesDeployWorkflow extends Component {
       runsOn: ['ubuntu-latest'],
       timeoutMinutes: 30,
       environment: '${{ inputs.environment }}',
-      // packages: read resolves private image digests with this run's short-lived token.
-      permissions: { contents: R, packages: R },
+      // packages: read lets the verify step read private images with this run's short-lived
+      // token; attestations: read lets it read their signed provenance.
+      permissions: { contents: R, packages: R, attestations: R },
       steps: [
         { name: 'Check out', uses: Actions.checkout.uses, with: { 'persist-credentials': false } },
         {
-          name: 'Log in to the registry (to resolve digests)',
+          name: 'Log in to the registry (to read the images and their attestations)',
           uses: Actions.login.uses,
           with: { registry: props.kubernetes.stack.registry.host, username: '${{ github.actor }}', password: '${{ secrets.GITHUB_TOKEN }}' },
         },
@@ -82,10 +89,22 @@ export class KubernetesDeployWorkflow extends Component {
           ].join('\n'),
         },
         {
+          // Nothing reaches the cluster unless every image of the tag was built and signed by
+          // this repository's build workflow; the step outputs each verified digest.
+          name: 'Verify image provenance',
+          id: 'verify',
+          env: { IMAGE_TAG: '${{ inputs.tag }}', REPOSITORY: '${{ github.repository }}', GH_TOKEN: '${{ github.token }}' },
+          run: `IMAGE_PREFIX="${props.kubernetes.stack.registry.host}/\${REPOSITORY,,}" ${props.verify.path} "$IMAGE_TAG"`,
+        },
+        {
           name: 'Deploy',
           id: 'deploy',
-          env: { TAG: '${{ inputs.tag }}', DEPLOY_ENVIRONMENT: '${{ inputs.environment }}' },
-          run: `${props.deploy.path} "$DEPLOY_ENVIRONMENT" --tag "\${TAG:-sha-\${GITHUB_SHA::7}}"`,
+          env: {
+            DEPLOY_ENVIRONMENT: '${{ inputs.environment }}',
+            // What runs is what was verified: the digests, never the tag again.
+            ...Object.fromEntries(props.kubernetes.images.map((i) => [imageDigestVariable(i), `\${{ steps.verify.outputs['${i.name}'] }}`])),
+          },
+          run: `${props.deploy.path} "$DEPLOY_ENVIRONMENT"`,
         },
         {
           name: 'Notify Telegram',

@@ -262,6 +262,9 @@ export class KubernetesStack extends Component implements ChartSource {
       if (!prod.includes(w.service)) out.push(`workload '${w.service.name}' is not a production service`);
       if (w.service === this.database.service) out.push(`workload '${w.service.name}' is the database; it is rendered by the database switch`);
     }
+    for (const image of this.images.filter((i) => !i.published)) {
+      out.push(`image '${image.name}' runs on Kubernetes but the build workflow does not publish it (no digest to deploy)`);
+    }
     if (!this.migrate.oneShot) out.push(`migrate service '${this.migrate.name}' is not a one-shot service`);
     const db = this.database;
     if (db.mode === 'in-cluster' && (!Number.isInteger(db.storageGi) || db.storageGi < 1)) out.push(`database storage of ${db.storageGi} GiB; use a whole number of GiB`);

@@ -130,13 +130,14 @@ interface FixtureOptions {
   readonly environment?: Partial<KubernetesEnvironmentProps>;
   readonly extraService?: boolean;
   readonly database?: 'in-cluster' | 'external';
+  readonly webPublished?: boolean;
 }
 
 /** db ← migrate ← web (public on WEB_HOST), rendered into a prod compose file and Kubernetes manifests. */
 function fixture(o: FixtureOptions = {}) {
   const project = new Project({ name: 'fixture', outdir: mkdtempSync(join(tmpdir(), 'k8s-fixture-')) });
   const stack = new Stack(project, 'Stack', { name: 'shop', registry: { owner: 'acme', repository: 'shop' } });
-  const image = stack.addImage('web', { description: 'web', context: ['src'], port: o.webPort ?? 3000, uid: 1000, healthCheck: httpHealthCheck(o.healthPath ?? '/health'), recipe: nodeRecipe });
+  const image = stack.addImage('web', { description: 'web', context: ['src'], published: o.webPublished, port: o.webPort ?? 3000, uid: 1000, healthCheck: httpHealthCheck(o.healthPath ?? '/health'), recipe: nodeRecipe });
   const dbImage = stack.addImage('db', { description: 'db', context: ['db'], port: 5432, uid: 999, healthCheck: httpHealthCheck('/'), recipe: nodeRecipe });
   const password = stack.addVariable('DB_PASSWORD', { description: 'db password', required: true, secret: true });
   const host = envVar('WEB_HOST', { description: 'public host', example: 'shop.example.com' });
@@ -194,6 +195,8 @@ describe('Kubernetes model validation at synth', () => {
       /Stack\/Kubernetes: service 'worker' runs in production but has no Kubernetes workload/],
     ['an autoscaler below the replicas', { workload: { replicas: 3, maxReplicas: 2 } },
       /Stack\/Kubernetes: workload 'web' scales to at most 2, fewer than its 3 replicas/],
+    ['an image the build workflow does not publish', { webPublished: false },
+      /Stack\/Kubernetes: image 'web' runs on Kubernetes but the build workflow does not publish it/],
     ['a webhook intake whose route names no URL variable', { workload: { intake: { kind: 'webhook', path: '/hook' } } },
       /Stack\/Kubernetes: workload 'web' takes its work by webhook but its public route names no URL variable/],
   ])('rejects %s, naming the construct', (_, options, message) => {
