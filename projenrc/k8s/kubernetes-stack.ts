@@ -3,12 +3,14 @@ import { posix } from 'node:path';
 import { Component } from 'projen';
 import type { ChartSource } from './charts';
 import { KubernetesEnvironment, KubernetesEnvironmentProps, isDnsLabel, resolveEnvironment } from './kubernetes-environment';
+import { manifestFacts, manifestRules } from './manifest-facts';
 import { KubernetesObject, ManifestFile, documentsOf } from './manifest-file';
 import { policyProblems } from './manifest-policy';
 import { RenderCache } from './render-cache';
 import { Workload, WorkloadProps, isExclusive, resolveWorkload, workloadProblems } from './workload';
 import { EnvVar, referencedVariables } from '../env';
 import type { Image } from '../image';
+import type { SnapshotContributor, SnapshotObject, SnapshotSection } from '../review/snapshot';
 import { isDnsName } from '../route';
 import { Service, namesAddress } from '../service';
 import type { Stack } from '../stack';
@@ -86,7 +88,8 @@ export function imageDigestVariable(image: Image): string {
  * who connects to whom (NetworkPolicies), public routes (Ingress) — and this construct adds
  * only what Kubernetes needs beyond compose: replicas, intake mode, storage, the ingress.
  */
-export class KubernetesStack extends Component implements ChartSource {
+export class KubernetesStack extends Component implements ChartSource, SnapshotContributor {
+  public readonly snapshotSectionId = 'kubernetes';
   public readonly stack: Stack;
   public readonly outdir: string;
   public readonly environments: readonly KubernetesEnvironment[];
@@ -112,7 +115,7 @@ export class KubernetesStack extends Component implements ChartSource {
     };
     this.environments = props.environments.map((e) => resolveEnvironment(e, stack.name, this.ingress.clusterIssuer));
     this.workloads = props.workloads.map(resolveWorkload);
-    this.database = { storageGi: 10, ...props.database };
+    this.database = { ...props.database, storageGi: props.database.storageGi ?? 10 };
     this.migrate = props.migrate;
     this.secretName = `${stack.name}-secrets`;
     this.configMapName = `${stack.name}-config`;
@@ -239,6 +242,28 @@ export class KubernetesStack extends Component implements ChartSource {
         .map(([component, objects]) => [component, { objects, documents: documentsOf(objects) }]))]));
     });
     return this.renderings;
+  }
+
+  /**
+   * The manifests in the pipeline snapshot (`npx projen pipeline-diff`): each object of each
+   * environment as a few readable facts, with the fields whose change is security-relevant
+   * or needs a person (see manifest-facts.ts).
+   */
+  public snapshotSection(): SnapshotSection {
+    const objects: Record<string, SnapshotObject> = {};
+    for (const env of this.environments) {
+      for (const o of this.objects(env)) objects[`${env.name}: ${o.kind}/${o.metadata.name}`] = manifestFacts(o);
+    }
+    return {
+      title: 'Kubernetes objects',
+      objects,
+      rules: manifestRules(Object.values(objects)),
+      removedRisk: {
+        field: '',
+        risk: 'attention',
+        reason: 'scripts/k8s-deploy.sh prunes it on the next deploy; a Namespace, StatefulSet or volume stays until a person deletes it',
+      },
+    };
   }
 
   /** The hash of an environment's ConfigMap data, for the pod template annotation. */

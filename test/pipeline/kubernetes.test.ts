@@ -5,8 +5,9 @@ import { Project, Testing } from 'projen';
 import { parse, parseAllDocuments } from 'yaml';
 import {
   BaseImages, Dockerfile, KubernetesEnvironmentProps, KubernetesObject, KubernetesStack, POLICY_RULES, PolicyContext, Service, ServiceProps, Stack,
-  StackCompose, WorkloadProps, envVar, httpHealthCheck, policyProblems,
+  StackCompose, StackSnapshot, WorkloadProps, diffSnapshots, envVar, httpHealthCheck, policyProblems,
 } from '../../projenrc';
+import { manifestFacts, manifestRules } from '../../projenrc/k8s/manifest-facts';
 import { schemaProblems } from '../../projenrc/k8s/manifest-schema';
 import { RenderCache } from '../../projenrc/k8s/render-cache';
 import { synthesizedFiles } from '../support/synth';
@@ -131,6 +132,7 @@ interface FixtureOptions {
   readonly extraService?: boolean;
   readonly database?: 'in-cluster' | 'external';
   readonly webPublished?: boolean;
+  readonly storageGi?: number;
 }
 
 /** db ← migrate ← web (public on WEB_HOST), rendered into a prod compose file and Kubernetes manifests. */
@@ -154,7 +156,7 @@ function fixture(o: FixtureOptions = {}) {
   if (o.extraService) stack.addService('worker', { description: 'worker', image, healthCheck: httpHealthCheck('/'), resources: { memoryMb: 64, cpus: 0.1 } });
   new StackCompose(stack, 'ComposeProd', { rendering: 'prod', description: 'prod' });
   new KubernetesStack(stack, 'Kubernetes', {
-    database: { service: db, mode: o.database ?? 'in-cluster' },
+    database: { service: db, mode: o.database ?? 'in-cluster', storageGi: o.storageGi },
     migrate,
     workloads: [{ service: web, ...o.workload }],
     ingress: { clusterIssuer: 'letsencrypt' },
@@ -280,6 +282,83 @@ describe('one model change lands in compose and Kubernetes together', () => {
     expect(compose(out).healthcheck.test.join(' ')).toContain('127.0.0.1:3000/livez');
     const c = web(out).spec.template.spec.containers[0];
     expect([c.startupProbe.httpGet.path, c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(['/livez', '/livez', '/livez']);
+  });
+});
+
+describe('the pipeline review (npx projen pipeline-diff) reads the manifests', () => {
+  /** The diff of the fixture's Kubernetes section between the base options and the head's, by object and field. */
+  function k8sChanges(base: FixtureOptions, head: FixtureOptions) {
+    const snapshotOf = (o: FixtureOptions) => {
+      const { project, stack } = fixture(o);
+      const snapshot = new StackSnapshot(stack);
+      Testing.synth(project, { parseJson: false });
+      return snapshot.snapshot();
+    };
+    const diff = diffSnapshots(snapshotOf(base), snapshotOf(head));
+    return diff.sections.find((s) => s.id === 'kubernetes')?.changes ?? [];
+  }
+  const at = (changes: ReturnType<typeof k8sChanges>, subject: string, field: string) => changes.find((c) => c.subject === subject && c.field === field);
+
+  it('a port: the container, its probes, the Service and the policy\'s port, each in its words, none security-relevant', () => {
+    const changes = k8sChanges({}, { webPort: 3100 });
+    expect(at(changes, 'production: Deployment/web', 'containers.web.ports')).toMatchObject({ before: ['3000/http'], after: ['3100/http'], risk: 'safe' });
+    expect(at(changes, 'production: Deployment/web', 'containers.web.readiness')).toMatchObject({
+      before: 'GET :3000/health every 5s, timeout 3s, 3 failures', after: 'GET :3100/health every 5s, timeout 3s, 3 failures',
+    });
+    expect(at(changes, 'production: Service/web', 'ports')).toMatchObject({ before: ['3000 → 3000'], after: ['3100 → 3100'] });
+    expect(at(changes, 'production: NetworkPolicy/web-ingress', 'ports')).toMatchObject({ before: ['3000/TCP'], after: ['3100/TCP'], risk: 'safe' });
+    expect(changes.map((c) => c.risk)).not.toContain('security');
+  });
+
+  it('a new way in is security-relevant: a public route added, a host changed', () => {
+    const added = k8sChanges({ workload: { intake: { kind: 'polling' } } }, {});
+    expect(added.find((c) => c.subject === 'production: Ingress/shop')).toMatchObject({
+      change: 'added', risk: 'security', why: 'what the internet reaches through the ingress changes',
+    });
+    const moved = k8sChanges({}, { environment: { values: [[envVar('WEB_HOST', { description: 'h' }), 'shop2.example.com']] } });
+    expect(at(moved, 'production: Ingress/shop', 'routes')).toMatchObject({ before: ['shop.example.com/ → web'], after: ['shop2.example.com/ → web'], risk: 'security' });
+  });
+
+  it('a risk that appears in a pod is security-relevant; the same safe facts on a new pod are not', () => {
+    const api = objectsOf(files['devops/k8s/production/40-api.yaml']).find((o) => o.kind === 'Deployment')!;
+    const risky = JSON.parse(JSON.stringify(api));
+    const container = risky.spec.template.spec.containers[0];
+    container.securityContext.readOnlyRootFilesystem = false;
+    container.securityContext.capabilities = { add: ['NET_ADMIN'] };
+    delete container.securityContext.runAsNonRoot;
+    delete risky.spec.template.spec.securityContext.runAsNonRoot;
+    const snapshot = (objects: Record<string, KubernetesObject>) => {
+      const facts = Object.fromEntries(Object.entries(objects).map(([k, o]) => [k, manifestFacts(o)]));
+      return {
+        format: 1, stack: {}, services: {}, variables: {}, images: {}, workflows: {}, deploy: {}, scripts: {},
+        sections: { kubernetes: { title: 'Kubernetes objects', objects: facts, rules: manifestRules(Object.values(facts)) } },
+      };
+    };
+    const changed = diffSnapshots(snapshot({ api }), snapshot({ api: risky })).sections.flatMap((x) => x.changes);
+    expect(Object.fromEntries(changed.map((c) => [c.field, [c.risk, c.why]]))).toEqual({
+      'runsAsRoot': ['security', 'nothing stops the process from running as root'],
+      'user': ['safe', undefined],
+      'containers.api.user': ['safe', undefined],
+      'containers.api.runsAsRoot': ['security', 'nothing stops the process from running as root'],
+      'containers.api.capabilities': ['security', 'the container\'s Linux capabilities change'],
+      'containers.api.writableRootFilesystem': ['security', 'the process may change its own image'],
+    });
+    const added = diffSnapshots(snapshot({}), snapshot({ api })).sections.flatMap((x) => x.changes);
+    expect(added).toEqual([expect.objectContaining({ subject: 'api', change: 'added', risk: 'safe' })]);
+  });
+
+  it('a bigger database volume needs a person: claims cannot change in place', () => {
+    const changes = k8sChanges({}, { storageGi: 20 });
+    expect(at(changes, 'production: StatefulSet/db', 'storage')).toMatchObject({
+      before: ['data: 10Gi ReadWriteOnce'], after: ['data: 20Gi ReadWriteOnce'], risk: 'attention', why: expect.stringContaining('--cascade=orphan'),
+    });
+  });
+
+  it('an object the model no longer renders is pruned by the next deploy, which a reviewer is told', () => {
+    const changes = k8sChanges({ database: 'in-cluster' }, { database: 'external' });
+    expect(changes.find((c) => c.subject === 'production: StatefulSet/db')).toMatchObject({
+      change: 'removed', risk: 'attention', why: expect.stringContaining('a Namespace, StatefulSet or volume stays until a person deletes it'),
+    });
   });
 });
 
