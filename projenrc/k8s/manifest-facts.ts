@@ -83,7 +83,7 @@ export function manifestRules(objects: readonly SnapshotObject[]): SnapshotRule[
     { field: 'hostAccess', risk: 'security', reason: 'the pod shares the node\'s network, processes or files' },
     { field: 'serviceAccountToken', risk: 'security', reason: 'the pod can talk to the Kubernetes API' },
     { field: 'podSecurityBelowRestricted', when: true, risk: 'security', reason: 'the namespace no longer enforces the restricted Pod Security level' },
-    { field: 'storage', risk: 'attention', reason: 'a StatefulSet\'s volume claims cannot change in place: `kubectl delete statefulset --cascade=orphan`, then deploy (the data stays); a size can only grow, and only where the StorageClass allows expansion' },
+    { field: 'storage', risk: 'attention', changesOnly: true, reason: 'a StatefulSet\'s volume claims cannot change in place: `kubectl delete statefulset --cascade=orphan`, then deploy (the data stays); a size can only grow, and only where the StorageClass allows expansion' },
     ...['', ...containers.map((c) => `containers.${c}.`)].flatMap((at): SnapshotRule[] => [
       { field: `${at}runsAsRoot`, when: true, risk: 'security', reason: 'nothing stops the process from running as root' },
       { field: `${at}privileged`, when: true, risk: 'security', reason: 'the container gets every privilege of the node' },

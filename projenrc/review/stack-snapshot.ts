@@ -70,7 +70,8 @@ export class StackSnapshot extends FileBase {
 
 /** Fields the snapshot states elsewhere or that only document. */
 const SERVICE_OMIT = ['name', 'description', 'publish', 'healthCheck', 'readinessCheck'];
-const IMAGE_OMIT = ['name', 'description', 'port', 'healthCheckSpec', 'healthCheck', 'readinessCheckSpec', 'dockerfile'];
+// uid and writablePaths only shape the Kubernetes pods: the manifests' own facts report them.
+const IMAGE_OMIT = ['name', 'description', 'port', 'healthCheckSpec', 'healthCheck', 'readinessCheckSpec', 'uid', 'writablePaths', 'dockerfile'];
 const VARIABLE_OMIT = ['name', 'description', 'example'];
 /** Compose keys that render a model field of the service (already compared there). */
 const COMPOSE_FROM_MODEL = ['image', 'build', 'command', 'profiles', 'restart', 'depends_on', 'environment', 'volumes', 'healthcheck', 'deploy', 'stop_grace_period'];

@@ -330,7 +330,14 @@ describe('the pipeline review (npx projen pipeline-diff) reads the manifests', (
     const snapshot = (objects: Record<string, KubernetesObject>) => {
       const facts = Object.fromEntries(Object.entries(objects).map(([k, o]) => [k, manifestFacts(o)]));
       return {
-        format: 1, stack: {}, services: {}, variables: {}, images: {}, workflows: {}, deploy: {}, scripts: {},
+        format: 1,
+        stack: {},
+        services: {},
+        variables: {},
+        images: {},
+        workflows: {},
+        deploy: {},
+        scripts: {},
         sections: { kubernetes: { title: 'Kubernetes objects', objects: facts, rules: manifestRules(Object.values(facts)) } },
       };
     };
@@ -352,6 +359,8 @@ describe('the pipeline review (npx projen pipeline-diff) reads the manifests', (
     expect(at(changes, 'production: StatefulSet/db', 'storage')).toMatchObject({
       before: ['data: 10Gi ReadWriteOnce'], after: ['data: 20Gi ReadWriteOnce'], risk: 'attention', why: expect.stringContaining('--cascade=orphan'),
     });
+    // A new StatefulSet has nothing to change in place.
+    expect(k8sChanges({ database: 'external' }, {}).find((c) => c.subject === 'production: StatefulSet/db')).toMatchObject({ change: 'added', risk: 'safe' });
   });
 
   it('an object the model no longer renders is pruned by the next deploy, which a reviewer is told', () => {
