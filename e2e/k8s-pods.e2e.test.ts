@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { BaseImages } from '../projenrc/base-images';
 import { REPO_ROOT, requireDocker, run, secret, waitFor } from './support/docker';
 
 /**
@@ -34,6 +35,8 @@ const secrets: Record<string, string> = {
   LLM_API_KEY: 'test',
 };
 const IMAGES = ['postgres', 'bot', 'api', 'frontend'];
+/** The stand-in base images of an offline engine (test/support/stand-in-base-images.ts set them), as build arguments. */
+const baseImageArgs = Object.values(BaseImages).flatMap((i) => (process.env[i.arg] ? ['--build-arg', `${i.arg}=${process.env[i.arg]}`] : []));
 const started: string[] = [];
 const volumes: string[] = [];
 
@@ -110,7 +113,7 @@ describe('the production pods, run under their own security contexts', () => {
     requireDocker();
     // Tags of this run only: another engineer's build on the shared engine cannot stand in for ours.
     for (const image of IMAGES) {
-      await run('docker', ['build', '-f', `devops/Dockerfile.${image}`, '-t', `${RUN}/${image}:test`, '.'], { env: { DOCKER_BUILDKIT: '1' }, timeoutMs: 20 * 60_000 });
+      await run('docker', ['build', '-f', `devops/Dockerfile.${image}`, ...baseImageArgs, '-t', `${RUN}/${image}:test`, '.'], { env: { DOCKER_BUILDKIT: '1' }, timeoutMs: 20 * 60_000 });
     }
     await run('docker', ['network', 'create', RUN]);
   }, 40 * 60_000);

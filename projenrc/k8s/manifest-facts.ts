@@ -136,7 +136,7 @@ function containerFacts(c: Any, pod: Any): SnapshotObject {
     runsAsRoot: (sc.runAsNonRoot ?? pod.runAsNonRoot) === true ? undefined : true,
     privileged: sc.privileged === true ? true : undefined,
     mayEscalate: sc.allowPrivilegeEscalation === false ? undefined : true,
-    capabilities: dropsAll && !caps.add?.length ? undefined : [...(dropsAll ? [] : ['the runtime\'s defaults']), ...(caps.add ?? []).map((c: string) => `+${c}`)],
+    capabilities: dropsAll && !caps.add?.length ? undefined : [...(dropsAll ? [] : ['the runtime\'s defaults']), ...(caps.add ?? []).map((cap: string) => `+${cap}`)],
     writableRootFilesystem: sc.readOnlyRootFilesystem === true ? undefined : true,
     env: Object.fromEntries((c.env ?? []).map((e: Any) => [e.name, envSource(e)])),
     envFrom: c.envFrom?.map((e: Any) => (e.configMapRef ? `ConfigMap ${e.configMapRef.name}` : `Secret ${e.secretRef?.name}`)),

@@ -297,7 +297,8 @@ describe('the pipeline review (npx projen pipeline-diff) reads the manifests', (
     const diff = diffSnapshots(snapshotOf(base), snapshotOf(head));
     return diff.sections.find((s) => s.id === 'kubernetes')?.changes ?? [];
   }
-  const at = (changes: ReturnType<typeof k8sChanges>, subject: string, field: string) => changes.find((c) => c.subject === subject && c.field === field);
+  const at = (changes: ReturnType<typeof k8sChanges>, subject: string, field: string) =>
+    changes.find((c) => c.subject === subject && c.field === field);
 
   it('a port: the container, its probes, the Service and the policy\'s port, each in its words, none security-relevant', () => {
     const changes = k8sChanges({}, { webPort: 3100 });
