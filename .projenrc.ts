@@ -81,6 +81,12 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       'cdk8s@^2.70.106',
       'cdk8s-plus-33@^2.5.57',
       'kubernetes-models@~4.5.1',
+      // The OpenAPI document under Redocly's recommended rules, in make test.
+      '@redocly/openapi-core@^2.11.0',
+      // The dashboard as its users' tools judge it: axe in the browser e2e, Lighthouse in bench/frontend.
+      'axe-core@^4.11.0',
+      'lighthouse@^12.8.2',
+      'chrome-launcher@^1.2.0',
     ],
   });
 
@@ -149,7 +155,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Usage dashboard (Next.js App Router); calls the api server-side only',
     compiler: 'next',
     testEnvironment: 'jsdom',
-    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'recharts@^3.3.0', 'server-only@^0.0.1'],
+    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'server-only@^0.0.1'],
     uses: [contract, runtime],
     devDeps: [
       '@types/react@^19.2.0',
@@ -172,6 +178,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     dir: 'src/devtools',
     name: '@dialogstack/devtools',
     description: 'Local stand-ins for Telegram and the LLM, and a traffic generator; for tests and demo mode only, never shipped',
+    deps: ['pg@^8.16.0'], // the demo history writes straight into the database
+    devDeps: ['@types/pg@^8.15.0'],
     uses: [runtime],
     scripts: { start: 'node dist/main.js' },
   });
@@ -181,6 +189,9 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
 
   // Tests and scripts import the workspaces by name; they are local packages, not npm ones.
   project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/core-modules', workspaces.map((ws) => ws.name));
+  // A workspace's own import aliases (the dashboard's `@/`) resolve through its tsconfig.
+  const aliased = workspaces.filter((ws) => Object.keys(ws.importAliases).length > 0).map((ws) => `./${ws.dir}/tsconfig.json`);
+  project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript', { project: ['./tsconfig.json', ...aliased], noWarnOnMultipleProjects: true });
   // Benchmarks and e2e tests drive the workspaces with their own (hoisted) dependencies.
   project.eslint?.addOverride({ files: ['bench/**', 'e2e/**'], rules: { 'import/no-extraneous-dependencies': 'off' } });
   // .projenrc.ts is part of tsconfig.json, so it needs no default-project fallback.
@@ -378,7 +389,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
 
   // Demo profile: local fakes for the two SaaS APIs plus simulated users.
   const demoProfile = 'demo';
-  const demo = { profiles: [demoProfile], renderings: ['dev' as const], image: devtoolsImage, healthCheck: httpHealthCheck('/health') };
+  const demoImage = { profiles: [demoProfile], renderings: ['dev' as const], image: devtoolsImage };
+  const demo = { ...demoImage, healthCheck: httpHealthCheck('/health') };
   const telegram = stack.addService('telegram', {
     ...demo,
     description: 'Telegram Bot API emulator (demo only)',
@@ -394,6 +406,15 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     // A short think time so the typing indicator and per-chat queueing are visible.
     env: { LLM_STUB_PORT: SERVICE_PORT, LLM_STUB_DELAY_MS: '400' },
   });
+  // The simulated users' past (90 days, weekly rhythm, growth), written once before they start talking.
+  const history = stack.addService('history', {
+    ...demoImage,
+    oneShot: true,
+    description: 'Writes 90 days of the simulated users\' past once, then exits; skips a database with real users (demo only)',
+    command: ['node', 'src/devtools/dist/main.js', 'history'],
+    dependsOn: [{ service: migrate, condition: 'completed' }],
+    env: { DATABASE_URL: databaseUrl(writer), HISTORY_DAYS: '90', HISTORY_USERS: '40' },
+  });
   stack.addService('traffic', {
     ...demo,
     description: 'Simulated users chatting with the bot through the emulator (demo only)',
@@ -402,6 +423,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     dependsOn: [
       { service: telegram, condition: 'healthy' },
       { service: botService, condition: 'healthy' },
+      { service: history, condition: 'completed' },
     ],
     env: {
       TRAFFIC_TELEGRAM_URL: telegram.url,

@@ -1,12 +1,20 @@
-import { API_ROUTES, statsResponseSchema, type Period, type StatsResponse } from '@dialogstack/contract';
-import { mkdirSync } from 'node:fs';
+import { API_ROUTES, PERIODS, statsResponseSchema, type Period, type StatsResponse } from '@dialogstack/contract';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { axeViolations, AXE_TAGS } from './support/axe';
 import { REPO_ROOT, secret } from './support/docker';
 import { buildFrontend, startFrontend, type RunningFrontend } from './support/frontend';
 import { startSeededApi, type SeededApi } from './support/seeded-api';
+import { createSessionToken, SESSION_COOKIE } from '../src/frontend/lib/session';
+import { statsFixture } from '../src/frontend/test/support/stats-fixture';
 
 const SCREENSHOTS = join(REPO_ROOT, 'artifacts', 'screenshots');
+/** The README's pictures of the demo: written only when asked, from this test's screenshots. */
+const README_IMAGES = join(REPO_ROOT, 'devops', 'doc', 'images');
+const UPDATE_README_SCREENSHOTS = process.env.UPDATE_README_SCREENSHOTS === '1';
 const CHROMIUM = {
   executablePath: '/usr/bin/chromium',
   headless: true,
@@ -18,19 +26,20 @@ const numbers = new Intl.NumberFormat('en-US');
 
 /**
  * The built dashboard (standalone server, built with none of its variables set) in Chromium,
- * against the real api over a seeded PostgreSQL database: what a person sees must be what
- * the api says.
+ * against the real api over a PostgreSQL database holding the demo's history (what
+ * `make demo` seeds): what a person sees must be what the api says.
  */
 describe('dashboard in a browser, against the real api', () => {
   let api: SeededApi;
   let frontend: RunningFrontend;
   let browser: Browser;
   const password = secret(8);
+  const sessionSecret = secret(24);
 
   beforeAll(async () => {
     await buildFrontend();
-    api = await startSeededApi({ users: 60, messages: 6000, days: 120 });
-    frontend = await startFrontend({ API_URL: api.url, API_TOKEN: api.token, DASHBOARD_PASSWORD: password, SESSION_SECRET: secret(24) });
+    api = await startSeededApi({ history: { days: 90, users: 40 } });
+    frontend = await startFrontend({ API_URL: api.url, API_TOKEN: api.token, DASHBOARD_PASSWORD: password, SESSION_SECRET: sessionSecret });
     browser = await chromium.launch(CHROMIUM);
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 15 * 60_000);
@@ -44,6 +53,26 @@ describe('dashboard in a browser, against the real api', () => {
   async function newPage(options: BrowserContextOptions = {}): Promise<Page> {
     const context = await browser.newContext({ viewport: DESKTOP, colorScheme: 'light', ...options });
     return context.newPage();
+  }
+
+  /** Every page state axe checked and what it found: written to artifacts/axe.json (the README's figures). */
+  const axeChecked: { page: string; violations: number }[] = [];
+  afterAll(() => {
+    mkdirSync(join(REPO_ROOT, 'artifacts'), { recursive: true });
+    writeFileSync(join(REPO_ROOT, 'artifacts', 'axe.json'), `${JSON.stringify(axeChecked, null, 2)}\n`);
+  });
+
+  async function expectNoViolations(page: Page, what: string): Promise<void> {
+    const violations = await axeViolations(page);
+    axeChecked.push({ page: what, violations: violations.length });
+    expect({ page: what, violations }).toEqual({ page: what, violations: [] });
+  }
+
+  /** A page already signed in (a valid session cookie): for tests about what comes after sign-in. */
+  async function sessionPage(options: BrowserContextOptions = {}, server = frontend): Promise<Page> {
+    const page = await newPage(options);
+    await page.context().addCookies([{ name: SESSION_COOKIE, value: createSessionToken(sessionSecret).token, url: server.url }]);
+    return page;
   }
 
   async function signIn(page: Page, withPassword = password): Promise<void> {
@@ -160,7 +189,7 @@ describe('dashboard in a browser, against the real api', () => {
   ] as const)('renders on a %s in the %s theme of the system, without horizontal scrolling (screenshot)', async (device, scheme) => {
     const page = await signedInPage({ viewport: device === 'phone' ? PHONE : DESKTOP, colorScheme: scheme });
     await expectPageToShow(page, '7d');
-    await page.locator('.chart svg').waitFor();
+    await page.locator('.chart .chart__line--messages').waitFor();
     const layout = await page.evaluate(() => ({
       overflow: document.documentElement.scrollWidth - window.innerWidth,
       background: getComputedStyle(document.body).backgroundColor,
@@ -172,6 +201,147 @@ describe('dashboard in a browser, against the real api', () => {
     await page.mouse.move(0, 0); // no chart tooltip left open where the sign-in button was
     await page.screenshot({ path: join(SCREENSHOTS, `dashboard-${device}-${scheme}.png`), fullPage: true });
     await page.context().close();
+  });
+
+  /** Moves the pointer over the activity chart, `at` of the way across its plot, and waits for the read-out. */
+  async function pointAtChart(page: Page, at: number): Promise<void> {
+    const box = (await page.locator('.chart__pointer').boundingBox())!;
+    await page.mouse.move(box.x + box.width * at, box.y + Math.min(box.height / 2, 60));
+    await page.locator('.chart-tooltip').waitFor();
+  }
+
+  describe('chart', () => {
+    it.each([['desktop', DESKTOP], ['phone', PHONE]] as const)('draws both series readable, nicely scaled and labelled on a %s (screenshot)', async (device, viewport) => {
+      const page = await sessionPage({ viewport, deviceScaleFactor: 2 });
+      for (const period of ['24h', '7d', '30d', '90d'] as const) {
+        await page.goto(`${frontend.url}/?period=${period}`);
+        await page.locator(`[data-stats-period="${period}"] .chart`).waitFor();
+        const stats = await apiStats(period);
+        const chart = await page.evaluate(() => {
+          const box = (el: Element) => el.getBoundingClientRect();
+          const plots = Array.from(document.querySelectorAll('.chart__plot')).map((plot) => ({
+            series: (plot as HTMLElement).dataset.series!,
+            ticks: (plot as HTMLElement).dataset.ticks!.split(' ').map(Number),
+            plotHeight: box(plot).height,
+            lineHeight: box(plot.querySelector('.chart__line')!).height,
+          }));
+          const labels = Array.from(document.querySelectorAll('.chart__x-label')).filter((l) => getComputedStyle(l).display !== 'none').map(box);
+          const chartBox = box(document.querySelector('.chart-card')!);
+          return { plots, labels: labels.map((l) => ({ left: l.left, right: l.right })), card: { left: chartBox.left, right: chartBox.right } };
+        });
+        for (const plot of chart.plots) {
+          const key = plot.series as 'messages' | 'activeUsers';
+          const max = Math.max(...stats.series.map((p) => p[key]));
+          const [, step] = plot.ticks;
+          // Nice ticks: 1, 2, 2.5 or 5 × 10^k, from zero to the first tick at or above the maximum.
+          expect({ period, key, nice: /^(1|2|25|5)0*$/.test(String(step)), top: plot.ticks[plot.ticks.length - 1] >= max }).toEqual({ period, key, nice: true, top: true });
+          // Readable: the line spans a good part of its own panel (not squashed against the axis).
+          if (max > 0) expect({ period, key, share: plot.lineHeight / plot.plotHeight > 0.3 }).toEqual({ period, key, share: true });
+        }
+        // Enough x labels for the width, none touching another, none outside the card.
+        expect({ period, enough: chart.labels.length >= Math.min(stats.series.length, 4) }).toEqual({ period, enough: true });
+        for (let i = 1; i < chart.labels.length; i++) expect(chart.labels[i].left).toBeGreaterThan(chart.labels[i - 1].right);
+        expect(chart.labels[0].left).toBeGreaterThanOrEqual(chart.card.left);
+        expect(chart.labels[chart.labels.length - 1].right).toBeLessThanOrEqual(chart.card.right);
+      }
+      // The read-out names the bucket under the pointer with both of its values, as the api has them.
+      await pointAtChart(page, 0.75);
+      const index = Number(await page.locator('.chart-tooltip').getAttribute('data-index'));
+      const point = (await apiStats('90d')).series[index];
+      const rows = await page.locator('.chart-tooltip__row').allTextContents();
+      expect(rows).toEqual([`Messages${numbers.format(point.messages)}`, `Active users${numbers.format(point.activeUsers)}`]);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.locator('.chart-card').screenshot({ path: join(SCREENSHOTS, `chart-${device}-90d.png`) });
+      await page.context().close();
+    });
+  });
+
+  describe(`accessibility: axe-core, ${AXE_TAGS.join(', ')}`, () => {
+    it.each([
+      ['desktop', 'light'],
+      ['desktop', 'dark'],
+      ['phone', 'light'],
+      ['phone', 'dark'],
+    ] as const)('dashboard: every period on a %s in the %s theme, with the chart read-out open too', async (device, scheme) => {
+      const page = await sessionPage({ viewport: device === 'phone' ? PHONE : DESKTOP, colorScheme: scheme });
+      for (const period of PERIODS) {
+        await page.goto(`${frontend.url}/?period=${period}`);
+        await page.locator(`[data-stats-period="${period}"]`).waitFor();
+        await expectNoViolations(page, `dashboard ${period} ${device} ${scheme}`);
+      }
+      await pointAtChart(page, 0.4);
+      await expectNoViolations(page, `dashboard all ${device} ${scheme}, chart read-out open`);
+      await page.context().close();
+    });
+
+    it.each([
+      ['desktop', 'light'],
+      ['desktop', 'dark'],
+      ['phone', 'light'],
+      ['phone', 'dark'],
+    ] as const)('sign-in on a %s in the %s theme, also after a wrong password', async (device, scheme) => {
+      const page = await newPage({ viewport: device === 'phone' ? PHONE : DESKTOP, colorScheme: scheme });
+      await page.goto(`${frontend.url}/sign-in`);
+      await expectNoViolations(page, `sign-in ${device} ${scheme}`);
+      await signIn(page, 'not-the-password');
+      await page.locator('#password-error').waitFor();
+      await expectNoViolations(page, `sign-in ${device} ${scheme}, wrong password`);
+      await page.context().close();
+    });
+
+    it('the states of a fresh install and of a server started without its settings', async () => {
+      const zero = { value: 0, previous: 0, changePct: null };
+      const empty = statsFixture('7d', {
+        kpis: { totalUsers: zero, activeUsers: zero, dialogs: zero, messages: zero, avgMessageLength: zero },
+        topUsers: [],
+        recentDialogs: [],
+      });
+      const fake: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(empty)));
+      await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+      const fresh = await startFrontend({
+        API_URL: `http://127.0.0.1:${(fake.address() as AddressInfo).port}`, API_TOKEN: api.token, DASHBOARD_PASSWORD: password, SESSION_SECRET: sessionSecret,
+      });
+      const unconfigured = await startFrontend({});
+      try {
+        for (const scheme of ['light', 'dark'] as const) {
+          const page = await sessionPage({ colorScheme: scheme }, fresh);
+          await page.goto(`${fresh.url}/?period=7d`);
+          await page.locator('[data-state="empty"]').waitFor();
+          await expectNoViolations(page, `dashboard, fresh install ${scheme}`);
+          await page.goto(`${unconfigured.url}/`);
+          await page.locator('[data-state="config-error"]').waitFor();
+          await expectNoViolations(page, `dashboard, not configured ${scheme}`);
+          await page.goto(`${unconfigured.url}/sign-in`);
+          await page.locator('[data-state="config-error"]').waitFor();
+          await expectNoViolations(page, `sign-in, not configured ${scheme}`);
+          await page.context().close();
+        }
+      } finally {
+        await fresh.stop();
+        await unconfigured.stop();
+        await new Promise<void>((resolve) => fake.close(() => resolve()));
+      }
+    });
+  });
+
+  it('takes the README\'s pictures of the demo (kept when UPDATE_README_SCREENSHOTS=1)', async () => {
+    for (const [device, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+      const page = await sessionPage({ viewport, colorScheme: 'light', deviceScaleFactor: device === 'phone' ? 2 : 1 });
+      await page.goto(`${frontend.url}/?period=30d`);
+      await page.locator('[data-stats-period="30d"] .chart').waitFor();
+      await pointAtChart(page, device === 'phone' ? 0.3 : 0.62);
+      const file = join(SCREENSHOTS, `readme-dashboard-${device}.png`);
+      // From the top to the end of the chart: the figures and the activity of the demo's month.
+      const card = (await page.locator('.chart-card').boundingBox())!;
+      const height = Math.ceil(card.y + card.height + 16);
+      await page.screenshot({ path: file, fullPage: height > viewport.height, clip: { x: 0, y: 0, width: viewport.width, height } });
+      if (UPDATE_README_SCREENSHOTS) {
+        mkdirSync(README_IMAGES, { recursive: true });
+        copyFileSync(file, join(README_IMAGES, `dashboard-${device}.png`));
+      }
+      await page.context().close();
+    }
   });
 
   it('remembers the theme chosen with the toggle, rendered by the server on the next load', async () => {
@@ -201,6 +371,7 @@ describe('dashboard in a browser, against the real api', () => {
     const error = page.locator('[data-state="api-error"]');
     await error.waitFor();
     expect(await error.textContent()).toContain('The statistics API cannot be reached.');
+    await expectNoViolations(page, 'dashboard, api down');
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-desktop-api-down.png') });
     expect((await fetch(`${frontend.url}/api/health`)).status).toBe(200);
     await page.context().close();

@@ -44,7 +44,10 @@ export class JestConfig extends Component {
         rootDir: `<rootDir>/${ws.dir}`,
         testEnvironment: ws.testEnvironment,
         testMatch: ['<rootDir>/test/**/*.test.ts?(x)'],
-        moduleNameMapper,
+        moduleNameMapper: {
+          ...Object.fromEntries(Object.entries(ws.importAliases).map(([prefix, dir]) => [`^${prefix}(.*)$`, `<rootDir>/${dir}$1`])),
+          ...moduleNameMapper,
+        },
         // Build output holds copies of package.json files (Next standalone) that confuse the module map.
         modulePathIgnorePatterns: ['<rootDir>/.next/', '<rootDir>/dist/'],
       };

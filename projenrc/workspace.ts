@@ -47,6 +47,11 @@ export class Workspace extends Component {
   public readonly packageJson: JsonFile;
   public readonly tsconfig: JsonFile;
   public readonly uses: Workspace[];
+  /**
+   * Import prefixes that resolve inside this workspace (`@/` → its root for Next.js apps, as
+   * `create-next-app` sets up): written once here, read by its tsconfig and by Jest's module map.
+   */
+  public readonly importAliases: Readonly<Record<string, string>>;
   private readonly deps: Record<string, string>;
   private readonly devDeps: Record<string, string>;
   private manifestBefore?: string;
@@ -58,6 +63,7 @@ export class Workspace extends Component {
     this.compiler = props.compiler ?? 'tsc';
     this.testEnvironment = props.testEnvironment ?? 'node';
     this.uses = props.uses ?? [];
+    this.importAliases = this.compiler === 'next' ? { '@/': '' } : {};
     this.deps = {
       ...parseDependencies(props.deps ?? [], `Workspace '${id}'`),
       ...Object.fromEntries(this.uses.map((ws) => [ws.name, '*'])),
@@ -88,7 +94,7 @@ export class Workspace extends Component {
     });
 
     this.tsconfig = new JsonFile(project, `${this.dir}/tsconfig.json`, {
-      obj: tsc ? tscConfig(this.dir, references) : nextConfig(),
+      obj: tsc ? tscConfig(this.dir, references) : nextConfig(this.importAliases),
       newline: true,
       committed: true,
     });
@@ -159,7 +165,7 @@ function tscConfig(dir: string, references: Workspace[]) {
   };
 }
 
-function nextConfig() {
+function nextConfig(aliases: Readonly<Record<string, string>>) {
   return {
     compilerOptions: {
       ...SHARED_COMPILER_OPTIONS,
@@ -172,7 +178,7 @@ function nextConfig() {
       isolatedModules: true,
       incremental: true,
       plugins: [{ name: 'next' }],
-      paths: { '@/*': ['./*'] },
+      paths: Object.fromEntries(Object.entries(aliases).map(([prefix, dir]) => [`${prefix}*`, [`./${dir}*`]])),
     },
     // Exactly what `next build` would add itself: otherwise every build rewrites this file.
     include: ['next-env.d.ts', '**/*.ts', '**/*.tsx', '.next/types/**/*.ts', '.next/dev/types/**/*.ts'],

@@ -8,10 +8,11 @@ import { statsWindow } from '../../src/api/dist/stats/stats-window';
  * EXPLAIN (ANALYZE, TIMING OFF) of the prepared statement, after warm-up runs, as the
  * api's session runs it (jit off). Returns the median "Execution Time" in milliseconds.
  */
-export function explainMs(databaseUrl: string, period: Period, runs = 7): { medianMs: number; planningMs: number } {
-  const statement = statsStatement(statsWindow(period, new Date()), 10);
-  const types = statement.params.map((p) => (p instanceof Date ? 'timestamptz' : 'int'));
-  const args = statement.params.map((p) => (p instanceof Date ? `'${p.toISOString()}'` : String(p))).join(', ');
+export function explainMs(databaseUrl: string, period: Period, limit = 10, runs = 7): { medianMs: number; planningMs: number } {
+  const statement = statsStatement(statsWindow(period, new Date()), limit);
+  // Dates are timestamptz, day strings ('2026-03-10') date, numbers int.
+  const types = statement.params.map((p) => (p instanceof Date ? 'timestamptz' : typeof p === 'string' ? 'date' : 'int'));
+  const args = statement.params.map((p) => (p instanceof Date ? `'${p.toISOString()}'` : typeof p === 'string' ? `'${p}'` : String(p))).join(', ');
   const script = [
     'SET jit = off;',
     // The api plans every execution with its actual parameters; so must the measurement.

@@ -14,7 +14,13 @@ export interface LoadResult {
 }
 
 export interface LoadOptions {
+  /** The server and, unless `paths` is set, the one request sent again and again. */
   readonly url: string;
+  /**
+   * Paths (with query) drawn uniformly at random for every request: a mix, as dashboards send
+   * it, rather than one request repeated. @default the url's own path
+   */
+  readonly paths?: readonly string[];
   readonly headers: Record<string, string>;
   readonly connections: number;
   readonly seconds: number;
@@ -37,6 +43,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     duration: options.seconds,
     timeout: options.timeoutSeconds ?? 10,
     ...(options.rate ? { overallRate: options.rate } : {}),
+    ...(options.paths ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: pick(options.paths!) }) }] } : {}),
   }) as unknown as EventEmitter & PromiseLike<autocannon.Result>;
   instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
     latencies.push(responseTime);
@@ -55,4 +62,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     responses: latencies.length,
     failures: failures + result.errors + result.timeouts,
   };
+}
+
+function pick<T>(items: readonly T[]): T {
+  return items[Math.floor(Math.random() * items.length)];
 }

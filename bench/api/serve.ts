@@ -6,7 +6,6 @@
  */
 import { createLogger } from '@dialogstack/runtime';
 import { Test } from '@nestjs/testing';
-import { NaiveStatsService } from './naive-stats.service';
 import { configureApp } from '../../src/api/dist/app';
 import { AppModule } from '../../src/api/dist/app.module';
 import { systemClock } from '../../src/api/dist/clock';
@@ -14,6 +13,7 @@ import { loadConfig } from '../../src/api/dist/config';
 import { Database } from '../../src/api/dist/database/database';
 import { NestLogger } from '../../src/api/dist/logging/nest-logger';
 import { StatsService } from '../../src/api/dist/stats/stats.service';
+import { NaiveStatsService } from '../../src/api/test/support/naive-stats';
 
 export const VARIANTS = ['naive', 'uncoalesced'] as const;
 type Variant = (typeof VARIANTS)[number];

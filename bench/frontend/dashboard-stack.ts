@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { buildFrontend, startFrontend } from '../../e2e/support/frontend';
-import { startSeededApi, type SeedSize } from '../../e2e/support/seeded-api';
+import { startSeededApi, type DemoHistory, type SeedSize } from '../../e2e/support/seeded-api';
 import { createSessionToken, SESSION_COOKIE } from '../../src/frontend/lib/session';
 
 export interface DashboardStack {
@@ -16,12 +16,13 @@ export interface DashboardStack {
  * The built dashboard (standalone server) in front of the real api over a seeded test database.
  * Needs DATABASE_URL (a PostgreSQL superuser URL), like the tests.
  */
-export async function startDashboardStack(size: SeedSize, options: { build: boolean }): Promise<DashboardStack> {
+export async function startDashboardStack(data: SeedSize | DemoHistory, options: { build: boolean }): Promise<DashboardStack> {
   if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL (a PostgreSQL superuser URL) is required');
   if (options.build) await buildFrontend();
   const started = Date.now();
-  const api = await startSeededApi(size);
-  console.log(`seeded ${size.users} users, ${size.messages} messages over ${size.days} days in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const api = await startSeededApi(data);
+  const what = 'history' in data ? `the demo history (${data.history.users} users, ${data.history.days} days)` : `${data.users} users, ${data.messages} messages over ${data.days} days`;
+  console.log(`seeded ${what} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const sessionSecret = randomBytes(24).toString('hex');
   const frontend = await startFrontend({ API_URL: api.url, API_TOKEN: api.token, DASHBOARD_PASSWORD: randomBytes(8).toString('hex'), SESSION_SECRET: sessionSecret });
   return {

@@ -36,7 +36,7 @@ async function main() {
     await context.addCookies([{ name, value, url: stack.frontendUrl }]);
     const page = await context.newPage();
     const documentResponse = await page.goto(`${stack.frontendUrl}/?period=7d`, { waitUntil: 'networkidle' });
-    await page.locator('.chart svg').waitFor();
+    await page.locator('.chart .chart__line--messages').waitFor();
     // First load: the chunks the server's HTML names (script tags and the RSC payload's client
     // references). Anything else was imported later, e.g. the lazily loaded chart.
     const html = await documentResponse!.text();

@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, REPO_ROOT, waitFor } from './docker';
 import { exec, startService } from './process';
@@ -15,8 +15,12 @@ const DASHBOARD_VARIABLES = ['API_URL', 'API_TOKEN', 'DASHBOARD_PASSWORD', 'SESS
  * Builds the dashboard the way its Dockerfile does: the contract compiled to dist, then
  * `next build` with only `env` set of the dashboard's variables, then `.next/static` and
  * `public` copied beside the standalone server.
+ *
+ * E2E_REUSE_FRONTEND_BUILD=1 keeps a build made without variables, for running one test file
+ * many times over unchanged sources (a flakiness loop); a build with variables is always redone.
  */
 export async function buildFrontend(env: Record<string, string> = {}): Promise<void> {
+  if (process.env.E2E_REUSE_FRONTEND_BUILD === '1' && Object.keys(env).length === 0 && existsSync(join(STANDALONE_APP, 'server.js'))) return;
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !DASHBOARD_VARIABLES.includes(name)));
   await exec('npx', ['tsc', '-b', 'src/contract'], base);
   rmSync(NEXT_DIR, { recursive: true, force: true });

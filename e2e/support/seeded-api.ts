@@ -8,6 +8,11 @@ export interface SeedSize {
   readonly days: number;
 }
 
+/** The demo profile's history (devtools `history`): the simulated users' past, as `make demo` shows it. */
+export interface DemoHistory {
+  readonly history: { readonly days: number; readonly users: number };
+}
+
 export interface SeededApi {
   readonly url: string;
   readonly token: string;
@@ -21,17 +26,23 @@ export interface SeededApi {
 
 /**
  * The real statistics api over a fresh PostgreSQL database: migrations applied by the migrate
- * CLI, data from the api's seed CLI (writer role), the api reading as the read-only role,
- * exactly as in the stack.
+ * CLI, data from the api's seed CLI or the demo's history command (writer role), the api
+ * reading as the read-only role, exactly as in the stack.
  */
-export async function startSeededApi(size: SeedSize): Promise<SeededApi> {
+export async function startSeededApi(data: SeedSize | DemoHistory): Promise<SeededApi> {
   const env = { PATH: process.env.PATH ?? '' };
-  await exec('npx', ['tsc', '-b', 'src/db', 'src/api'], { ...process.env });
+  await exec('npx', ['tsc', '-b', 'src/db', 'src/api', 'src/devtools'], { ...process.env });
   const database = await createTestDatabase('frontend');
   try {
     await exec('node', ['src/db/dist/cli/migrate.js', 'up'], { ...env, DATABASE_URL: database.writerUrl, DB_READER_USER: database.readerRole });
-    await exec('node', ['src/api/dist/cli/seed.js', '--users', String(size.users), '--messages', String(size.messages), '--days', String(size.days)],
-      { ...env, DATABASE_URL: database.writerUrl });
+    if ('history' in data) {
+      const out = await exec('node', ['src/devtools/dist/main.js', 'history'],
+        { ...env, DATABASE_URL: database.writerUrl, HISTORY_DAYS: String(data.history.days), HISTORY_USERS: String(data.history.users) });
+      if (!out.includes('"msg":"seeded"')) throw new Error(`the demo history was not seeded:\n${out}`);
+    } else {
+      await exec('node', ['src/api/dist/cli/seed.js', '--users', String(data.users), '--messages', String(data.messages), '--days', String(data.days)],
+        { ...env, DATABASE_URL: database.writerUrl });
+    }
   } catch (err) {
     await database.drop();
     throw err;

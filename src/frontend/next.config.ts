@@ -9,7 +9,13 @@ const nextConfig: NextConfig = {
   // .next/standalone, .next/static and public, nothing else.
   output: 'standalone',
   outputFileTracingRoot: repositoryRoot,
-  turbopack: { root: repositoryRoot },
+  turbopack: {
+    root: repositoryRoot,
+    // No legacy polyfills: see lib/no-polyfills.js.
+    resolveAlias: { '../build/polyfills/polyfill-module': './lib/no-polyfills.js' },
+  },
+  // The stylesheet (4 kB compressed) inline in the HTML: no render-blocking request before the first paint.
+  experimental: { inlineCss: true },
   poweredByHeader: false,
   reactStrictMode: true,
   async headers() {

@@ -50,13 +50,21 @@ describe('docker-compose.yml (dev)', () => {
     for (const [name, s] of Object.entries<any>(dev.services)) {
       expect(s.init).toBe(true);
       expect(s.networks).toEqual(['dialogstack']);
-      if (name !== 'migrate' && name !== 'traffic') expect(s.healthcheck.test[0]).toBe('CMD');
+      // One-shots (migrate, the demo history) exit when done: nothing to check.
+      if (s.restart !== 'no') expect({ name, test: s.healthcheck.test[0] }).toEqual({ name, test: 'CMD' });
     }
   });
 
   it('keeps the demo fakes behind the demo profile', () => {
-    for (const s of ['telegram', 'llm', 'traffic']) expect(dev.services[s].profiles).toEqual(['demo']);
+    for (const s of ['telegram', 'llm', 'history', 'traffic']) expect(dev.services[s].profiles).toEqual(['demo']);
     for (const s of ['postgres', 'migrate', 'bot', 'api', 'frontend']) expect(dev.services[s].profiles).toBeUndefined();
+  });
+
+  it('writes the demo history once, after migrations and before the simulated users start', () => {
+    expect(dev.services.history).toMatchObject({ restart: 'no', depends_on: { migrate: { condition: 'service_completed_successfully' } } });
+    expect(dev.services.traffic.depends_on.history.condition).toBe('service_completed_successfully');
+    // The writer role, like the bot's.
+    expect(dev.services.history.environment.DATABASE_URL).toBe(dev.services.bot.environment.DATABASE_URL);
   });
 });
 

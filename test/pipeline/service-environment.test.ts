@@ -6,7 +6,7 @@ import { dialogstack } from '../../.projenrc';
 import { Stack } from '../../projenrc';
 import { API_ENV, loadConfig as loadApiConfig } from '../../src/api/src/config';
 import { BOT_ENV, loadConfig as loadBotConfig } from '../../src/bot/src/config';
-import { LLM_STUB_ENV, TELEGRAM_EMULATOR_ENV, TRAFFIC_ENV } from '../../src/devtools/src/config';
+import { HISTORY_ENV, LLM_STUB_ENV, TELEGRAM_EMULATOR_ENV, TRAFFIC_ENV } from '../../src/devtools/src/config';
 import { DASHBOARD_ENV, readConfig as readDashboardConfig } from '../../src/frontend/lib/config';
 
 // The dashboard's config module refuses to load outside a React server bundle.
@@ -46,6 +46,7 @@ describe.each<[string, EnvSpec, (env: Env) => unknown, string[]]>([
   ['telegram', TELEGRAM_EMULATOR_ENV, (env) => readEnv(TELEGRAM_EMULATOR_ENV, env), ['TELEGRAM_EMULATOR_HOST', 'TELEGRAM_EMULATOR_TOKEN']],
   ['llm', LLM_STUB_ENV, (env) => readEnv(LLM_STUB_ENV, env), ['LLM_STUB_HOST', 'LLM_STUB_REPLY_CHARS', 'LLM_STUB_API_KEY']],
   ['traffic', TRAFFIC_ENV, (env) => readEnv(TRAFFIC_ENV, env), ['TRAFFIC_HOST', 'TRAFFIC_MESSAGES_PER_USER', 'TRAFFIC_REPLY_TIMEOUT_MS']],
+  ['history', HISTORY_ENV, (env) => readEnv(HISTORY_ENV, env), []],
 ])('%s', (service, spec, read, notFromCompose) => {
   const model = stack.services.find((s) => s.name === service)!;
   const declared = model.reads.sort();

@@ -15,6 +15,9 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('dialogstack api')
     .setDescription('Usage statistics of the dialogstack Telegram assistant. Times are UTC.')
     .setVersion('1')
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    // Relative: the document is served by the api it describes, wherever that is deployed.
+    .addServer('/', 'This api')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API_TOKEN' })
     .build();
   return SwaggerModule.createDocument(app, config);

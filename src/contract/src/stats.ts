@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 /**
  * Reporting windows the dashboard offers. Times are UTC; a window is half-open, `[from, to)`,
- * and `to` is the moment the response was generated (`generatedAt`).
+ * and `to` is the moment the response was generated (`generatedAt`). Every period honours the
+ * upper bound: a message stamped at or after `to` (clock skew between hosts, Telegram's send
+ * times) is in no window, no count and no "last active" until `to` passes it.
  * - `24h`: 24 hourly buckets ending with the current, partial hour:
  *   `from` = start of the current hour − 23 h.
  * - `7d`, `30d`, `90d`: N UTC days ending with today, today being partial:

@@ -6,11 +6,13 @@ import { InitialSchema1764374400000 } from './migrations/1764374400000-initial-s
 import { MessageReplyTo1764460800000 } from './migrations/1764460800000-message-reply-to';
 import { ActivityTotals1764547200000 } from './migrations/1764547200000-activity-totals';
 import { OneReplyPerQuestion1764633600000 } from './migrations/1764633600000-one-reply-per-question';
+import { ExactActivityRollups1764720000000 } from './migrations/1764720000000-exact-activity-rollups';
 
 export const ENTITIES = [User, Message];
 /** Every migration, in order. Listed explicitly: no glob, so bundling and tests see the same set. */
 export const MIGRATIONS = [
   InitialSchema1764374400000, MessageReplyTo1764460800000, ActivityTotals1764547200000, OneReplyPerQuestion1764633600000,
+  ExactActivityRollups1764720000000,
 ];
 
 export interface DataSourceConfig {

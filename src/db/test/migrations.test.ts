@@ -2,6 +2,10 @@ import { createDataSource, migrateDown, migrateUp, migrationStatus } from '@dial
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../../../test/support/database';
 
+// Each migration run rebuilds the statistics rollups: seconds, not milliseconds, on a loaded
+// machine (jest.config.json's per-project testTimeout is not applied: Jest reads it globally).
+jest.setTimeout(60_000);
+
 describe('migrations', () => {
   let db: TestDatabase;
   beforeAll(async () => { db = await createTestDatabase('migrations'); });
@@ -15,7 +19,8 @@ describe('migrations', () => {
 
   it('applies every migration on an empty database, then is a no-op', async () => {
     const first = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
-    expect(first.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000']);
+    expect(first.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000',
+      'ExactActivityRollups1764720000000']);
     const second = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
     expect(second.applied).toEqual([]);
     const status = await withDataSource(db.writerUrl, migrationStatus);
@@ -25,6 +30,7 @@ describe('migrations', () => {
   it('round-trips down and up', async () => {
     const replyToColumn = (ds: ReturnType<typeof createDataSource>) =>
       ds.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'reply_to_id'`);
+    expect(await withDataSource(db.writerUrl, migrateDown)).toBe('ExactActivityRollups1764720000000');
     expect(await withDataSource(db.writerUrl, migrateDown)).toBe('OneReplyPerQuestion1764633600000');
     expect(await withDataSource(db.writerUrl, migrateDown)).toBe('ActivityTotals1764547200000');
     expect(await withDataSource(db.writerUrl, migrateDown)).toBe('MessageReplyTo1764460800000');
@@ -33,7 +39,8 @@ describe('migrations', () => {
     const tables = await withDataSource(db.adminUrl, (ds) => ds.query(`SELECT to_regclass('messages') AS t`));
     expect(tables[0].t).toBeNull();
     const again = await withDataSource(db.writerUrl, (ds) => migrateUp(ds, db.readerRole));
-    expect(again.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000']);
+    expect(again.applied).toEqual(['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000',
+      'ExactActivityRollups1764720000000']);
     expect(await withDataSource(db.adminUrl, replyToColumn)).toHaveLength(1);
   });
 

@@ -36,3 +36,15 @@ export const TRAFFIC_ENV = {
   /** 0: keep chatting until stopped. */
   TRAFFIC_ROUNDS: Env.int({ default: 1, min: 0, max: 1_000_000 }),
 };
+
+/** `devtools history`: the demo's past, written once into the database before the live traffic. */
+export const HISTORY_ENV = {
+  DATABASE_URL: Env.string({
+    required: true,
+    secret: true,
+    description: 'postgres://user:password@host:5432/database of the writer role',
+    check: (url) => (/^postgres(ql)?:\/\//.test(url) ? undefined : 'must be a postgres:// URL (postgres://user:password@host:5432/database)'),
+  }),
+  HISTORY_DAYS: Env.int({ default: 90, min: 1, max: 3650 }),
+  HISTORY_USERS: Env.int({ default: 40, min: 1, max: 1000 }),
+};

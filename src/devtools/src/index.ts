@@ -1,3 +1,5 @@
+export * from './history/plan';
+export * from './history/seed';
 export * from './http';
 export * from './llm/server';
 export * from './llm/stub';

@@ -4,10 +4,13 @@
  *   node dist/main.js telegram   Telegram Bot API emulator        (TELEGRAM_EMULATOR_PORT, default 8081)
  *   node dist/main.js llm        OpenAI-compatible LLM stub       (LLM_STUB_PORT, default 8082)
  *   node dist/main.js traffic    users chatting through the emulator (TRAFFIC_PORT, default 8083)
+ *   node dist/main.js history    writes the demo's past into the database once, then exits (DATABASE_URL)
  */
 import { ConfigError, createLogger, Logger, readEnv } from '@dialogstack/runtime';
 import { createServer, Server } from 'node:http';
-import { LLM_STUB_ENV, TELEGRAM_EMULATOR_ENV, TRAFFIC_ENV } from './config';
+import { Client } from 'pg';
+import { HISTORY_ENV, LLM_STUB_ENV, TELEGRAM_EMULATOR_ENV, TRAFFIC_ENV } from './config';
+import { seedHistory } from './history/seed';
 import { close, listen, sendJson } from './http';
 import { createLlmStubServer } from './llm/server';
 import { LlmStub } from './llm/stub';
@@ -16,7 +19,7 @@ import { createTelegramEmulatorServer } from './telegram/server';
 import { TrafficGenerator } from './traffic/generator';
 
 /** Each role and the service name it logs as. */
-const ROLES = { telegram: 'telegram-emulator', llm: 'llm-stub', traffic: 'traffic' } as const;
+const ROLES = { telegram: 'telegram-emulator', llm: 'llm-stub', traffic: 'traffic', history: 'demo-history' } as const;
 type Role = keyof typeof ROLES;
 
 async function main(role: string | undefined): Promise<void> {
@@ -25,7 +28,7 @@ async function main(role: string | undefined): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(ROLES[role as Role], { level: 'info' });
-  const run = { telegram: runTelegram, llm: runLlm, traffic: runTraffic }[role as Role];
+  const run = { telegram: runTelegram, llm: runLlm, traffic: runTraffic, history: runHistory }[role as Role];
   try {
     await run(log);
   } catch (err) {
@@ -78,6 +81,19 @@ async function runTraffic(log: Logger): Promise<void> {
   log.info('finished', { ...progress });
   await close(server);
   process.exit(progress.unanswered === 0 ? 0 : 1);
+}
+
+async function runHistory(log: Logger): Promise<void> {
+  const env = readEnv(HISTORY_ENV);
+  const client = new Client({ connectionString: env.DATABASE_URL, application_name: 'dialogstack-demo-history' });
+  await client.connect();
+  try {
+    const started = Date.now();
+    const outcome = await seedHistory(client, { days: env.HISTORY_DAYS, users: env.HISTORY_USERS, end: new Date() });
+    log.info(outcome.seeded ? 'seeded' : 'skipped', { ...outcome, ms: Date.now() - started });
+  } finally {
+    await client.end();
+  }
 }
 
 function stopOnSignal(log: Logger, server: Server, before: () => void = () => undefined): void {

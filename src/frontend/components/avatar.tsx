@@ -1,12 +1,13 @@
 import type { CSSProperties } from 'react';
+import { avatarColors } from '@/lib/avatar-palette';
 
 /** Initials on a colour derived from the user id: the same person keeps the same colour. */
 export function Avatar({ id, name }: { id: string; name: string }) {
   const initials = name.split(/\s+/).filter(Boolean).slice(0, 2).map((word) => [...word][0]?.toUpperCase() ?? '').join('') || '?';
-  let hash = 0;
-  for (const ch of id) hash = (hash * 31 + ch.charCodeAt(0)) % 360;
+  const { light, dark } = avatarColors(id);
+  const style = { '--avatar-fg': `light-dark(${light.fg}, ${dark.fg})`, '--avatar-bg': `light-dark(${light.bg}, ${dark.bg})` } as CSSProperties;
   return (
-    <span className="avatar" style={{ '--avatar-hue': hash } as CSSProperties} aria-hidden="true">
+    <span className="avatar" style={style} aria-hidden="true">
       {initials}
     </span>
   );

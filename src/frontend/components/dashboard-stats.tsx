@@ -1,15 +1,14 @@
 import type { Period } from '@dialogstack/contract';
-import { LazyActivityChart } from './activity-chart-lazy';
-import { ChartLegend } from './chart-legend';
+import { ActivityChart } from './activity-chart';
 import { KpiGrid } from './kpi-grid';
 import { RecentDialogs } from './recent-dialogs';
 import { ApiErrorState, EmptyState } from './states';
 import { TopUsers } from './top-users';
-import { fetchStats } from '../lib/api';
-import { toChartRows } from '../lib/chart-data';
-import { chartSummary } from '../lib/chart-summary';
-import type { DashboardConfig } from '../lib/config';
-import { formatUtc } from '../lib/format';
+import { fetchStats } from '@/lib/api';
+import { toChartRows } from '@/lib/chart-data';
+import { chartSummary } from '@/lib/chart-summary';
+import type { DashboardConfig } from '@/lib/config';
+import { formatUtc } from '@/lib/format';
 
 /** Everything that needs the api: fetched on the server, streamed in behind the skeleton. */
 export async function DashboardStats({ config, period }: { config: DashboardConfig; period: Period }) {
@@ -23,11 +22,8 @@ export async function DashboardStats({ config, period }: { config: DashboardConf
     <div className="dashboard" data-stats-period={stats.period}>
       <KpiGrid kpis={stats.kpis} period={stats.period} />
       <section className="card chart-card" aria-labelledby="activity-title">
-        <div className="chart-card__head">
-          <h2 className="panel__title" id="activity-title">Activity per {stats.window.bucket}</h2>
-          <ChartLegend />
-        </div>
-        <LazyActivityChart rows={rows} summary={chartSummary(rows, stats.window.bucket)} />
+        <h2 className="panel__title" id="activity-title">Activity per {stats.window.bucket}</h2>
+        <ActivityChart rows={rows} bucket={stats.window.bucket} summary={chartSummary(rows, stats.window.bucket)} />
       </section>
       <div className="panels">
         <TopUsers users={stats.topUsers} generatedAt={stats.generatedAt} />

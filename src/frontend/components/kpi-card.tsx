@@ -1,5 +1,5 @@
 import type { Kpi } from '@dialogstack/contract';
-import { formatTrend, type TrendDirection } from '../lib/format';
+import { formatTrend, type TrendDirection } from '@/lib/format';
 
 export interface KpiCardProps {
   /** Stable id for tests and styling, e.g. `messages`. */

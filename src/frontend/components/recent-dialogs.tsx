@@ -1,6 +1,6 @@
 import type { RecentDialog } from '@dialogstack/contract';
 import { Avatar } from './avatar';
-import { formatAgo, formatCount, formatUtc } from '../lib/format';
+import { formatAgo, formatCount, formatUtc } from '@/lib/format';
 
 export function RecentDialogs({ dialogs, generatedAt }: { dialogs: readonly RecentDialog[]; generatedAt: string }) {
   return (

@@ -1,4 +1,4 @@
-import type { ApiProblem } from '../lib/api';
+import type { ApiProblem } from '@/lib/api';
 
 /** Fresh install: the bot has not talked to anybody yet. */
 export function EmptyState() {
@@ -35,11 +35,11 @@ export function ApiErrorState({ problem, retryHref }: { problem: ApiProblem; ret
   );
 }
 
-/** Missing or malformed environment: names the variables, never their values. */
+/** Missing or malformed environment: names the variables, never their values. It is the whole page, so its heading is the page's h1. */
 export function ConfigErrorState({ problems }: { problems: readonly string[] }) {
   return (
     <section className="card state state--error" role="alert" aria-labelledby="config-error-title" data-state="config-error">
-      <h2 id="config-error-title">The dashboard is not configured</h2>
+      <h1 id="config-error-title">The dashboard is not configured</h1>
       <p>The server started without the settings it needs:</p>
       <ul className="state__list">
         {problems.map((problem) => <li key={problem}><code>{problem}</code></li>)}

@@ -1,6 +1,6 @@
 'use client';
 
-import { THEME_COOKIE } from '../lib/theme';
+import { THEME_COOKIE } from '@/lib/theme';
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 

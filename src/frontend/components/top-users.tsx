@@ -1,6 +1,6 @@
 import type { TopUser } from '@dialogstack/contract';
 import { Avatar } from './avatar';
-import { formatAgo, formatCount, formatUtc } from '../lib/format';
+import { formatAgo, formatCount, formatUtc } from '@/lib/format';
 
 export function TopUsers({ users, generatedAt }: { users: readonly TopUser[]; generatedAt: string }) {
   return (

@@ -1,7 +1,7 @@
 /** @jest-environment node */
-import { fetchStats } from '../lib/api';
 import { startFakeApi, type FakeApi } from './support/fake-api';
 import { statsFixture } from './support/stats-fixture';
+import { fetchStats } from '@/lib/api';
 
 jest.mock('server-only', () => ({}));
 

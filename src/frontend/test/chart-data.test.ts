@@ -1,6 +1,6 @@
-import { toChartRows } from '../lib/chart-data';
-import { chartSummary } from '../lib/chart-summary';
 import { statsFixture } from './support/stats-fixture';
+import { toChartRows } from '@/lib/chart-data';
+import { chartSummary } from '@/lib/chart-summary';
 
 describe('toChartRows', () => {
   // A machine far from UTC: labels must not move with it.

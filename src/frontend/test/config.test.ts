@@ -1,5 +1,5 @@
 /** @jest-environment node */
-import { readConfig } from '../lib/config';
+import { readConfig } from '@/lib/config';
 
 jest.mock('server-only', () => ({}));
 

@@ -1,9 +1,9 @@
 /** @jest-environment node */
 import { renderToStaticMarkup } from 'react-dom/server';
-import { DashboardStats } from '../components/dashboard-stats';
-import type { DashboardConfig } from '../lib/config';
 import { startFakeApi, type FakeApi } from './support/fake-api';
 import { statsFixture } from './support/stats-fixture';
+import { DashboardStats } from '@/components/dashboard-stats';
+import type { DashboardConfig } from '@/lib/config';
 
 jest.mock('server-only', () => ({}));
 

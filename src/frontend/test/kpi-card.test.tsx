@@ -1,8 +1,8 @@
 import '@testing-library/jest-dom';
 import { render, screen } from '@testing-library/react';
-import { KpiCard } from '../components/kpi-card';
-import { KpiGrid } from '../components/kpi-grid';
 import { statsFixture } from './support/stats-fixture';
+import { KpiCard } from '@/components/kpi-card';
+import { KpiGrid } from '@/components/kpi-grid';
 
 function card(kpi: { value: number; previous: number | null; changePct: number | null }, comparedWith: string | null = 'previous 7 days') {
   render(<KpiCard id="messages" label="Messages" kpi={kpi} display={String(kpi.value)} comparedWith={comparedWith} />);

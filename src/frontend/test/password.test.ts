@@ -1,5 +1,5 @@
 /** @jest-environment node */
-import { passwordMatches } from '../lib/password';
+import { passwordMatches } from '@/lib/password';
 
 describe('passwordMatches', () => {
   it('accepts exactly the configured password', () => {

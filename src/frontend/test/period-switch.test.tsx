@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { PeriodSwitch } from '../components/period-switch';
+import { PeriodSwitch } from '@/components/period-switch';
 
 const push = jest.fn();
 let currentSearch = 'period=7d';

@@ -1,5 +1,5 @@
 /** @jest-environment node */
-import { safeRedirectTarget } from '../lib/redirect-target';
+import { safeRedirectTarget } from '@/lib/redirect-target';
 
 describe('safeRedirectTarget', () => {
   it('keeps a path on this site, query included', () => {

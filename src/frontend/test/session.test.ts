@@ -1,5 +1,5 @@
 /** @jest-environment node */
-import { createSessionToken, isSecureRequest, SESSION_TTL_SECONDS, verifySessionToken } from '../lib/session';
+import { createSessionToken, isSecureRequest, SESSION_TTL_SECONDS, verifySessionToken } from '@/lib/session';
 
 const SECRET = 'a'.repeat(32) + '-session-secret-for-tests';
 const NOW = new Date('2025-03-10T12:00:00Z');

@@ -136,7 +136,7 @@ export async function seedDatabase(runner: QueryRunner, options: SeedOptions, en
   await runner.startTransaction();
   try {
     if (options.replace) {
-      await runner.query('TRUNCATE users, messages, daily_activity, daily_totals, dialog_totals, daily_new_users RESTART IDENTITY CASCADE');
+      await runner.query('TRUNCATE users, messages RESTART IDENTITY CASCADE');
     } else {
       const [{ any }] = await runner.query('SELECT EXISTS (SELECT 1 FROM messages) OR EXISTS (SELECT 1 FROM users) AS any');
       if (any) throw new SeedRefusedError('the database already has users or messages; pass --replace to empty it first');
@@ -149,9 +149,9 @@ export async function seedDatabase(runner: QueryRunner, options: SeedOptions, en
     await timed('messages', async () => {
       const sessions = Math.ceil((options.messages / MESSAGES_PER_SESSION) * 1.2) + 20;
       await runner.query(CREATE_SEED_SESSIONS, [to, sessions]);
-      await runner.query('ALTER TABLE messages DISABLE TRIGGER messages_daily_activity');
+      await runner.query('ALTER TABLE messages DISABLE TRIGGER USER');
       await runner.query(INSERT_MESSAGES, [to, options.messages, CORPUS]);
-      await runner.query('ALTER TABLE messages ENABLE TRIGGER messages_daily_activity');
+      await runner.query('ALTER TABLE messages ENABLE TRIGGER USER');
     });
     await timed('rollups', async () => {
       await runner.query('SELECT rebuild_activity_rollups()');
@@ -166,7 +166,7 @@ export async function seedDatabase(runner: QueryRunner, options: SeedOptions, en
     throw err;
   }
   // Fresh statistics and visibility maps: the api's window queries are index-only scans.
-  await timed('vacuum', () => runner.query('VACUUM (ANALYZE) users, messages, daily_activity, daily_totals, dialog_totals, daily_new_users'));
+  await timed('vacuum', () => runner.query('VACUUM (ANALYZE) users, messages, hourly_activity, hourly_totals, daily_activity, user_daily, daily_totals, dialog_totals, user_totals, daily_new_users'));
   const [counts] = await runner.query('SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM messages)::int AS messages');
   return { users: counts.users, messages: counts.messages, from, to, timings };
 }

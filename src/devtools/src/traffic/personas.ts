@@ -41,11 +41,31 @@ const ROSTER: Persona[] = [
   },
 ];
 
-/** The `index`-th person of the cast; beyond the roster, numbered variations of it. */
+/** Names for the cast beyond the roster: people of their own, with the roster's topics. */
+const MORE_PEOPLE: [string, string | undefined, string | undefined][] = [
+  ['Ines', 'Moreau', 'ines_m'], ['Jonas', undefined, 'jonas'], ['Keiko', 'Sato', undefined], ['Liam', "O'Brien", 'liam_ob'],
+  ['Marta', 'Nowak', 'marta'], ['Nikolai', undefined, 'nikolai_p'], ['Olivia', 'Brown', 'liv'], ['Pedro', 'Alves', undefined],
+  ['Quinn', undefined, 'quinn'], ['Rosa', 'Garcia', 'rosa_g'], ['Sven', 'Larsen', undefined], ['Tanya', 'Orlova', 'tanya_o'],
+  ['Uma', undefined, 'uma'], ['Viktor', 'Horvat', 'viktor_h'], ['Wen', 'Li', undefined], ['Ximena', 'Ruiz', 'ximena'],
+  ['Yusuf', undefined, 'yusuf_k'], ['Zoe', 'Martin', 'zoe_m'], ['Aleksei', 'Popov', undefined], ['Beatriz', undefined, 'bia'],
+  ['Carlos', 'Mendes', 'carlos_m'], ['Daria', 'Kuzmina', 'daria_k'], ['Elif', 'Yilmaz', undefined], ['Felix', undefined, 'felix'],
+  ['Greta', 'Berg', 'greta_b'], ['Hugo', 'Lambert', undefined], ['Ivana', 'Petrovic', 'ivana'], ['Jakub', undefined, 'jakub_d'],
+  ['Kira', 'Volkova', 'kira_v'], ['Lucas', 'Silva', undefined], ['Maya', undefined, 'maya'], ['Noah', 'Fischer', 'noah_f'],
+];
+
+/**
+ * The `index`-th person of the cast: the roster first, then people named from a second list
+ * (with the roster's topics), then numbered variations. Ids are stable for an index.
+ */
 export function persona(index: number): Persona {
   const base = ROSTER[index % ROSTER.length];
   const round = Math.floor(index / ROSTER.length);
   if (round === 0) return base;
+  const named = MORE_PEOPLE[index - ROSTER.length];
+  if (named) {
+    const [firstName, lastName, username] = named;
+    return { user: { ...base.user, id: base.user.id + round * 1000, first_name: firstName, last_name: lastName, username }, lines: base.lines };
+  }
   return {
     user: { ...base.user, id: base.user.id + round * 1000, username: base.user.username ? `${base.user.username}${round}` : undefined },
     lines: base.lines,

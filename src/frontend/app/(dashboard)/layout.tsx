@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
-import { Brand } from '../../components/brand';
-import { ThemeToggle } from '../../components/theme-toggle';
-import { signOut } from '../../lib/auth-actions';
+import { Brand } from '@/components/brand';
+import { ThemeToggle } from '@/components/theme-toggle';
+import { signOut } from '@/lib/auth-actions';
 
 export default function DashboardLayout({ children }: { children: ReactNode }) {
   return (

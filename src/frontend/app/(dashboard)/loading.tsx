@@ -1,4 +1,4 @@
-import { DashboardSkeleton } from '../../components/dashboard-skeleton';
+import { DashboardSkeleton } from '@/components/dashboard-skeleton';
 
 export default function Loading() {
   return (

@@ -1,12 +1,12 @@
 import { PERIODS, type Period } from '@dialogstack/contract';
 import { Suspense } from 'react';
-import { DashboardSkeleton } from '../../components/dashboard-skeleton';
-import { DashboardStats } from '../../components/dashboard-stats';
-import { PeriodSwitch } from '../../components/period-switch';
-import { ConfigErrorState } from '../../components/states';
-import { requireSession } from '../../lib/auth';
-import { readConfig } from '../../lib/config';
-import { PERIOD_TEXT, parsePeriod } from '../../lib/periods';
+import { DashboardSkeleton } from '@/components/dashboard-skeleton';
+import { DashboardStats } from '@/components/dashboard-stats';
+import { PeriodSwitch } from '@/components/period-switch';
+import { ConfigErrorState } from '@/components/states';
+import { requireSession } from '@/lib/auth';
+import { readConfig } from '@/lib/config';
+import { PERIOD_TEXT, parsePeriod } from '@/lib/periods';
 
 export const metadata = { title: 'Usage' };
 

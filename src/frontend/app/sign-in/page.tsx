@@ -1,11 +1,11 @@
 import { redirect } from 'next/navigation';
 import { SignInForm } from './sign-in-form';
-import { Brand } from '../../components/brand';
-import { ConfigErrorState } from '../../components/states';
-import { ThemeToggle } from '../../components/theme-toggle';
-import { hasSession } from '../../lib/auth';
-import { readConfig } from '../../lib/config';
-import { safeRedirectTarget } from '../../lib/redirect-target';
+import { Brand } from '@/components/brand';
+import { ConfigErrorState } from '@/components/states';
+import { ThemeToggle } from '@/components/theme-toggle';
+import { hasSession } from '@/lib/auth';
+import { readConfig } from '@/lib/config';
+import { safeRedirectTarget } from '@/lib/redirect-target';
 
 export const metadata = { title: 'Sign in' };
 

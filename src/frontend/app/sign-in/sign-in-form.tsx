@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState } from 'react';
-import { signIn, type SignInState } from '../../lib/auth-actions';
+import { signIn, type SignInState } from '@/lib/auth-actions';
 
 export function SignInForm({ next }: { next: string }) {
   const [state, action, pending] = useActionState<SignInState, FormData>(signIn, {});

@@ -1,113 +1,190 @@
 import { StatsWindow } from '../stats-window';
-import { recentDialogsJson, seriesJson, Statement, topUsersJson, usersKnownBefore } from './stats-row';
+import { recentDialogsJson, seriesJson, Statement, tailCtes, topUsersJson, usersKnownBefore } from './stats-row';
+import { addDays, addHours, startOfDay, startOfHour, utcDay } from './window-params';
 
 /**
- * `7d`, `30d`, `90d`: whole UTC days from the rollups, plus the previous window's partial
- * first day from `messages`.
+ * `7d`, `30d`, `90d`, from the rollups in O(days), whatever the data:
  *
- * - Series and additive KPIs (messages, users' messages and length): `daily_totals`, one
- *   row per day. Today's row holds everything written so far, i.e. up to now.
- * - Current window, per user (active users, top users): `daily_activity` from `from` on.
- * - Current dialogs and the recent-dialogs list: `dialog_totals` (last message ≥ `from`).
- * - Previous window: it is as long as the current one, so it starts inside a day (at 06:00
- *   today, a 7d window's previous one starts at 18:00, 13 days ago); that day's part
- *   ("head") comes from `messages`, its whole days from `daily_activity`/`daily_totals`.
+ * - Sums (series, messages, users' messages and length): `daily_totals`, the current window's
+ *   days and the previous window's whole days; the previous window's partial first day ("head",
+ *   it starts mid-day) from `hourly_totals` and, for its partial first hour, `messages`.
+ * - Distinct users who wrote / dialogs: Σ new_writers[d − from + 1] over the window's days counts
+ *   each once, on their first day in it (see the migration ExactActivityRollups). In the previous
+ *   window: its whole days the same way, plus the head's writers (dialogs) whose next day of
+ *   writing (of messages) is not among those days.
+ * - Top users: `user_totals.messages_<N>d` bounds each user's messages in the window (see below).
+ * - Recent dialogs: `dialog_totals` by last message.
+ * - Everything subtracts what lies at or after `to` (see tailCtes).
  *
- * $1 from (00:00 UTC), $2 to (now), $3 previous window start, $4 list length.
+ * $1 from (00:00 UTC), $2 to, $3 previous window start, $4 list length, $5 from's day, $6 to's
+ * day, $7 the previous window's first day, $8 00:00 of to's day, $9 the first whole hour of the
+ * previous window, $10 the end of its first day.
  */
-const SQL = `
-WITH w AS (
-  SELECT $1::timestamptz AS from_ts, $2::timestamptz AS to_ts, $3::timestamptz AS prev_from,
-         ($1::timestamptz AT TIME ZONE 'UTC')::date AS from_day,
-         ($2::timestamptz AT TIME ZONE 'UTC')::date AS to_day,
-         -- First 00:00 at or after the previous window's start.
-         date_trunc('day', $3::timestamptz + interval '1 day' - interval '1 microsecond', 'UTC') AS prev_days_from
+const sql = (bound: string) => `
+WITH RECURSIVE
+${tailCtes('$2::timestamptz', '$8::timestamptz', '$6::date')},
+days AS MATERIALIZED (
+  SELECT t.day, t.messages, t.user_messages, t.user_length, t.active_users, t.new_writers, t.new_dialogs
+  FROM daily_totals t
+  WHERE t.day > $7::date AND t.day <= $6::date
 ),
-head AS MATERIALIZED (
-  SELECT m.user_id, m.chat_id, count(*) AS messages, count(*) FILTER (WHERE m.role = 'user') AS user_messages,
-         coalesce(sum(m.length) FILTER (WHERE m.role = 'user'), 0) AS user_length
-  FROM messages m, w
-  WHERE m.created_at >= w.prev_from AND m.created_at < w.prev_days_from
-  GROUP BY m.user_id, m.chat_id
+sums AS (
+  SELECT coalesce(sum(messages) FILTER (WHERE day >= $5::date), 0) AS messages,
+         coalesce(sum(user_messages) FILTER (WHERE day >= $5::date), 0) AS user_messages,
+         coalesce(sum(user_length) FILTER (WHERE day >= $5::date), 0) AS user_length,
+         coalesce(sum(new_writers[day - $5::date + 1]) FILTER (WHERE day >= $5::date), 0) AS writers,
+         coalesce(sum(new_dialogs[day - $5::date + 1]) FILTER (WHERE day >= $5::date), 0) AS dialogs,
+         coalesce(sum(messages) FILTER (WHERE day < $5::date), 0) AS messages_prev,
+         coalesce(sum(user_messages) FILTER (WHERE day < $5::date), 0) AS user_messages_prev,
+         coalesce(sum(user_length) FILTER (WHERE day < $5::date), 0) AS user_length_prev,
+         coalesce(sum(new_writers[day - $7::date]) FILTER (WHERE day < $5::date), 0) AS writers_prev,
+         coalesce(sum(new_dialogs[day - $7::date]) FILTER (WHERE day < $5::date), 0) AS dialogs_prev
+  FROM days
 ),
-prev_dialogs AS MATERIALIZED (
-  SELECT r.user_id, r.chat_id, bool_or(r.wrote) AS wrote
-  FROM (
-    SELECT a.user_id, a.chat_id, a.user_messages > 0 AS wrote
-    FROM daily_activity a, w
-    WHERE a.day >= (w.prev_days_from AT TIME ZONE 'UTC')::date AND a.day < w.from_day
-    UNION ALL
-    SELECT h.user_id, h.chat_id, h.user_messages > 0 FROM head h
-  ) r
-  GROUP BY r.user_id, r.chat_id
-),
-current_users AS MATERIALIZED (
-  SELECT a.user_id, sum(a.messages) AS messages, max(a.last_message_at) AS last_at, bool_or(a.user_messages > 0) AS wrote
-  FROM daily_activity a, w
-  WHERE a.day >= w.from_day AND a.day <= w.to_day
-  GROUP BY a.user_id
-),
-day_sums AS (
-  SELECT coalesce(sum(t.messages) FILTER (WHERE t.day >= w.from_day), 0) AS messages,
-         coalesce(sum(t.user_messages) FILTER (WHERE t.day >= w.from_day), 0) AS user_messages,
-         coalesce(sum(t.user_length) FILTER (WHERE t.day >= w.from_day), 0) AS user_length,
-         coalesce(sum(t.messages) FILTER (WHERE t.day < w.from_day), 0) AS messages_prev,
-         coalesce(sum(t.user_messages) FILTER (WHERE t.day < w.from_day), 0) AS user_messages_prev,
-         coalesce(sum(t.user_length) FILTER (WHERE t.day < w.from_day), 0) AS user_length_prev
-  FROM daily_totals t, w
-  WHERE t.day >= (w.prev_days_from AT TIME ZONE 'UTC')::date AND t.day <= w.to_day
+tail_sums AS (
+  SELECT coalesce(sum(messages), 0) AS messages, coalesce(sum(user_messages), 0) AS user_messages,
+         coalesce(sum(user_length), 0) AS user_length
+  FROM tail_today
 ),
 head_sums AS (
   SELECT coalesce(sum(messages), 0) AS messages, coalesce(sum(user_messages), 0) AS user_messages,
          coalesce(sum(user_length), 0) AS user_length
-  FROM head
+  FROM (
+    SELECT h.messages, h.user_messages, h.user_length FROM hourly_totals h
+    WHERE h.hour >= $9::timestamptz AND h.hour < $10::timestamptz
+    UNION ALL
+    SELECT 1, (m.role = 'user')::int, CASE WHEN m.role = 'user' THEN m.length ELSE 0 END FROM messages m
+    WHERE m.created_at >= $3::timestamptz AND m.created_at < least($9::timestamptz, $10::timestamptz)
+  ) x
 ),
-known_users AS (
-  SELECT ${usersKnownBefore('w.to_ts')} AS total, ${usersKnownBefore('w.from_ts')} AS total_prev
-  FROM w
+head_counts AS (
+  SELECT (SELECT count(*) FROM user_daily u
+          WHERE u.day = $7::date AND u.last_user_message_at >= $3::timestamptz
+            AND (u.next_write_day IS NULL OR u.next_write_day >= $5::date)) AS writers,
+         (SELECT count(*) FROM daily_activity a
+          WHERE a.day = $7::date AND a.last_message_at >= $3::timestamptz
+            AND (a.next_day IS NULL OR a.next_day >= $5::date)) AS dialogs
 ),
-ranked AS (
-  SELECT user_id, messages, last_at FROM current_users
-  ORDER BY messages DESC, last_at DESC, user_id
+-- Top users. ${bound} counts a user's messages in the days ending with their latest day: for a
+-- window ending that day or later, at least their messages in it. Score the $4 users with the
+-- largest bound who were active in the window; their $4-th best score is the threshold: only
+-- users whose bound reaches it can rank, plus those with messages after to (their latest day may
+-- be later than the window's, so their bound proves nothing).
+first AS (
+  SELECT ut.user_id FROM user_totals ut
+  WHERE ut.last_day >= $5::date
+  ORDER BY ut.${bound} DESC, ut.user_id DESC
   LIMIT $4
 ),
+threshold AS (
+  SELECT greatest(1, coalesce((
+    SELECT (SELECT sum(u.messages) FROM user_daily u WHERE u.user_id = f.user_id AND u.day >= $5::date AND u.day <= $6::date)
+           - coalesce((SELECT t.messages FROM tail_today_users t WHERE t.user_id = f.user_id), 0) AS messages
+    FROM first f
+    ORDER BY messages DESC
+    OFFSET $4 - 1 LIMIT 1), 1)) AS messages
+),
+-- Users by descending bound, one index probe each, down to the threshold.
+walk (user_id, bound, last_day) AS (
+  (SELECT ut.user_id, ut.${bound}, ut.last_day FROM user_totals ut ORDER BY ut.${bound} DESC, ut.user_id DESC LIMIT 1)
+  UNION ALL
+  SELECT n.user_id, n.bound, n.last_day
+  FROM walk wk CROSS JOIN threshold th CROSS JOIN LATERAL (
+    SELECT ut.user_id, ut.${bound} AS bound, ut.last_day FROM user_totals ut
+    WHERE (ut.${bound}, ut.user_id) < (wk.bound, wk.user_id)
+    ORDER BY ut.${bound} DESC, ut.user_id DESC
+    LIMIT 1
+  ) n
+  WHERE wk.bound >= th.messages
+),
+candidates AS (
+  SELECT wk.user_id FROM walk wk, threshold th WHERE wk.bound >= th.messages AND wk.last_day >= $5::date
+  UNION
+  SELECT user_id FROM tail
+),
+ranked AS (
+  SELECT s.user_id, s.messages - coalesce(t.messages, 0) AS messages,
+         -- Today's last message before to, when the tail holds the user's later ones.
+         greatest(s.last_at, CASE WHEN s.today_messages > t.messages THEN (
+           SELECT m.created_at FROM messages m
+           WHERE m.created_at >= $8::timestamptz AND m.created_at < $2::timestamptz AND m.user_id = s.user_id
+           ORDER BY m.created_at DESC LIMIT 1) END) AS last_at
+  FROM (
+    SELECT c.user_id, sum(u.messages) AS messages,
+           max(u.last_message_at) FILTER (WHERE u.last_message_at < $2::timestamptz) AS last_at,
+           coalesce(sum(u.messages) FILTER (WHERE u.day = $6::date), 0) AS today_messages
+    FROM candidates c JOIN user_daily u ON u.user_id = c.user_id AND u.day >= $5::date AND u.day <= $6::date
+    GROUP BY c.user_id
+  ) s
+  LEFT JOIN tail_today_users t ON t.user_id = s.user_id
+  WHERE s.messages - coalesce(t.messages, 0) > 0
+  ORDER BY 2 DESC, 3 DESC, 1
+  LIMIT $4
+),
+-- Recent dialogs: the latest by their last message before to; those with messages after to
+-- from their days in the window and today's messages before to.
 recent AS (
-  SELECT d.user_id, d.chat_id, d.last_message_at
-  FROM dialog_totals d, w
-  WHERE d.last_message_at >= w.from_ts
-  ORDER BY d.last_message_at DESC, d.chat_id, d.user_id
+  SELECT r.user_id, r.chat_id, r.last_message_at FROM (
+    (SELECT d.user_id, d.chat_id, d.last_message_at FROM dialog_totals d
+     WHERE d.last_message_at >= $1::timestamptz AND d.last_message_at < $2::timestamptz
+     ORDER BY d.last_message_at DESC, d.chat_id, d.user_id
+     LIMIT $4)
+    UNION ALL
+    SELECT td.user_id, td.chat_id, greatest(
+      (SELECT max(a.last_message_at) FROM daily_activity a
+       WHERE a.user_id = td.user_id AND a.chat_id = td.chat_id AND a.day >= $5::date AND a.day < $6::date),
+      (SELECT m.created_at FROM messages m
+       WHERE m.created_at >= $8::timestamptz AND m.created_at < $2::timestamptz AND m.user_id = td.user_id AND m.chat_id = td.chat_id
+       ORDER BY m.created_at DESC LIMIT 1))
+    FROM (SELECT DISTINCT user_id, chat_id FROM tail) td
+  ) r
+  WHERE r.last_message_at IS NOT NULL
+  ORDER BY r.last_message_at DESC, r.chat_id, r.user_id
   LIMIT $4
 ),
 buckets AS (
-  SELECT g.t FROM w, generate_series(w.from_ts, w.to_ts, interval '24 hours') AS g(t)
+  SELECT g.t FROM generate_series($1::timestamptz, $2::timestamptz, interval '24 hours') AS g(t)
 ),
 day_counts AS (
-  SELECT t.day::timestamp AT TIME ZONE 'UTC' AS t, t.messages, t.active_users
-  FROM daily_totals t, w
-  WHERE t.day >= w.from_day AND t.day <= w.to_day
+  SELECT d.day::timestamp AT TIME ZONE 'UTC' AS t,
+         d.messages - CASE WHEN d.day = $6::date THEN ts.messages ELSE 0 END AS messages,
+         d.active_users - CASE WHEN d.day = $6::date THEN (SELECT count(*) FROM writers_gone) ELSE 0 END AS active_users
+  FROM days d, tail_sums ts
+  WHERE d.day >= $5::date
 )
 SELECT
-  w.from_ts,
+  $1::timestamptz AS from_ts,
   json_build_object(
-    'total_users', k.total,
-    'total_users_prev', k.total_prev,
-    'active_users', (SELECT count(*) FROM current_users WHERE wrote),
-    'active_users_prev', (SELECT count(DISTINCT user_id) FROM prev_dialogs WHERE wrote),
-    'dialogs', (SELECT count(*) FROM dialog_totals d WHERE d.last_message_at >= w.from_ts),
-    'dialogs_prev', (SELECT count(*) FROM prev_dialogs),
-    'messages', s.messages,
+    'total_users', ${usersKnownBefore('$2::timestamptz')},
+    'total_users_prev', ${usersKnownBefore('$1::timestamptz')},
+    'active_users', s.writers - (SELECT count(*) FROM writers_gone x WHERE x.prev_write_day IS NULL OR x.prev_write_day < $5::date),
+    'active_users_prev', s.writers_prev + hc.writers,
+    'dialogs', s.dialogs - (SELECT count(*) FROM dialogs_gone x WHERE x.prev_day IS NULL OR x.prev_day < $5::date),
+    'dialogs_prev', s.dialogs_prev + hc.dialogs,
+    'messages', s.messages - ts.messages,
     'messages_prev', s.messages_prev + h.messages,
-    'user_messages', s.user_messages,
+    'user_messages', s.user_messages - ts.user_messages,
     'user_messages_prev', s.user_messages_prev + h.user_messages,
-    'user_length', s.user_length,
+    'user_length', s.user_length - ts.user_length,
     'user_length_prev', s.user_length_prev + h.user_length
   ) AS kpis,
   (${seriesJson('buckets', 'day_counts')}) AS series,
   (${topUsersJson('ranked')}) AS top_users,
   (${recentDialogsJson('recent', `(SELECT coalesce(sum(a.messages), 0) FROM daily_activity a
-                    WHERE a.user_id = r.user_id AND a.chat_id = r.chat_id AND a.day >= w.from_day AND a.day <= w.to_day)`)}) AS recent_dialogs
-FROM w, known_users k, day_sums s, head_sums h`;
+                    WHERE a.user_id = r.user_id AND a.chat_id = r.chat_id AND a.day >= $5::date AND a.day <= $6::date)
+                   - coalesce((SELECT t.messages FROM tail_today t WHERE t.user_id = r.user_id AND t.chat_id = r.chat_id), 0)`)}) AS recent_dialogs
+FROM sums s, head_sums h, tail_sums ts, head_counts hc`;
+
+const SQL = { '7d': sql('messages_7d'), '30d': sql('messages_30d'), '90d': sql('messages_90d') } as const;
 
 export function dailyWindowStatement(window: StatsWindow, limit: number): Statement {
-  return { sql: SQL, params: [window.from, window.to, window.previousFrom, limit] };
+  const period = window.period as keyof typeof SQL;
+  const [from, to, previousFrom] = [window.from!, window.to, window.previousFrom!];
+  return {
+    sql: SQL[period],
+    params: [
+      from, to, previousFrom, limit, utcDay(from), utcDay(to), utcDay(previousFrom), startOfDay(to),
+      addHours(startOfHour(previousFrom), 1), addDays(startOfDay(previousFrom), 1),
+    ],
+  };
 }

@@ -1,26 +1,32 @@
 import { StatsWindow } from '../stats-window';
 import { recentDialogsJson, seriesJson, Statement, topUsersJson, usersKnownBefore } from './stats-row';
+import { addHours, startOfHour } from './window-params';
 
 /**
- * `24h`: hourly buckets need message times, so everything comes from `messages` over both
- * windows (about two days), read once through the covering index on created_at and folded
- * into one row per (hour, user, chat); every aggregate is computed from those rows. The
- * current window starts on the hour, so an hour belongs wholly to one window.
+ * `24h`: hourly buckets, so everything comes from rows per (hour, user, chat) over both windows
+ * (about two days): `hourly_activity` for the whole hours, `messages` for the two partial ones —
+ * the previous window's first hour (it starts mid-hour) and the current hour, up to `to` (nothing
+ * at or after `to`). Every aggregate is computed from those rows. The current window starts on
+ * the hour, so an hour belongs wholly to one window.
  *
- * $1 from (start of an hour), $2 to (now), $3 previous window start, $4 list length.
+ * $1 from (start of an hour), $2 to, $3 previous window start, $4 list length, $5 start of to's
+ * hour, $6 the previous window's first whole hour.
  */
 const SQL = `
 WITH w AS (
-  SELECT $1::timestamptz AS from_ts, $2::timestamptz AS to_ts, $3::timestamptz AS prev_from
+  SELECT $1::timestamptz AS from_ts, $2::timestamptz AS to_ts
 ),
 hourly AS MATERIALIZED (
-  SELECT date_trunc('hour', m.created_at, 'UTC') AS hour, m.user_id, m.chat_id,
-         count(*) AS messages,
-         count(*) FILTER (WHERE m.role = 'user') AS user_messages,
-         coalesce(sum(m.length) FILTER (WHERE m.role = 'user'), 0) AS user_length,
-         max(m.created_at) AS last_message_at
-  FROM messages m, w
-  WHERE m.created_at >= w.prev_from AND m.created_at < w.to_ts
+  SELECT h.hour, h.user_id, h.chat_id, h.messages, h.user_messages, h.user_length, h.last_message_at
+  FROM hourly_activity h
+  WHERE h.hour >= $6::timestamptz AND h.hour < $5::timestamptz
+  UNION ALL
+  SELECT date_trunc('hour', m.created_at, 'UTC'), m.user_id, m.chat_id,
+         count(*), count(*) FILTER (WHERE m.role = 'user'),
+         coalesce(sum(m.length) FILTER (WHERE m.role = 'user'), 0), max(m.created_at)
+  FROM messages m
+  WHERE (m.created_at >= $3::timestamptz AND m.created_at < $6::timestamptz)
+     OR (m.created_at >= $5::timestamptz AND m.created_at < $2::timestamptz)
   GROUP BY 1, 2, 3
 ),
 tagged AS MATERIALIZED (
@@ -90,5 +96,6 @@ SELECT
 FROM w, known_users k, sums s`;
 
 export function hourlyWindowStatement(window: StatsWindow, limit: number): Statement {
-  return { sql: SQL, params: [window.from, window.to, window.previousFrom, limit] };
+  const previousFrom = window.previousFrom!;
+  return { sql: SQL, params: [window.from, window.to, previousFrom, limit, startOfHour(window.to), addHours(startOfHour(previousFrom), 1)] };
 }

@@ -111,3 +111,37 @@ export const seriesJson = (buckets: string, counts: string) => `
       't', b.t, 'messages', coalesce(c.messages, 0), 'active_users', coalesce(c.active_users, 0)
     ) ORDER BY b.t)
   FROM ${buckets} b LEFT JOIN ${counts} c ON c.t = b.t`;
+
+/**
+ * Messages at or after `to` (clock skew between hosts, Telegram's send times): the rollups
+ * count them, no window may. Usually there are none (one index probe). `tail_today` and
+ * `tail_today_users` are those of `to`'s own day, which that day's rollup rows hold; a dialog
+ * (`dialogs_gone`) or writer (`writers_gone`) whose messages of that day are all in the tail is
+ * not active that day yet.
+ *
+ * `to`, `todayStart` (00:00 of to's day) and `today` are SQL expressions.
+ */
+export const tailCtes = (to: string, todayStart: string, today: string) => `
+tail AS MATERIALIZED (
+  SELECT m.user_id, m.chat_id, m.role, m.length, m.created_at < ${todayStart} + interval '1 day' AS today
+  FROM messages m
+  WHERE m.created_at >= ${to}
+),
+tail_today AS MATERIALIZED (
+  SELECT user_id, chat_id, count(*) AS messages, count(*) FILTER (WHERE role = 'user') AS user_messages,
+         coalesce(sum(length) FILTER (WHERE role = 'user'), 0) AS user_length
+  FROM tail
+  WHERE today
+  GROUP BY user_id, chat_id
+),
+tail_today_users AS MATERIALIZED (
+  SELECT user_id, sum(messages) AS messages, sum(user_messages) AS user_messages FROM tail_today GROUP BY user_id
+),
+dialogs_gone AS MATERIALIZED (
+  SELECT a.prev_day FROM daily_activity a JOIN tail_today t USING (user_id, chat_id)
+  WHERE a.day = ${today} AND a.messages = t.messages
+),
+writers_gone AS MATERIALIZED (
+  SELECT u.prev_write_day FROM user_daily u JOIN tail_today_users t USING (user_id)
+  WHERE u.day = ${today} AND u.user_messages > 0 AND u.user_messages = t.user_messages
+)`;

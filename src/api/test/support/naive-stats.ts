@@ -1,17 +1,22 @@
 import { StatsQuery, StatsResponse } from '@dialogstack/contract';
-import { Clock } from '../../src/api/dist/clock';
-import { Database } from '../../src/api/dist/database/database';
-import { KpiTotals, RecentDialogRow, SeriesRow, StatsRow, TopUserRow } from '../../src/api/dist/stats/queries';
-import { toStatsResponse } from '../../src/api/dist/stats/stats-response';
-import { statsWindow } from '../../src/api/dist/stats/stats-window';
+import { Clock } from '../../src/clock';
+import { KpiTotals, RecentDialogRow, SeriesRow, StatsRow, TopUserRow } from '../../src/stats/queries';
+import { toStatsResponse } from '../../src/stats/stats-response';
+import { statsWindow } from '../../src/stats/stats-window';
+
+/** What the naive service needs of a database: a read. */
+export interface Reader {
+  query<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
 
 /**
- * The straightforward implementation the api replaces, kept for comparison only: everything
- * from `messages` (no rollups), one query per chart point, queries one after another. Same
- * windows and the same response mapping as the real service, so the two must agree.
+ * The straightforward implementation the api replaces: everything from the base tables
+ * (`messages`, `users`; no rollups), one query per chart point, queries one after another,
+ * whole texts for previews. Same windows and the same response mapping as the real service, so
+ * the two must agree: tests use it as the oracle, the benchmark as the baseline.
  */
 export class NaiveStatsService {
-  constructor(private readonly db: Database, private readonly clock: Clock) {}
+  constructor(private readonly db: Reader, private readonly clock: Clock) {}
 
   getStats(query: StatsQuery): Promise<StatsResponse> {
     return this.computeStats(query);
@@ -84,7 +89,7 @@ export class NaiveStatsService {
   }
 
   private async firstDay(to: Date): Promise<Date> {
-    const [r] = await this.db.query<{ first: Date | null }>('SELECT date_trunc(\'day\', min(created_at), \'UTC\') AS first FROM messages');
+    const [r] = await this.db.query<{ first: Date | null }>('SELECT date_trunc(\'day\', min(created_at), \'UTC\') AS first FROM messages WHERE created_at < $1', [to]);
     return r.first ?? new Date(Math.floor(to.getTime() / 86_400_000) * 86_400_000);
   }
 }
