@@ -1,9 +1,10 @@
 import { javascript, typescript } from 'projen';
 import {
-  BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
-  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript, ReadmeSections,
+  Backup, BackupScript, BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
+  FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, Monitoring, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript,
   KubernetesDeployScript, KubernetesDeployWorkflow, KubernetesSecretScript, KubernetesStack,
-  RemoteDeployScript, RenovateConfig, SERVICE_PORT, Stack, StackCompose, StackMakefile, StackSnapshot, VerifyImagesScript, Workspace,
+  ReadmeSections, RemoteDeployScript, RenovateConfig, RestoreScript, SERVICE_METRICS_PORT, SERVICE_PORT, ServerBootstrapScript, Stack, StackCompose,
+  StackMakefile, StackSnapshot, VerifyImagesScript, Workspace,
   BaseImageUsers, NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref, standInBuildArgs,
 } from './projenrc';
 import { API_ROUTES } from './src/contract/src/routes';
@@ -124,7 +125,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     dir: 'src/bot',
     name: '@dialogstack/bot',
     description: 'Telegram AI assistant: telegraf + an OpenAI-compatible LLM, dialogs stored in PostgreSQL',
-    deps: ['telegraf@^4.16.3', 'typeorm@^1.1.1'],
+    deps: ['telegraf@^4.16.3', 'typeorm@^1.1.1', 'prom-client@^15.1.3'],
     devDeps: ['@dialogstack/devtools'],
     uses: [db, runtime],
     scripts: { start: 'node dist/main.js' },
@@ -143,6 +144,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       'rxjs@^7.8.2',
       'typeorm@^1.1.1',
       'zod@^4.1.0',
+      'prom-client@^15.1.3',
     ],
     devDeps: ['@nestjs/testing@^12.1.1'],
     uses: [contract, db, runtime],
@@ -155,7 +157,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Usage dashboard (Next.js App Router); calls the api server-side only',
     compiler: 'next',
     testEnvironment: 'jsdom',
-    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'server-only@^0.0.1'],
+    deps: ['next@^16.0.0', 'react@^19.2.0', 'react-dom@^19.2.0', 'server-only@^0.0.1', 'prom-client@^15.1.3'],
     uses: [contract, runtime],
     devDeps: [
       '@types/react@^19.2.0',
@@ -251,7 +253,10 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'PostgreSQL 17 with the init script that creates the writer and read-only roles.',
     context: ['devops/postgres'],
     port: 5432,
-    healthCheck: pgIsReadyHealthCheck(),
+    // The first start runs initdb and the init scripts before it accepts connections: on a
+    // slow disk that outlasts 20 failed checks. Failures in the start period do not count;
+    // the first success still marks it healthy at once.
+    healthCheck: pgIsReadyHealthCheck({ startPeriodSeconds: 180 }),
     uid: BaseImageUsers.postgres.uid,
     // The socket and lock file, and temporary files; the data lives on its volume.
     writablePaths: ['/var/run/postgresql', '/tmp'],
@@ -259,6 +264,9 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   });
   new PostgresInitScript(stack, `${postgresInitScripts}/10-roles.sh`, { writer, reader });
 
+  // Every application serves Prometheus metrics here, a port of its own (never published, never
+  // proxied); each container has its own network namespace, so one number serves them all.
+  const metricsPort = 9464;
   const nodeImageOf = (name: string, props: Omit<NodeImageProps, 'allWorkspaces' | 'pruneExtra'>) =>
     stack.addImage(name, nodeImage({ ...props, allWorkspaces: workspaces, pruneExtra: ['node_modules/typeorm/browser'] }));
   const botImage = nodeImageOf('bot', {
@@ -267,6 +275,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     command: ['node', 'src/bot/dist/main.js'],
     port: 8080,
     healthPath: '/health',
+    metricsPort,
   });
   const apiImage = nodeImageOf('api', {
     description: 'The statistics API (NestJS).',
@@ -275,6 +284,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     port: 4000,
     healthPath: API_ROUTES.health,
     readyPath: API_ROUTES.ready,
+    metricsPort,
   });
   const frontendImage = nodeImageOf('frontend', {
     description: 'The dashboard (Next.js standalone server).',
@@ -282,6 +292,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     command: ['node', 'src/frontend/server.js'],
     port: 3000,
     healthPath: '/api/health',
+    metricsPort,
   });
   const devtoolsImage = nodeImageOf('devtools', {
     description: 'Local Telegram Bot API emulator, LLM stub and traffic generator. Demo and tests only; never published.',
@@ -350,6 +361,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       BOT_CONTEXT_MESSAGES: envVar('BOT_CONTEXT_MESSAGES', { description: 'How many earlier messages of the dialog the LLM sees', default: '20' }),
       DATABASE_URL: databaseUrl(writer),
       PORT: SERVICE_PORT,
+      METRICS_PORT: SERVICE_METRICS_PORT,
       LOG_LEVEL: logLevel,
     },
     resources: { memoryMb: 256, cpus: 1 },
@@ -367,6 +379,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       API_TOKEN: apiToken,
       CORS_ORIGINS: envVar('CORS_ORIGINS', { description: 'Comma-separated origins allowed to call the api from a browser; empty disables CORS', example: 'https://dashboard.example.com' }),
       PORT: SERVICE_PORT,
+      METRICS_PORT: SERVICE_METRICS_PORT,
       LOG_LEVEL: logLevel,
     },
     resources: { memoryMb: 384, cpus: 1 },
@@ -383,6 +396,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard', required: true, secret: true, generate: 'hex16' }),
       SESSION_SECRET: envVar('SESSION_SECRET', { description: 'Key that signs session cookies (at least 32 characters)', required: true, secret: true, generate: 'hex32' }),
       SESSION_COOKIE_SECURE: sessionCookieSecure,
+      METRICS_PORT: SERVICE_METRICS_PORT,
     },
     resources: { memoryMb: 384, cpus: 1 },
   });
@@ -406,14 +420,15 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     // A short think time so the typing indicator and per-chat queueing are visible.
     env: { LLM_STUB_PORT: SERVICE_PORT, LLM_STUB_DELAY_MS: '400' },
   });
-  // The simulated users' past (90 days, weekly rhythm, growth), written once before they start talking.
+  // The simulated users' past (180 days, weekly rhythm, growth), written once before they start talking:
+  // twice the longest period, so every period the dashboard offers opens with a trend.
   const history = stack.addService('history', {
     ...demoImage,
     oneShot: true,
-    description: 'Writes 90 days of the simulated users\' past once, then exits; skips a database with real users (demo only)',
+    description: 'Writes 180 days of the simulated users\' past once, then exits; skips a database with real users (demo only)',
     command: ['node', 'src/devtools/dist/main.js', 'history'],
     dependsOn: [{ service: migrate, condition: 'completed' }],
-    env: { DATABASE_URL: databaseUrl(writer), HISTORY_DAYS: '90', HISTORY_USERS: '40' },
+    env: { DATABASE_URL: databaseUrl(writer), HISTORY_DAYS: '180', HISTORY_USERS: '40' },
   });
   stack.addService('traffic', {
     ...demo,
@@ -434,6 +449,37 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     },
   });
 
+  // Monitoring profile: Prometheus scrapes every service's metrics port; three alerts that each
+  // mean "someone should look" (devops/doc/guides/monitoring.md explains them).
+  new Monitoring(stack, 'Monitoring', {
+    alertRules: [
+      {
+        name: 'TargetDown',
+        expr: 'up == 0',
+        for: '5m',
+        severity: 'page',
+        summary: '{{ $labels.job }} does not answer on its metrics port',
+        description: 'The container is down, restarting or hung. Look at `docker compose ps` and the logs of {{ $labels.job }}.',
+      },
+      {
+        name: 'BackupTooOld',
+        expr: 'time() - backup_last_success_timestamp_seconds > 26 * 3600',
+        for: '15m',
+        severity: 'page',
+        summary: 'No successful database backup for more than 26 hours',
+        description: 'The scheduled backup fails or does not run. `docker compose logs backup` says why (database, disk, off-site target).',
+      },
+      {
+        name: 'LlmFailing',
+        expr: 'sum(rate(bot_llm_errors_total[15m])) > 0.25 * sum(rate(bot_llm_request_duration_seconds_count[15m]))',
+        for: '10m',
+        severity: 'page',
+        summary: 'More than a quarter of LLM calls fail: users get apologies instead of answers',
+        description: 'bot_llm_errors_total by reason says which: timeout, rate_limited (the provider\'s limits or credit), http_4xx (key, model), http_5xx.',
+      },
+    ],
+  });
+
   // ---------------------------------------------------------------- files rendered from the stack
 
   const devCompose = new StackCompose(stack, 'ComposeDev', {
@@ -452,6 +498,12 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     rendering: 'prod',
     description: 'Production settings for docker-compose.prod.yml. Copy to .env.production on the server (never commit it).\nFill every secret; the generate hints print a suitable random value.',
   });
+  // Declared after every other service and variable: it carries them all (the env file's copy).
+  const backup = new Backup(stack, 'Backup', {
+    database: { ...database, superuserPassword: postgresPassword },
+    envTemplate: prodEnvTemplate,
+    metricsPort,
+  });
   const initEnv = new InitEnvScript(stack);
   const demoEnv = new FixedEnvFile(stack, 'devops/demo.env', {
     description: 'Layered over .env by `make demo` and the e2e tests: the bot talks to the local fakes.\nNot secrets: the emulator accepts any token.',
@@ -468,23 +520,6 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   });
   new Dockerignore(stack, '.dockerignore', {
     include: ['package.json', 'package-lock.json', 'src', 'devops/postgres'],
-  });
-
-  const make = new StackMakefile(stack, 'Makefile', {
-    dev: devCompose,
-    prod: prodCompose,
-    devEnvTemplate,
-    prodEnvTemplate,
-    initEnv,
-    database,
-    migrate,
-    demo: { profile: demoProfile, envFile: demoEnv },
-    extraTargets: [
-      { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx projen test-all'] },
-      { name: 'test-tools', recipe: ['test/support/install-test-tools.sh'] },
-      { group: 'Tests', name: 'test-unit', description: 'Unit and integration tests only', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest'] },
-      { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
-    ],
   });
 
   const imageSummary = new ImageSummaryScript(stack, 'scripts/image-summary.sh');
@@ -525,6 +560,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       // Webhook: Telegram posts to every copy behind the ingress. { kind: 'polling' } runs exactly one.
       { service: botService, replicas: 2, intake: { kind: 'webhook', path: '/telegram/webhook', secretVariable: telegramWebhookSecret } },
     ],
+    leftOut: [{
+      service: backup.service,
+      reason: 'A cluster backs up its database by its own means: CloudNativePG\'s backups to object storage, or the managed '
+        + 'database\'s snapshots (devops/doc/guides/kubernetes.md, "Backups"); the Secret lives in the secret store, not in an env file.',
+    }],
     ingress: { clusterIssuer: 'letsencrypt' },
     environments: [
       {
@@ -543,6 +583,30 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   new KubernetesSecretScript(kubernetes);
   const k8sDeploy = new KubernetesDeployScript(kubernetes);
   new KubernetesDeployWorkflow(kubernetes, 'DeployK8sWorkflow', { kubernetes, deploy: k8sDeploy, notify, verify });
+
+  // ---------------------------------------------------------------- day-2 operations (on the server)
+
+  new ServerBootstrapScript(deployment, 'scripts/server-bootstrap.sh');
+  const backupScript = new BackupScript(deployment, backup);
+  const restoreScript = new RestoreScript(deployment, backup, 'scripts/restore.sh', { check: deployCheck });
+
+  const make = new StackMakefile(stack, 'Makefile', {
+    dev: devCompose,
+    prod: prodCompose,
+    devEnvTemplate,
+    prodEnvTemplate,
+    initEnv,
+    database,
+    migrate,
+    demo: { profile: demoProfile, envFile: demoEnv },
+    operations: { backup: backupScript, restore: restoreScript },
+    extraTargets: [
+      { group: 'Tests', name: 'test', description: 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx projen test-all'] },
+      { name: 'test-tools', recipe: ['test/support/install-test-tools.sh'] },
+      { group: 'Tests', name: 'test-unit', description: 'Unit and integration tests only', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx jest'] },
+      { group: 'Tests', name: 'e2e', description: 'End-to-end tests (needs a Docker engine)', prerequisites: ['node_modules/.package-lock.json', 'test-tools'], recipe: ['npx jest -c e2e/jest.config.json --runInBand'] },
+    ],
+  });
 
   new ReadmeSections(stack, 'ReadmeSections', { makefile: make.makefile });
 

@@ -4,12 +4,13 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
-IMAGE_TAG ?= latest
 PROD_ENV_FILE ?= .env.production
 SERVICE ?= 
 REGISTRY ?= ghcr.io
+FILE ?= 
+YES ?= 
 
-.PHONY: help env up demo down build logs ps migrate psql prod-pull prod-up prod-down prod-logs prod-ps publish test test-tools test-unit e2e
+.PHONY: help env up demo down build logs ps migrate psql prod-pull prod-up prod-down prod-logs prod-ps publish backup backups restore test test-tools test-unit e2e
 
 help: ## Show this help
 	@printf "Usage: make <target> [VAR=value]\n"
@@ -23,13 +24,17 @@ help: ## Show this help
 	@printf "  \033[36m%-11s\033[0m %s\n" 'ps' 'Show services and their health'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'migrate' 'Run database migrations (the one-shot migrate service)'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'psql' 'Open psql in the database container'
-	@printf "\n\033[1m%s\033[0m\n" 'Production images (pull from the registry; IMAGE_TAG=sha-<commit>)'
+	@printf "\n\033[1m%s\033[0m\n" 'Production images (pull from the registry; IMAGE_TAG from .env.production unless given: IMAGE_TAG=sha-<commit>)'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-pull' 'Pull the images of IMAGE_TAG'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-up' 'Start IMAGE_TAG in production mode and wait until healthy'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-down' 'Stop the production stack (volumes kept)'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-logs' 'Follow production logs (SERVICE=api for one service)'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'prod-ps' 'Show production services and their health'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'publish' 'Build, tag and push the images like the build workflow (REGISTRY=host:port)'
+	@printf "\n\033[1m%s\033[0m\n" 'Production operations (on the server, or on the machine running the prod-* stack)'
+	@printf "  \033[36m%-11s\033[0m %s\n" 'backup' 'Back up the database now (a pg_dump plus the encrypted env copy, off-site too when configured)'
+	@printf "  \033[36m%-11s\033[0m %s\n" 'backups' 'List the database backups, newest first'
+	@printf "  \033[36m%-11s\033[0m %s\n" 'restore' 'Replace the database with FILE (a backup name or a .dump file): stops writers, restores, migrates, starts, checks'
 	@printf "\n\033[1m%s\033[0m\n" 'Tests'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'test' 'Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e'
 	@printf "  \033[36m%-11s\033[0m %s\n" 'test-unit' 'Unit and integration tests only'
@@ -70,10 +75,10 @@ psql: ## Open psql in the database container
 	docker compose -f docker-compose.yml exec postgres sh -c 'psql -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"'
 
 prod-pull: ## Pull the images of IMAGE_TAG
-	IMAGE_TAG=$(IMAGE_TAG) docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) pull
+	docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) pull
 
 prod-up: ## Start IMAGE_TAG in production mode and wait until healthy
-	IMAGE_TAG=$(IMAGE_TAG) docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) up --detach --wait
+	docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) up --detach --wait
 
 prod-down: ## Stop the production stack (volumes kept)
 	docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) down
@@ -86,6 +91,16 @@ prod-ps: ## Show production services and their health
 
 publish: node_modules/.package-lock.json ## Build, tag and push the images like the build workflow (REGISTRY=host:port)
 	npx tsx scripts/publish-images.ts --registry $(REGISTRY)
+
+backup: ## Back up the database now (a pg_dump plus the encrypted env copy, off-site too when configured)
+	scripts/backup.sh --env-file $(PROD_ENV_FILE) now
+
+backups: ## List the database backups, newest first
+	scripts/backup.sh --env-file $(PROD_ENV_FILE) list
+
+restore: ## Replace the database with FILE (a backup name or a .dump file): stops writers, restores, migrates, starts, checks
+	@if [ -z "$(FILE)" ]; then echo "usage: make restore FILE=<a name from make backups, or a .dump file> [YES=1]" >&2; exit 2; fi
+	scripts/restore.sh --env-file $(PROD_ENV_FILE) $(if $(YES),--yes) "$(FILE)"
 
 test: node_modules/.package-lock.json test-tools ## Everything: install, unit + integration (real PostgreSQL), docker/browser/deploy e2e
 	npx projen test-all

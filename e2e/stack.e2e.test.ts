@@ -90,7 +90,7 @@ describe('docker compose stack (demo profile)', () => {
     return statsResponseSchema.parse(await res.json());
   }
 
-  it('opens on a past: 90 days of the simulated users\' history, with trends in every period', async () => {
+  it('opens on a past: 180 days of the simulated users\' history, with trends in every period', async () => {
     const quarter = await stats('90d');
     expect(quarter.series).toHaveLength(90);
     expect(quarter.series.filter((p) => p.messages > 0).length).toBeGreaterThanOrEqual(80);

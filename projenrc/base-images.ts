@@ -34,6 +34,8 @@ export function baseImage(reference: string, arg: string): BaseImage {
 export const BaseImages = {
   node: baseImage('node:24-trixie-slim@sha256:8ec5d7557396cfe32d21c3f9c13072355ceab22b584578ca4bb28af31120cffe', 'NODE_IMAGE'),
   postgres: baseImage('postgres:17-trixie@sha256:d74eeac9a635390a49bc21bd49fccd973de707e2a53a76ac49b552b8712ec46f', 'POSTGRES_IMAGE'),
+  /** For tools Debian packages (Prometheus, the backup tools): the same release as the others. */
+  debian: baseImage('debian:trixie-slim@sha256:a29215f6a35e51e22adffa17f89e9d2ef06214e64a2bad10d765c46aea49f11f', 'DEBIAN_IMAGE'),
 } as const;
 
 /** The Node.js major of a node image tag (`24-trixie-slim` → `24`): CI tests on what the images run. */

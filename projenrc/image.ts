@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Dockerfile } from './docker/dockerfile';
 import { Dockerignore } from './docker/dockerignore';
 import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
+import { MetricsEndpoint, MetricsEndpointProps, metricsEndpointProblems, resolveMetricsEndpoint } from './metrics';
 
 export interface ImageProps {
   readonly description: string;
@@ -30,6 +31,8 @@ export interface ImageProps {
    * an empty writable directory, e.g. an emptyDir). @default none: the root filesystem may be read-only
    */
   readonly writablePaths?: readonly string[];
+  /** Prometheus metrics on a port of their own. Long-running services of the image inherit it. @default none */
+  readonly metrics?: MetricsEndpointProps;
   /** Fills the Dockerfile's stages; reads the image's port and health check from `image`. */
   readonly recipe: (dockerfile: Dockerfile, image: Image) => void;
 }
@@ -49,6 +52,7 @@ export class Image extends Construct {
   public readonly readinessCheckSpec?: HealthCheck;
   public readonly uid?: number;
   public readonly writablePaths: readonly string[];
+  public readonly metrics?: MetricsEndpoint;
   public readonly dockerfile: Dockerfile;
 
   constructor(scope: Construct, name: string, props: ImageProps) {
@@ -62,6 +66,7 @@ export class Image extends Construct {
     this.readinessCheckSpec = props.readinessCheck;
     this.uid = props.uid;
     this.writablePaths = props.writablePaths ?? [];
+    this.metrics = props.metrics && resolveMetricsEndpoint(props.metrics);
     this.dockerfile = new Dockerfile(this, `devops/Dockerfile.${name}`, { description: props.description });
     props.recipe(this.dockerfile, this);
     new Dockerignore(this, `${this.dockerfile.path}.dockerignore`, { include: props.context });
@@ -71,6 +76,7 @@ export class Image extends Construct {
         ...(props.readinessCheck && !props.healthCheck ? ['has a readiness check but no health check (liveness)'] : []),
         ...(this.uid === 0 ? ['runs as uid 0 (root); give the non-root user\'s uid'] : []),
         ...this.writablePaths.filter((p) => !p.startsWith('/')).map((p) => `writable path '${p}' must be absolute`),
+        ...(this.metrics ? metricsEndpointProblems(this.metrics, this.port) : []),
       ],
     });
   }

@@ -2,6 +2,7 @@
 export * from './rendering';
 export * from './env';
 export * from './health-check';
+export * from './metrics';
 export * from './image';
 export * from './route';
 export * from './service';
@@ -20,6 +21,7 @@ export * from './scripts/shell-script';
 export * from './scripts/bash';
 export * from './k8s/manifest-file';
 export * from './k8s/manifest-policy';
+export * from './monitoring/prometheus-files';
 // Renderings of the model.
 export * from './compose/stack-compose';
 export * from './env-template';
@@ -35,6 +37,12 @@ export * from './deploy/deployment';
 export * from './k8s/kubernetes-environment';
 export * from './k8s/workload';
 export * from './k8s/kubernetes-stack';
+export * from './monitoring/monitoring';
+export * from './backup/backup';
+export * from './scripts/backup-runner-script';
+export * from './scripts/backup-script';
+export * from './scripts/restore-script';
+export * from './scripts/server-bootstrap-script';
 export * from './scripts/init-env-script';
 export * from './scripts/postgres-init-script';
 export * from './scripts/image-summary-script';

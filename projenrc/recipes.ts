@@ -19,6 +19,15 @@ export const BaseImageUsers = {
   node: { name: 'node', uid: 1000 },
   postgres: { name: 'postgres', uid: 999 },
 } as const;
+/** One RUN line: Debian packages without recommends, apt lists removed in the same layer. */
+export function aptInstall(packages: readonly string[], then: readonly string[] = []): string {
+  return [
+    'apt-get update',
+    `&& apt-get install --yes --no-install-recommends ${packages.join(' ')}`,
+    '&& rm -rf /var/lib/apt/lists/*',
+    ...then.map((t) => `&& ${t}`),
+  ].join('\n');
+}
 
 const NPM_CACHE = [{ target: '/root/.npm', id: 'npm', sharing: 'locked' as const }];
 const NPM_FLAGS = '--ignore-scripts --no-audit --no-fund';
@@ -48,7 +57,7 @@ function runtimeStage(df: Dockerfile): DockerfileStage {
 }
 
 /** The HEALTHCHECK instruction of a model health check (the same one compose renders). */
-function healthCheckInstruction(hc: ResolvedHealthCheck): HealthCheckInstruction {
+export function healthCheckInstruction(hc: ResolvedHealthCheck): HealthCheckInstruction {
   return {
     test: [...hc.command],
     intervalSeconds: hc.intervalSeconds,
@@ -166,6 +175,8 @@ export interface NodeImageProps {
   readonly healthPath?: string;
   /** HTTP path of the readiness endpoint (dependencies answer). @default the health path */
   readonly readyPath?: string;
+  /** Port of the process's Prometheus `/metrics` (never published). @default no metrics */
+  readonly metricsPort?: number;
   /** @default true */
   readonly published?: boolean;
   /** @default none */
@@ -193,6 +204,7 @@ export function nodeImage(props: NodeImageProps): ImageProps {
     uid: BaseImageUsers.node.uid,
     // Next.js writes its cache (fetch, ISR and image optimisation) below .next/cache at run time.
     writablePaths: props.workspace.compiler === 'next' ? [`/app/${props.workspace.dir}/.next/cache`] : [],
+    metrics: props.metricsPort === undefined ? undefined : { port: props.metricsPort },
     context: ['package.json', 'package-lock.json', ...props.allWorkspaces.map((ws) => `${ws.dir}/package.json`), ...used.map((ws) => ws.dir)],
     recipe: props.workspace.compiler === 'next' ? nextStandaloneRecipe(recipeProps) : nodeServiceRecipe(recipeProps),
   };

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { EnvVar, envVar, referencedVariables, variableProblems } from './env';
 import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
 import { Image } from './image';
+import { MetricsEndpoint, metricsEndpointProblems } from './metrics';
 import { ALL_RENDERINGS, Rendering } from './rendering';
 import { PublicRoute, routeProblems } from './route';
 
@@ -36,8 +37,11 @@ export interface PublishedPort {
 /** In `env`: the service's own port, as a string (e.g. `PORT: SERVICE_PORT`). */
 export const SERVICE_PORT: unique symbol = Symbol('the service port');
 
-/** A value in a service's environment: a declared variable passed through under its own name, a fixed string (may splice `${NAME}` of declared variables), or the service's port. */
-export type EnvValue = EnvVar | string | typeof SERVICE_PORT;
+/** In `env`: the port of the service's metrics endpoint, as a string (e.g. `METRICS_PORT: SERVICE_METRICS_PORT`). */
+export const SERVICE_METRICS_PORT: unique symbol = Symbol('the service metrics port');
+
+/** A value in a service's environment: a declared variable passed through under its own name, a fixed string (may splice `${NAME}` of declared variables), or the service's (metrics) port. */
+export type EnvValue = EnvVar | string | typeof SERVICE_PORT | typeof SERVICE_METRICS_PORT;
 
 export interface ServiceProps {
   readonly description: string;
@@ -58,6 +62,11 @@ export interface ServiceProps {
   readonly dependsOn?: readonly Dependency[];
   /** What the process reads. @default nothing */
   readonly env?: Readonly<Record<string, EnvValue>>;
+  /**
+   * Variables the container receives only to keep a copy of the env file (the backup
+   * service): in its environment, but not counted as read by it (docs, `uses`). @default none
+   */
+  readonly carries?: readonly EnvVar[];
   /** @default none */
   readonly volumes?: readonly { readonly volume: string; readonly target: string }[];
   /** Runs to completion once (migrations); must not restart. @default false */
@@ -95,9 +104,13 @@ export class Service extends Construct {
   /** May the service take traffic now? The health check unless one is declared. */
   public readonly readinessCheck?: ResolvedHealthCheck;
   public readonly publicRoute?: PublicRoute;
+  /** Where Prometheus scrapes the service (its image's endpoint; one-shot runs have none). */
+  public readonly metrics?: MetricsEndpoint;
   public readonly dependsOn: readonly Dependency[];
   /** Each variable the process reads: a declared variable (passed through) or a fixed value. */
   public readonly env: Readonly<Record<string, EnvVar | string>>;
+  /** Names in `env` that are only carried (see ServiceProps.carries). */
+  public readonly carried: ReadonlySet<string>;
   public readonly volumes: readonly { readonly volume: string; readonly target: string }[];
   public readonly oneShot: boolean;
   public readonly restart: RestartPolicy;
@@ -120,6 +133,7 @@ export class Service extends Construct {
     const readiness = props.readinessCheck ?? (this.oneShot ? undefined : props.image.readinessCheckSpec);
     this.readinessCheck = readiness ? resolveHealthCheck(readiness, this.port) : this.healthCheck;
     this.publicRoute = props.public;
+    this.metrics = this.oneShot ? undefined : props.image.metrics;
     this.publish = props.publish && {
       variable: envVar(props.publish.variable, { description: `Host port of ${name}`, default: String(props.publish.defaultHostPort) }),
       defaultHostPort: props.publish.defaultHostPort,
@@ -127,8 +141,14 @@ export class Service extends Construct {
       renderings: props.publish.renderings ?? ALL_RENDERINGS,
     };
     this.dependsOn = props.dependsOn ?? [];
-    this.env = Object.fromEntries(Object.entries(props.env ?? {})
-      .map(([key, value]) => [key, value === SERVICE_PORT ? String(this.port) : value]));
+    const resolve = (value: EnvValue) =>
+      (value === SERVICE_PORT ? String(this.port) : value === SERVICE_METRICS_PORT ? String(this.metrics?.port) : value);
+    const carried = (props.carries ?? []).filter((v) => !(v.name in (props.env ?? {})));
+    this.carried = new Set(carried.map((v) => v.name));
+    this.env = Object.fromEntries([
+      ...Object.entries(props.env ?? {}).map(([key, value]) => [key, resolve(value)]),
+      ...carried.map((v) => [v.name, v]),
+    ]);
     this.volumes = props.volumes ?? [];
     this.restart = props.restart ?? (this.oneShot ? 'no' : 'unless-stopped');
     this.profiles = props.profiles ?? [];
@@ -166,9 +186,10 @@ export class Service extends Construct {
     return Object.keys(this.env);
   }
 
-  /** True when the process sees `v`, passed through or spliced into a fixed value. */
+  /** True when the process reads `v`, passed through or spliced into a fixed value (a carried copy is not a use). */
   public uses(v: EnvVar): boolean {
-    return Object.values(this.env).some((x) => (typeof x === 'string' ? referencedVariables(x).includes(v.name) : x.name === v.name));
+    return Object.entries(this.env).some(([key, x]) => !this.carried.has(key)
+      && (typeof x === 'string' ? referencedVariables(x).includes(v.name) : x.name === v.name));
   }
 
   /** `host:port` on the stack's network. */
@@ -196,6 +217,7 @@ export class Service extends Construct {
       }
     }
     if (Object.values(props.env ?? {}).includes(SERVICE_PORT) && this.port === undefined) out.push('reads SERVICE_PORT but has no port');
+    if (Object.values(props.env ?? {}).includes(SERVICE_METRICS_PORT) && !this.metrics) out.push('reads SERVICE_METRICS_PORT but has no metrics endpoint');
     out.push(...this.passThrough.flatMap(variableProblems));
     if (healthCheckDeclared(this, props) && !this.healthCheck) out.push('has an HTTP health check but no port');
     if (this.oneShot && this.restart !== 'no' && this.restart !== 'on-failure') {
@@ -209,6 +231,8 @@ export class Service extends Construct {
       if (this.oneShot) out.push('is one-shot and cannot be public');
       if (route.urlVariable && !this.reads.includes(route.urlVariable.name)) out.push(`public URL variable ${route.urlVariable.name} is not read by '${this.name}'`);
     }
+    // The image checks its own port; a service may listen elsewhere.
+    if (this.metrics && this.port !== this.image.port) out.push(...metricsEndpointProblems(this.metrics, this.port));
     if (this.in('prod') && !this.image.published) {
       out.push(`is in the production compose file but image '${this.image.name}' is not published by the build workflow`);
     }

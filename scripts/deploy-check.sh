@@ -10,7 +10,7 @@ DEFAULT_COMPOSE_FILE=docker-compose.prod.yml
 DEFAULT_ENV_FILE=.env.production
 IMAGE_TAG_VARIABLE=IMAGE_TAG
 # Long-running services: each must be running, and healthy when it has a health check.
-SERVICES=(postgres bot api frontend)
+SERVICES=(postgres bot api frontend backup)
 # The one-shot migrations service, and its command that exits 0 when nothing is pending.
 MIGRATE_SERVICE=migrate
 MIGRATE_STATUS_COMMAND=(node src/db/dist/cli/migrate.js status)

@@ -16,7 +16,7 @@ IMAGE_PREFIX_VARIABLE=IMAGE_PREFIX
 IMAGE_TAG_VARIABLE=IMAGE_TAG
 DEPLOY_CHECK_SCRIPT=scripts/deploy-check.sh
 # Every service of the production compose file: all their images are pulled before anything changes.
-PULL_SERVICES=(postgres migrate bot api frontend)
+PULL_SERVICES=(postgres migrate bot api frontend backup)
 # The database, backed up (custom-format pg_dump, inside its container) before migrating.
 DATABASE_SERVICE=postgres
 # shellcheck disable=SC2016 # the variables expand inside the container

@@ -9,7 +9,7 @@ DEFAULT_REPOSITORY=dialogstack/dialogstack
 BUILD_WORKFLOW=.github/workflows/build.yml
 SHA_TAG_PREFIX=sha-
 SHA_TAG_LENGTH=7
-IMAGES=(postgres bot api frontend)
+IMAGES=(postgres bot api frontend prometheus backup)
 
 # ---- logic: projenrc/scripts/bash/verify-images.bash
 usage() {

@@ -6,10 +6,12 @@ import { ComposeProject, REPO_ROOT, freePort, run } from './docker';
 import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './fakes';
 import { SshServer } from './ssh-server';
 import { testStackEnv } from './stack-env';
+import { stackModel } from '../../scripts/publish-images';
 
 export const REGISTRY = process.env.E2E_REGISTRY ?? '127.0.0.1:5000';
 export const IMAGE_PREFIX = `${REGISTRY}/dialogstack/dialogstack`;
-export const PUBLISHED_IMAGES = ['postgres', 'bot', 'api', 'frontend'] as const;
+/** Every image the build workflow publishes (a release has them all), from the stack model. */
+export const PUBLISHED_IMAGES: readonly string[] = stackModel().publishedImages.map((i) => i.name);
 
 /** Fails with a clear message when the registry the deploy pulls from is not there. */
 export async function requireRegistry(): Promise<void> {

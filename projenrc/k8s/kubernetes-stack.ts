@@ -40,11 +40,23 @@ export interface KubernetesIngressProps {
   readonly controllerLabels?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A production service the cluster does not run, and why: a cluster does some jobs of the
+ * compose stack its own way (backups by the database operator or provider, for one).
+ */
+export interface LeftOutService {
+  readonly service: Service;
+  /** Why, and what does its job on Kubernetes; in the model so a reviewer reads it beside the declaration. */
+  readonly reason: string;
+}
+
 export interface KubernetesStackProps {
   /** Where the stack runs; each gets its own directory of manifests. */
   readonly environments: readonly KubernetesEnvironmentProps[];
   /** The long-running services other than the database, and how each scales. */
   readonly workloads: readonly WorkloadProps[];
+  /** Long-running production services deliberately not on Kubernetes. @default none: every one must be a workload */
+  readonly leftOut?: readonly LeftOutService[];
   readonly database: KubernetesDatabaseProps;
   /** The one-shot service the deploy runs as a Job, and waits for, before rolling the workloads. */
   readonly migrate: Service;
@@ -94,6 +106,7 @@ export class KubernetesStack extends Component implements ChartSource, SnapshotC
   public readonly outdir: string;
   public readonly environments: readonly KubernetesEnvironment[];
   public readonly workloads: readonly Workload[];
+  public readonly leftOut: readonly LeftOutService[];
   public readonly database: Required<Omit<KubernetesDatabaseProps, 'storageClass'>> & { readonly storageClass?: string };
   public readonly migrate: Service;
   public readonly ingress: Required<KubernetesIngressProps>;
@@ -115,6 +128,7 @@ export class KubernetesStack extends Component implements ChartSource, SnapshotC
     };
     this.environments = props.environments.map((e) => resolveEnvironment(e, stack.name, this.ingress.clusterIssuer));
     this.workloads = props.workloads.map(resolveWorkload);
+    this.leftOut = props.leftOut ?? [];
     this.database = { ...props.database, storageGi: props.database.storageGi ?? 10 };
     this.migrate = props.migrate;
     this.secretName = `${stack.name}-secrets`;
@@ -280,7 +294,13 @@ export class KubernetesStack extends Component implements ChartSource, SnapshotC
     const out: string[] = [];
     const prod = this.stack.services.filter((s) => s.in('prod') && !s.profiles.length);
     for (const s of prod.filter((x) => !x.oneShot && x !== this.database.service)) {
-      if (!this.workloads.some((w) => w.service === s)) out.push(`service '${s.name}' runs in production but has no Kubernetes workload`);
+      if (!this.workloads.some((w) => w.service === s) && !this.leftOut.some((l) => l.service === s)) {
+        out.push(`service '${s.name}' runs in production but has no Kubernetes workload (or a reason in leftOut)`);
+      }
+    }
+    for (const l of this.leftOut) {
+      if (this.services.includes(l.service)) out.push(`service '${l.service.name}' is left out but also rendered`);
+      if (!l.reason.trim()) out.push(`service '${l.service.name}' is left out without a reason`);
     }
     for (const w of this.workloads) {
       out.push(...workloadProblems(w));

@@ -3,7 +3,9 @@ import { Makefile, MakeTarget } from './makefile';
 import type { StackCompose } from '../compose/stack-compose';
 import type { DatabaseRef } from '../deploy/deployment';
 import type { EnvTemplate, FixedEnvFile } from '../env-template';
+import type { BackupScript } from '../scripts/backup-script';
 import type { InitEnvScript } from '../scripts/init-env-script';
+import type { RestoreScript } from '../scripts/restore-script';
 import type { Service } from '../service';
 import type { Stack } from '../stack';
 
@@ -23,6 +25,8 @@ export interface StackMakefileProps {
   readonly migrate: Service;
   /** `make demo`: a compose profile, with an env file layered over `.env` (points the bot at the local fakes). */
   readonly demo: { readonly profile: string; readonly envFile: FixedEnvFile };
+  /** `make backup`, `make backups`, `make restore FILE=…` on the production stack. @default none */
+  readonly operations?: { readonly backup: BackupScript; readonly restore: RestoreScript };
   /** Extra targets declared by the project. @default none */
   readonly extraTargets?: readonly MakeTarget[];
 }
@@ -38,12 +42,14 @@ export class StackMakefile extends Component {
     const prod = `docker compose -f ${props.prod.file.path} --env-file $(PROD_ENV_FILE)`;
     const demo = `${dev} --env-file ${devEnv} --env-file ${props.demo.envFile.path} --profile ${props.demo.profile}`;
     const tag = props.prod.imageVariables.tag;
+    // No default for the tag here: make exports a variable given on its command line (or in
+    // the environment), which beats the env file in compose; otherwise the env file decides.
     this.makefile = new Makefile(this, 'Makefile', {
       variables: {
-        [tag.name]: tag.default ?? 'latest',
         PROD_ENV_FILE: props.prodEnvTemplate.envFile,
         SERVICE: '',
         REGISTRY: 'ghcr.io',
+        ...(props.operations ? { FILE: '', YES: '' } : {}),
       },
     });
     const t = (target: MakeTarget) => this.makefile.addTarget(target);
@@ -63,15 +69,31 @@ export class StackMakefile extends Component {
     t({ group: local, name: 'migrate', description: 'Run database migrations (the one-shot migrate service)', prerequisites: [devEnv], recipe: [`${dev} run --rm --build ${props.migrate.name}`] });
     t({ group: local, name: 'psql', description: 'Open psql in the database container', recipe: [`${dev} exec ${db.service.name} sh -c 'psql -U "$$${db.superuser.name}" -d "$$${db.name.name}"'`] });
 
-    const prodGroup = `Production images (pull from the registry; ${tag.name}=sha-<commit>)`;
-    const at = `${tag.name}=$(${tag.name})`;
-    t({ group: prodGroup, name: 'prod-pull', description: `Pull the images of ${tag.name}`, recipe: [`${at} ${prod} pull`] });
-    t({ group: prodGroup, name: 'prod-up', description: `Start ${tag.name} in production mode and wait until healthy`, recipe: [`${at} ${prod} up --detach --wait`] });
+    const prodGroup = `Production images (pull from the registry; ${tag.name} from ${props.prodEnvTemplate.envFile} unless given: ${tag.name}=sha-<commit>)`;
+    t({ group: prodGroup, name: 'prod-pull', description: `Pull the images of ${tag.name}`, recipe: [`${prod} pull`] });
+    t({ group: prodGroup, name: 'prod-up', description: `Start ${tag.name} in production mode and wait until healthy`, recipe: [`${prod} up --detach --wait`] });
     t({ group: prodGroup, name: 'prod-down', description: 'Stop the production stack (volumes kept)', recipe: [`${prod} down`] });
     t({ group: prodGroup, name: 'prod-logs', description: 'Follow production logs (SERVICE=api for one service)', recipe: [`${prod} logs --follow --tail=100 $(SERVICE)`] });
     t({ group: prodGroup, name: 'prod-ps', description: 'Show production services and their health', recipe: [`${prod} ps --all`] });
 
     t({ group: prodGroup, name: 'publish', description: 'Build, tag and push the images like the build workflow (REGISTRY=host:port)', prerequisites: ['node_modules/.package-lock.json'], recipe: ['npx tsx scripts/publish-images.ts --registry $(REGISTRY)'] });
+
+    const ops = props.operations;
+    if (ops) {
+      const group = 'Production operations (on the server, or on the machine running the prod-* stack)';
+      const envOption = '--env-file $(PROD_ENV_FILE)';
+      t({ group, name: 'backup', description: 'Back up the database now (a pg_dump plus the encrypted env copy, off-site too when configured)', recipe: [`${ops.backup.path} ${envOption} now`] });
+      t({ group, name: 'backups', description: 'List the database backups, newest first', recipe: [`${ops.backup.path} ${envOption} list`] });
+      t({
+        group,
+        name: 'restore',
+        description: 'Replace the database with FILE (a backup name or a .dump file): stops writers, restores, migrates, starts, checks',
+        recipe: [
+          '@if [ -z "$(FILE)" ]; then echo "usage: make restore FILE=<a name from make backups, or a .dump file> [YES=1]" >&2; exit 2; fi',
+          `${ops.restore.path} ${envOption} $(if $(YES),--yes) "$(FILE)"`,
+        ],
+      });
+    }
 
     for (const extra of props.extraTargets ?? []) t(extra);
   }

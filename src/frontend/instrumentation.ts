@@ -1,5 +1,6 @@
 /**
- * Runs once when the server starts: report configuration problems right away in the log.
+ * Runs once when the server starts: report configuration problems right away in the log, and
+ * start timing requests for the metrics endpoint.
  * The server keeps running (the health check must answer); pages explain the problem too.
  */
 export async function register() {
@@ -9,4 +10,10 @@ export async function register() {
   const result = readConfig();
   if (result.ok) log.info('configuration ok', { apiUrl: result.config.apiUrl });
   else log.error(result.message, { problems: result.problems });
+  const { startMetrics } = await import('./lib/metrics');
+  await startMetrics().then(
+    (metrics) => { if (metrics.port !== undefined) log.info('metrics served', { port: metrics.port, path: '/metrics' }); },
+    // Like a configuration problem: logged, and the dashboard keeps serving.
+    (err: Error) => log.error(`metrics not served: ${err.message}`),
+  );
 }

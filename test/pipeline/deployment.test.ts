@@ -114,8 +114,8 @@ describe('the deployment of this repository', () => {
   const deploy = files['scripts/deploy.sh'];
 
   it('checks every long-running production service and pulls every production service', () => {
-    expect(check).toContain('SERVICES=(postgres bot api frontend)');
-    expect(deploy).toContain('PULL_SERVICES=(postgres migrate bot api frontend)');
+    expect(check).toContain('SERVICES=(postgres bot api frontend backup)');
+    expect(deploy).toContain('PULL_SERVICES=(postgres migrate bot api frontend backup)');
     expect(deploy).toContain('MIGRATE_SERVICE=migrate');
   });
 

@@ -31,7 +31,7 @@ describe.each(dockerfiles)('%s', (path) => {
       const arg = raw.match(/^\$\{(\w+)\}$/)?.[1];
       expect({ from: raw, viaArgument: !!arg }).toEqual({ from: raw, viaArgument: true });
       const ref = globalArgs[arg!];
-      expect(ref).toMatch(/^(node|postgres):\d+(\.\d+)*-trixie(-slim)?@sha256:[0-9a-f]{64}$/);
+      expect(ref).toMatch(/^(node|postgres|debian):(\d+(\.\d+)*-)?trixie(-slim)?@sha256:[0-9a-f]{64}$/);
       expect(pins.find((p) => p.arg === arg)?.default).toBe(ref);
     }
     expect(external).toBeGreaterThan(0);

@@ -130,6 +130,8 @@ interface FixtureOptions {
   readonly workload?: Partial<WorkloadProps>;
   readonly environment?: Partial<KubernetesEnvironmentProps>;
   readonly extraService?: boolean;
+  /** Why the extra service is not on Kubernetes (leftOut), when it is not. */
+  readonly extraLeftOut?: string;
   readonly database?: 'in-cluster' | 'external';
   readonly webPublished?: boolean;
   readonly storageGi?: number;
@@ -153,12 +155,15 @@ function fixture(o: FixtureOptions = {}) {
     resources: { memoryMb: 256, cpus: 1 },
     ...o.web,
   });
-  if (o.extraService) stack.addService('worker', { description: 'worker', image, healthCheck: httpHealthCheck('/'), resources: { memoryMb: 64, cpus: 0.1 } });
+  const worker = o.extraService || o.extraLeftOut !== undefined
+    ? stack.addService('worker', { description: 'worker', image, healthCheck: httpHealthCheck('/'), resources: { memoryMb: 64, cpus: 0.1 } })
+    : undefined;
   new StackCompose(stack, 'ComposeProd', { rendering: 'prod', description: 'prod' });
   new KubernetesStack(stack, 'Kubernetes', {
     database: { service: db, mode: o.database ?? 'in-cluster', storageGi: o.storageGi },
     migrate,
     workloads: [{ service: web, ...o.workload }],
+    leftOut: worker && o.extraLeftOut !== undefined ? [{ service: worker, reason: o.extraLeftOut }] : undefined,
     ingress: { clusterIssuer: 'letsencrypt' },
     environments: [{ name: 'production', values: [[host, 'shop.example.com']], ...o.environment }],
   });
@@ -194,7 +199,9 @@ describe('Kubernetes model validation at synth', () => {
     ['a secret value in the model', { environment: { values: [[envVar('WEB_HOST', { description: 'h' }), 'shop.example.com'], [envVar('DB_PASSWORD', { description: 'p', secret: true }), 'hunter2']] } },
       /Stack\/Kubernetes: environment 'production' sets secret DB_PASSWORD; secrets go in the Secret, never in the model/],
     ['a production service without a workload', { extraService: true },
-      /Stack\/Kubernetes: service 'worker' runs in production but has no Kubernetes workload/],
+      /Stack\/Kubernetes: service 'worker' runs in production but has no Kubernetes workload \(or a reason in leftOut\)/],
+    ['a service left out without a reason', { extraLeftOut: ' ' },
+      /Stack\/Kubernetes: service 'worker' is left out without a reason/],
     ['an autoscaler below the replicas', { workload: { replicas: 3, maxReplicas: 2 } },
       /Stack\/Kubernetes: workload 'web' scales to at most 2, fewer than its 3 replicas/],
     ['an image the build workflow does not publish', { webPublished: false },
@@ -203,6 +210,11 @@ describe('Kubernetes model validation at synth', () => {
       /Stack\/Kubernetes: workload 'web' takes its work by webhook but its public route names no URL variable/],
   ])('rejects %s, naming the construct', (_, options, message) => {
     expect(problemsOf(options)).toMatch(message);
+  });
+
+  it('accepts a production service left out with a reason, and renders nothing for it', () => {
+    const out = synth({ extraLeftOut: 'the cluster does its job its own way' });
+    expect(Object.keys(out).filter((f) => f.includes('worker'))).toEqual([]);
   });
 
   it('rejects a public service without a health check, naming the service', () => {

@@ -5,7 +5,8 @@ import { REPO_ROOT } from '../support/synth';
 const PROJENRC = join(REPO_ROOT, 'projenrc');
 
 /** File formats: they render a file from typed parts and know nothing of the stack model. */
-const FILE_FORMATS = ['docker/dockerfile.ts', 'docker/dockerignore.ts', 'compose/compose-file.ts', 'make/makefile.ts', 'scripts/shell-script.ts', 'scripts/bash.ts'];
+const FILE_FORMATS = ['docker/dockerfile.ts', 'docker/dockerignore.ts', 'compose/compose-file.ts', 'make/makefile.ts', 'scripts/shell-script.ts', 'scripts/bash.ts',
+  'monitoring/prometheus-files.ts'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { dialogstack } from '../../.projenrc';
 import { Stack } from '../../projenrc';
 import { API_ENV, loadConfig as loadApiConfig } from '../../src/api/src/config';
+import { readMetricsPort as readApiMetricsPort } from '../../src/api/src/metrics';
 import { BOT_ENV, loadConfig as loadBotConfig } from '../../src/bot/src/config';
+import { readMetricsPort as readBotMetricsPort } from '../../src/bot/src/metrics';
 import { HISTORY_ENV, LLM_STUB_ENV, TELEGRAM_EMULATOR_ENV, TRAFFIC_ENV } from '../../src/devtools/src/config';
 import { DASHBOARD_ENV, readConfig as readDashboardConfig } from '../../src/frontend/lib/config';
+import { readMetricsPort as readDashboardMetricsPort } from '../../src/frontend/lib/metrics';
 
 // The dashboard's config module refuses to load outside a React server bundle.
 jest.mock('server-only', () => ({}));
@@ -32,16 +35,25 @@ function parsedBy(spec: EnvSpec, name: string, text: string): unknown {
   return readEnv({ [name]: spec[name] }, { [name]: text })[name];
 }
 
+/** Each reader in turn: a service reads its configuration and, in its metrics module, METRICS_PORT. */
+function all(...readers: ((env: Env) => unknown)[]) {
+  return (env: Env) => {
+    for (const read of readers) {
+      try { read(env); } catch { /* a missing value is expected to throw; the reads are recorded */ }
+    }
+  };
+}
+
 /**
  * "A variable read by a service but not declared" checked against the real code: what each
  * service's configuration reader looks at must be exactly what the stack model hands it, and
  * where the model declares a default, the app must apply the same one when run outside compose.
  */
 describe.each<[string, EnvSpec, (env: Env) => unknown, string[]]>([
-  ['bot', BOT_ENV, (env) => loadBotConfig(env, () => ''), []],
-  ['api', API_ENV, (env) => loadApiConfig(env), []],
+  ['bot', BOT_ENV, all((env) => loadBotConfig(env, () => ''), readBotMetricsPort), []],
+  ['api', API_ENV, all((env) => loadApiConfig(env), readApiMetricsPort), []],
   // PORT and HOSTNAME are read by the Next.js standalone server itself (set in the image).
-  ['frontend', DASHBOARD_ENV, (env) => readDashboardConfig(env), []],
+  ['frontend', DASHBOARD_ENV, all((env) => readDashboardConfig(env), readDashboardMetricsPort), []],
   // The demo stand-ins also take settings the demo leaves at their defaults.
   ['telegram', TELEGRAM_EMULATOR_ENV, (env) => readEnv(TELEGRAM_EMULATOR_ENV, env), ['TELEGRAM_EMULATOR_HOST', 'TELEGRAM_EMULATOR_TOKEN']],
   ['llm', LLM_STUB_ENV, (env) => readEnv(LLM_STUB_ENV, env), ['LLM_STUB_HOST', 'LLM_STUB_REPLY_CHARS', 'LLM_STUB_API_KEY']],

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Project } from 'projen';
 import {
-  BaseImages, Deployment, Dockerfile, EnvTemplate, Image, Service, ServiceProps, Stack, StackCompose, baseImage, envVar, httpHealthCheck,
+  BaseImages, Deployment, Dockerfile, EnvTemplate, Image, SERVICE_METRICS_PORT, Service, ServiceProps, Stack, StackCompose, baseImage, envVar,
+  httpHealthCheck,
 } from '../../projenrc';
 
 const nodeRecipe = (df: Dockerfile) => {
@@ -97,6 +98,21 @@ describe('stack validation at synth', () => {
       const local = stack.addImage('fake', { description: 'fake', context: ['x'], published: false, recipe: nodeRecipe });
       stack.addService('fake', { description: 'fake', image: local });
     })).toThrow(/Stack\/fake: is in the production compose file but image 'fake' is not published/);
+  });
+
+  it('rejects metrics served on the service port (it is published and proxied; metrics must not be)', () => {
+    expect(() => fixture().synth({}, (stack) => {
+      stack.addImage('leaky', { description: 'x', context: ['x'], port: 8080, metrics: { port: 8080 }, published: false, recipe: nodeRecipe });
+    })).toThrow(/Stack\/Images\/leaky: serves metrics on its service port 8080; give metrics a port of their own/);
+    expect(() => fixture().synth({}, (stack) => {
+      const image = stack.addImage('metered', { description: 'x', context: ['x'], port: 8080, metrics: { port: 9464 }, recipe: nodeRecipe });
+      stack.addService('metered', { description: 'x', image, port: 9464 });
+    })).toThrow(/Stack\/metered: serves metrics on its service port 9464/);
+  });
+
+  it('rejects SERVICE_METRICS_PORT in a service without a metrics endpoint', () => {
+    expect(() => fixture().synth({ web: () => ({ env: { METRICS_PORT: SERVICE_METRICS_PORT } }) }))
+      .toThrow(/Stack\/web: reads SERVICE_METRICS_PORT but has no metrics endpoint/);
   });
 
   it('reports every problem of every construct in one error, each with its construct path', () => {

@@ -187,7 +187,7 @@ describe('build workflow', () => {
     expect(move.run).toMatch(/gh api "repos\/\$GITHUB_REPOSITORY\/commits\/main" --jq \.sha/);
     expect(move.run).toMatch(/if \[ "\$head" != "\$GITHUB_SHA" \]; then/);
     expect(move.run).toMatch(/docker buildx imagetools create --tag "\$PREFIX\/\$image:latest" "\$PREFIX\/\$image:sha-\$\{GITHUB_SHA::7\}"/);
-    expect(move.env.IMAGES).toBe('postgres bot api frontend');
+    expect(move.env.IMAGES).toBe('postgres bot api frontend prometheus backup');
   });
 });
 
@@ -219,7 +219,7 @@ describe('deploy workflow', () => {
     expect(script).toMatch(/gh attestation verify "oci:\/\/\$ref" --repo "\$repository"/);
     expect(script).toMatch(/--signer-workflow "\$repository\/\$BUILD_WORKFLOW"/);
     expect(script).toContain('BUILD_WORKFLOW=.github/workflows/build.yml');
-    expect(script).toContain('IMAGES=(postgres bot api frontend)');
+    expect(script).toContain('IMAGES=(postgres bot api frontend prometheus backup)');
   });
 
   it('deploys with scripts/remote-deploy.sh, every SSH setting from the environment\'s secrets', () => {

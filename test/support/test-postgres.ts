@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
-const PROJECT = 'dialogstack-test';
+// Unique per run: two test runs on one engine (several engineers, CI) must not share or remove each other's database.
+const PROJECT = `dialogstack-test-${process.pid}`;
 const ROOT = resolve(__dirname, '..', '..');
 
 function compose(args: string[], env: NodeJS.ProcessEnv = {}): string {

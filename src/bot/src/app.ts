@@ -8,7 +8,7 @@ import { BotConfig } from './config';
 import { DialogStore, preparedStatements } from './dialog-store';
 import { registerHandlers } from './handlers';
 import { closeServer, createHttpServer, listen } from './http-server';
-import { LlmClient } from './llm-client';
+import { BotMetrics, serveMetrics } from './metrics';
 import { ReplySender } from './reply-sender';
 import { callWithRetry } from './telegram-retry';
 import { COMMANDS } from './texts';
@@ -21,6 +21,8 @@ export interface BotAppOptions {
   poller?: PollerOptions;
   /** Replies queued before the update loop waits. */
   maxPendingReplies?: number;
+  /** Port of the Prometheus endpoint (0: a free one). @default none: metrics are only counted */
+  metricsPort?: number;
 }
 
 export interface BotApp {
@@ -29,6 +31,9 @@ export interface BotApp {
   readonly mode: UpdateSource['mode'];
   /** Resolves if the bot hits an error it cannot recover from (the token was revoked). */
   readonly fatal: Promise<Error>;
+  readonly metrics: BotMetrics;
+  /** The port of `GET /metrics`, when it is served. */
+  readonly metricsPort?: number;
   /** Graceful stop: no new updates, replies in progress finish (within the grace period), connections closed. */
   stop(): Promise<void>;
 }
@@ -50,13 +55,17 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     }
 
     const bot = new Telegraf(config.telegram.token, { telegram: { apiRoot: config.telegram.apiRoot, webhookReply: false } });
+    const metrics = new BotMetrics();
+    metrics.instrumentTelegram(bot.telegram);
+    bot.use(metrics.countUpdates);
     bot.catch((err, ctx) => log.error('update handling failed', { updateId: ctx.update.update_id, err }));
     const store = new DialogStore(preparedStatements(poolQuery(ds, {
       onRetry: (err) => log.warn('database session lost; retrying once on a new connection', { err }),
     })));
     const replies = new ReplySender(bot.telegram, log);
     const lanes = new ChatLanes(log, options.maxPendingReplies);
-    const assistant = new Assistant(store, new LlmClient(config.llm), replies, log, {
+    metrics.observeQueue(() => lanes.pendingReplies);
+    const assistant = new Assistant(store, metrics.measuredLlmClient(config.llm), replies, log, {
       systemPrompt: config.systemPrompt,
       contextMessages: config.contextMessages,
     });
@@ -72,6 +81,11 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     const port = await listen(server, config.port);
     cleanups.unshift(() => closeServer(server));
     log.info('http server listening', { port });
+    const metricsServer = options.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, options.metricsPort);
+    if (metricsServer) {
+      cleanups.unshift(() => closeServer(metricsServer.server));
+      log.info('metrics served', { port: metricsServer.port, path: '/metrics' });
+    }
 
     bot.botInfo = await callWithRetry(() => bot.telegram.getMe(), 'getMe', log).catch((err: unknown) => {
       if (err instanceof TelegramError && err.code === 401) throw new Error('Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized)');
@@ -91,6 +105,8 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
       port,
       mode: source.mode,
       fatal,
+      metrics,
+      metricsPort: metricsServer?.port,
       stop: async () => {
         const deadline = Date.now() + config.shutdownGraceMs;
         await source.stop(deadline);

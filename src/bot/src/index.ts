@@ -3,6 +3,7 @@ export * from './chat-lanes';
 export * from './config';
 export * from './dialog-store';
 export * from './llm-client';
+export * from './metrics';
 export * from './split-message';
 export * from './telegram-retry';
 export * from './texts';

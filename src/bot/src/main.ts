@@ -6,6 +6,7 @@
 import { ConfigError, createLogger } from '@dialogstack/runtime';
 import { startBot } from './app';
 import { loadConfig } from './config';
+import { readMetricsPort } from './metrics';
 
 async function main(): Promise<void> {
   let config;
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
 
   let app;
   try {
-    app = await startBot(config, log);
+    app = await startBot(config, log, { metricsPort: readMetricsPort(process.env) });
   } catch (err) {
     log.error('start-up failed', { err });
     process.exit(1);

@@ -9,8 +9,7 @@ export class HttpError extends Error {
   }
 }
 
-/** Reads a JSON body (empty body = `{}`); a malformed or oversized body is a 400 / 413. */
-export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -18,7 +17,23 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
     if (size > MAX_BODY_BYTES) throw new HttpError(413, 'request body too large');
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Reads the parameters of a Bot API call as Telegram takes them: a JSON object, or an
+ * `application/x-www-form-urlencoded` body (what `curl --data-urlencode` sends; values are strings).
+ */
+export async function readParams(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
+    return Object.fromEntries(new URLSearchParams(await readText(req)));
+  }
+  return readJson(req);
+}
+
+/** Reads a JSON body (empty body = `{}`); a malformed or oversized body is a 400 / 413. */
+export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readText(req);
   if (text.trim() === '') return {};
   try {
     const value: unknown = JSON.parse(text);

@@ -55,6 +55,17 @@ describe('Telegram emulator over HTTP', () => {
     expect(emulator.sentTo(5).map((m) => m.messageId)).toEqual([2]);
   });
 
+  it('takes form-encoded parameters too, as Telegram does (curl --data-urlencode: scripts/notify-telegram.sh)', async () => {
+    emulator.sendUserMessage({ from: ada, text: 'hi' });
+    const res = await fetch(`${base}/bot42:token/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ chat_id: '5', text: 'deployed: sha-1a2b3c4 & checks ok' }).toString(),
+    });
+    expect(res.status).toBe(200);
+    expect(emulator.sentTo(5).map((m) => m.text)).toEqual(['deployed: sha-1a2b3c4 & checks ok']);
+  });
+
   it('fails on demand with 429 retry_after or 5xx, and refuses a wrong token', async () => {
     emulator.failNext({ method: 'getMe', status: 429, retryAfter: 7 });
     emulator.failNext({ method: 'getMe', status: 502 });

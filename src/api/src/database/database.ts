@@ -11,6 +11,15 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/** Connections of the pool right now (metrics). */
+export interface PoolUsage {
+  readonly total: number;
+  readonly idle: number;
+  /** Queries waiting for a connection. */
+  readonly waiting: number;
+  readonly max: number;
+}
+
 /** Connections per api process: statements are short and shared (SingleFlight); two cores serve them. */
 const POOL_SIZE = 10;
 /** A statistics statement takes tens of milliseconds; one this slow means an overloaded database. */
@@ -67,6 +76,14 @@ export class Database implements OnApplicationShutdown {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The pool's connections, for metrics; undefined until the first connection. */
+  poolUsage(): PoolUsage | undefined {
+    if (!this.dataSource.isInitialized) return undefined;
+    // TypeORM's PostgreSQL driver keeps its pg.Pool as `master`.
+    const pool = (this.dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+    return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: POOL_SIZE };
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,5 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { HttpError, readJson, sendJson } from '../http';
+import { HttpError, readJson, readParams, sendJson } from '../http';
 import { FaultSpec, TelegramEmulator, UserMessageInput } from './emulator';
 
 export interface TelegramEmulatorServerOptions {
@@ -39,7 +39,7 @@ async function route(emulator: TelegramEmulator, options: TelegramEmulatorServer
       sendJson(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
       return;
     }
-    const params = { ...Object.fromEntries(url.searchParams), ...(req.method === 'POST' ? await readJson(req) : {}) };
+    const params = { ...Object.fromEntries(url.searchParams), ...(req.method === 'POST' ? await readParams(req) : {}) };
     const gone = new AbortController();
     res.on('close', () => gone.abort());
     const result = await emulator.callApi(method, params, gone.signal);
