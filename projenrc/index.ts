@@ -4,7 +4,6 @@ export * from './env';
 export * from './health-check';
 export * from './metrics';
 export * from './image';
-export * from './route';
 export * from './service';
 export * from './stack';
 export * from './validation';

@@ -1,10 +1,9 @@
 import { Construct } from 'constructs';
-import { EnvVar, envVar, referencedVariables, variableProblems } from './env';
+import { EnvVar, envVar, isDnsName, referencedVariables, variableProblems } from './env';
 import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
 import { Image } from './image';
 import { MetricsEndpoint, metricsEndpointProblems } from './metrics';
 import { ALL_RENDERINGS, Rendering } from './rendering';
-import { PublicRoute, routeProblems } from './route';
 
 /** `started`: the container runs; `healthy`: its health check passes; `completed`: a one-shot exited 0. */
 export type DependencyCondition = 'started' | 'healthy' | 'completed';
@@ -34,6 +33,19 @@ export interface PublishedPort {
   readonly renderings: readonly Rendering[];
 }
 
+/** Where the edge proxy serves a service to the internet. */
+export interface PublicRoute {
+  /** Production host name (a required variable the operator sets, e.g. `DASHBOARD_HOST`). */
+  readonly host: EnvVar;
+  /** Only requests under this path go to the service, e.g. `/telegram/`. @default every path the host has left */
+  readonly pathPrefix?: string;
+  /**
+   * A variable that holds this route's public URL when set (e.g. TELEGRAM_WEBHOOK_URL): a
+   * deploy refuses a value the proxy would not route here. @default none
+   */
+  readonly urlVariable?: EnvVar;
+}
+
 /** In `env`: the service's own port, as a string (e.g. `PORT: SERVICE_PORT`). */
 export const SERVICE_PORT: unique symbol = Symbol('the service port');
 
@@ -52,12 +64,12 @@ export interface ServiceProps {
   readonly port?: number;
   /** @default not published */
   readonly publish?: PublishedPortProps;
+  /** Served to the internet by the edge proxy on this host (and path). @default not public */
+  readonly public?: PublicRoute;
   /** @default the image's health check (long-running services) */
   readonly healthCheck?: HealthCheck;
   /** @default the image's readiness check, else the health check */
   readonly readinessCheck?: HealthCheck;
-  /** Served to the internet by the edge (Ingress, proxy) on this host (and path). @default not public */
-  readonly public?: PublicRoute;
   /** @default none */
   readonly dependsOn?: readonly Dependency[];
   /** What the process reads. @default nothing */
@@ -223,18 +235,33 @@ export class Service extends Construct {
     if (this.oneShot && this.restart !== 'no' && this.restart !== 'on-failure') {
       out.push(`is one-shot but has restart '${this.restart}' (use 'no' or 'on-failure')`);
     }
-    const route = this.publicRoute;
-    if (route) {
-      out.push(...routeProblems(route));
-      if (this.port === undefined) out.push('is public but has no port');
-      if (!this.healthCheck) out.push('is public but has no health check: the edge could not tell a dead copy from a live one');
-      if (this.oneShot) out.push('is one-shot and cannot be public');
-      if (route.urlVariable && !this.reads.includes(route.urlVariable.name)) out.push(`public URL variable ${route.urlVariable.name} is not read by '${this.name}'`);
-    }
+    out.push(...this.publicRouteProblems());
     // The image checks its own port; a service may listen elsewhere.
     if (this.metrics && this.port !== this.image.port) out.push(...metricsEndpointProblems(this.metrics, this.port));
     if (this.in('prod') && !this.image.published) {
       out.push(`is in the production compose file but image '${this.image.name}' is not published by the build workflow`);
+    }
+    return out;
+  }
+
+  private publicRouteProblems(): string[] {
+    const route = this.publicRoute;
+    if (!route) return [];
+    const out: string[] = [];
+    // The edge sends traffic only to copies that passed their check (readiness, the deploy switch).
+    if (!this.healthCheck) out.push('is public but has no health check: nothing would keep traffic from a container that is not ready');
+    if (this.port === undefined) out.push('is public but has no port for the proxy to reach');
+    if (this.oneShot) out.push('is public but one-shot');
+    const v = route.host;
+    for (const [what, value] of [['default', v.default], ['example', v.example]] as const) {
+      if (value !== undefined && !isDnsName(value)) out.push(`public host variable ${v.name} has ${what} '${value}', which is not a valid DNS name`);
+    }
+    if (v.secret) out.push(`public host variable ${v.name} must not be secret`);
+    const url = route.urlVariable;
+    if (url && !this.reads.includes(url.name)) out.push(`public URL variable ${url.name} is not read by '${this.name}'`);
+    if (url?.example !== undefined && !url.example.startsWith('https://')) out.push(`public URL variable ${url.name} has example '${url.example}', which is not an https:// URL`);
+    if (route.pathPrefix !== undefined && !/^\/([A-Za-z0-9._~-]+\/)+$/.test(route.pathPrefix)) {
+      out.push(`public path prefix '${route.pathPrefix}' must start and end with / (e.g. /telegram/)`);
     }
     return out;
   }

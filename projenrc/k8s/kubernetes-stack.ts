@@ -8,10 +8,9 @@ import { KubernetesObject, ManifestFile, documentsOf } from './manifest-file';
 import { policyProblems } from './manifest-policy';
 import { RenderCache } from './render-cache';
 import { Workload, WorkloadProps, isExclusive, resolveWorkload, workloadProblems } from './workload';
-import { EnvVar, referencedVariables } from '../env';
+import { EnvVar, isDnsName, referencedVariables } from '../env';
 import type { Image } from '../image';
 import type { SnapshotContributor, SnapshotObject, SnapshotSection } from '../review/snapshot';
-import { isDnsName } from '../route';
 import { Service, namesAddress } from '../service';
 import type { Stack } from '../stack';
 
@@ -335,6 +334,7 @@ export class KubernetesStack extends Component implements ChartSource, SnapshotC
         const host = env.values.get(r.host.name);
         if (host === undefined) out.push(`${where}: '${w.service.name}' is public on ${r.host.name}, which has no value here`);
         else if (!isDnsName(host)) out.push(`${where}: ${r.host.name} '${host}' is not a DNS name`);
+        else if (host !== host.toLowerCase()) out.push(`${where}: ${r.host.name} '${host}' must be lower case (an Ingress host is)`);
       }
       for (const [s, n] of env.replicas) {
         const w = this.workloads.find((x) => x.service === s);

@@ -196,6 +196,8 @@ describe('Kubernetes model validation at synth', () => {
       /Stack\/Kubernetes: environment 'production': 'web' is public on WEB_HOST, which has no value here/],
     ['a host that is not a DNS name', { environment: { values: [[envVar('WEB_HOST', { description: 'h' }), 'shop_example']] } },
       /Stack\/Kubernetes: environment 'production': WEB_HOST 'shop_example' is not a DNS name/],
+    ['a host in upper case', { environment: { values: [[envVar('WEB_HOST', { description: 'h' }), 'Shop.example.com']] } },
+      /Stack\/Kubernetes: environment 'production': WEB_HOST 'Shop.example.com' must be lower case/],
     ['a secret value in the model', { environment: { values: [[envVar('WEB_HOST', { description: 'h' }), 'shop.example.com'], [envVar('DB_PASSWORD', { description: 'p', secret: true }), 'hunter2']] } },
       /Stack\/Kubernetes: environment 'production' sets secret DB_PASSWORD; secrets go in the Secret, never in the model/],
     ['a production service without a workload', { extraService: true },
