@@ -2,9 +2,10 @@ import { javascript, typescript } from 'projen';
 import {
   Backup, BackupScript, BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
   FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, Monitoring, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript,
+  KubernetesDeployScript, KubernetesDeployWorkflow, KubernetesSecretScript, KubernetesStack,
   ReadmeSections, RemoteDeployScript, RenovateConfig, RestoreScript, SERVICE_METRICS_PORT, SERVICE_PORT, ServerBootstrapScript, Stack, StackCompose,
   StackMakefile, StackSnapshot, VerifyImagesScript, Workspace,
-  NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref, standInBuildArgs,
+  BaseImageUsers, NodeImageProps, envVar, httpHealthCheck, nodeImage, pgIsReadyHealthCheck, postgresRecipe, ref, standInBuildArgs,
 } from './projenrc';
 import { API_ROUTES } from './src/contract/src/routes';
 
@@ -76,6 +77,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       '@types/autocannon@^7.12.0',
       'pg@^8.16.0',
       '@types/pg@^8.15.0',
+      // Kubernetes manifests: cdk8s-plus-33 writes the 1.33 API, kubernetes-models 4.5 carries
+      // the 1.33.0 OpenAPI schemas (5.x moves to 1.36 but needs Node 22 and ESM).
+      'cdk8s@^2.70.106',
+      'cdk8s-plus-33@^2.5.57',
+      'kubernetes-models@~4.5.1',
       // The OpenAPI document under Redocly's recommended rules, in make test.
       '@redocly/openapi-core@^2.11.0',
       // The dashboard as its users' tools judge it: axe in the browser e2e, Lighthouse in bench/frontend.
@@ -236,6 +242,12 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   };
   const logLevel = envVar('LOG_LEVEL', { description: 'Log level of the Node.js services: debug, info, warn or error', default: 'info' });
   const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
+  // Public host names, set per deployment (the Kubernetes environments below; the compose edge).
+  const dashboardHost = envVar('DASHBOARD_HOST', { description: 'Public host name of the dashboard', example: 'dashboard.example.com' });
+  const apiHost = envVar('API_HOST', { description: 'Public host name of the api and of the bot\'s webhook (under /telegram/)', example: 'api.example.com' });
+  const telegramWebhookUrl = envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' });
+  const telegramWebhookSecret = envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' });
+  const sessionCookieSecure = envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' });
   const telegramApiRoot = envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' });
   const trustedProxies = envVar('TRUSTED_PROXIES', {
     description: 'Reverse proxies (IP addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the client, for rate limits and logs; empty: the connecting address is the client',
@@ -253,6 +265,9 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     // slow disk that outlasts 20 failed checks. Failures in the start period do not count;
     // the first success still marks it healthy at once.
     healthCheck: pgIsReadyHealthCheck({ startPeriodSeconds: 180 }),
+    uid: BaseImageUsers.postgres.uid,
+    // The socket and lock file, and temporary files; the data lives on its volume.
+    writablePaths: ['/var/run/postgresql', '/tmp'],
     recipe: postgresRecipe({ initScriptsDir: postgresInitScripts }),
   });
   new PostgresInitScript(stack, `${postgresInitScripts}/10-roles.sh`, { owner, writer, reader });
@@ -276,6 +291,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     command: ['node', 'src/api/dist/main.js'],
     port: 4000,
     healthPath: API_ROUTES.health,
+    readyPath: API_ROUTES.ready,
     metricsPort,
   });
   const frontendImage = nodeImageOf('frontend', {
@@ -337,11 +353,13 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Telegram bot (long polling, or webhook when TELEGRAM_WEBHOOK_URL is set)',
     image: botImage,
     dependsOn: [{ service: migrate, condition: 'completed' }],
+    // Webhook mode only: Telegram posts updates here (long polling needs no way in).
+    public: { host: apiHost, pathPrefix: '/telegram/', urlVariable: telegramWebhookUrl },
     env: {
       TELEGRAM_BOT_TOKEN: envVar('TELEGRAM_BOT_TOKEN', { description: 'Bot token from @BotFather', required: true, secret: true }),
       TELEGRAM_API_ROOT: telegramApiRoot,
-      TELEGRAM_WEBHOOK_URL: envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' }),
-      TELEGRAM_WEBHOOK_SECRET: envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' }),
+      TELEGRAM_WEBHOOK_URL: telegramWebhookUrl,
+      TELEGRAM_WEBHOOK_SECRET: telegramWebhookSecret,
       LLM_BASE_URL: envVar('LLM_BASE_URL', { description: 'OpenAI-compatible API base URL', default: 'https://openrouter.ai/api/v1' }),
       LLM_API_KEY: envVar('LLM_API_KEY', { description: 'API key of the LLM provider', required: true, secret: true }),
       LLM_MODEL: envVar('LLM_MODEL', { description: 'Model name at the provider', default: 'openai/gpt-4o-mini' }),
@@ -371,6 +389,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Statistics API; reads with the read-only role',
     image: apiImage,
     publish: { variable: 'API_PORT', defaultHostPort: 4000 },
+    public: { host: apiHost },
     dependsOn: [{ service: migrate, condition: 'completed' }],
     env: {
       DATABASE_URL: databaseUrl(reader),
@@ -389,12 +408,13 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     description: 'Dashboard; calls the api server-side',
     image: frontendImage,
     publish: { variable: 'FRONTEND_PORT', defaultHostPort: 3000 },
+    public: { host: dashboardHost },
     env: {
       API_URL: apiService.url,
       API_TOKEN: apiToken,
       DASHBOARD_PASSWORD: envVar('DASHBOARD_PASSWORD', { description: 'Password to sign in to the dashboard (at least 16 characters)', required: true, secret: true, generate: 'hex16' }),
       SESSION_SECRET: envVar('SESSION_SECRET', { description: 'Key that signs session cookies (at least 32 characters)', required: true, secret: true, generate: 'hex32' }),
-      SESSION_COOKIE_SECURE: envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' }),
+      SESSION_COOKIE_SECURE: sessionCookieSecure,
       METRICS_PORT: SERVICE_METRICS_PORT,
       TRUSTED_PROXIES: trustedProxies,
     },
@@ -548,6 +568,41 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const notify = new NotifyTelegramScript(stack, 'scripts/notify-telegram.sh', { defaultApiRoot: telegramApiRoot.default });
   const verify = new VerifyImagesScript(stack, 'scripts/verify-images.sh', { buildWorkflowPath: build.workflow.file!.path });
   new DeployWorkflow(stack, 'DeployWorkflow', { targets: ['production', 'staging'], remoteDeploy, notify, verify });
+
+  // ---------------------------------------------------------------- Kubernetes (the same services, rendered for a cluster)
+
+  const kubernetes = new KubernetesStack(stack, 'Kubernetes', {
+    database: { service: postgres, mode: 'in-cluster', storageGi: 10 },
+    migrate,
+    workloads: [
+      { service: apiService, replicas: 2, maxReplicas: 6 },
+      { service: frontendService, replicas: 2, maxReplicas: 4 },
+      // Webhook: Telegram posts to every copy behind the ingress. { kind: 'polling' } runs exactly one.
+      { service: botService, replicas: 2, intake: { kind: 'webhook', path: '/telegram/webhook', secretVariable: telegramWebhookSecret } },
+    ],
+    leftOut: [{
+      service: backup.service,
+      reason: 'A cluster backs up its database by its own means: CloudNativePG\'s backups to object storage, or the managed '
+        + 'database\'s snapshots (devops/doc/guides/kubernetes.md, "Backups"); the Secret lives in the secret store, not in an env file.',
+    }],
+    ingress: { clusterIssuer: 'letsencrypt' },
+    environments: [
+      {
+        name: 'staging',
+        replicas: [[apiService, 1], [frontendService, 1], [botService, 1]],
+        clusterIssuer: 'letsencrypt-staging',
+        values: [[dashboardHost, 'dashboard.staging.example.com'], [apiHost, 'api.staging.example.com'], [sessionCookieSecure, 'true'], [logLevel, 'debug']],
+      },
+      {
+        name: 'production',
+        values: [[dashboardHost, 'dashboard.example.com'], [apiHost, 'api.example.com'], [sessionCookieSecure, 'true']],
+      },
+    ],
+  });
+
+  new KubernetesSecretScript(kubernetes);
+  const k8sDeploy = new KubernetesDeployScript(kubernetes);
+  new KubernetesDeployWorkflow(kubernetes, 'DeployK8sWorkflow', { kubernetes, deploy: k8sDeploy, notify, verify });
 
   // ---------------------------------------------------------------- day-2 operations (on the server)
 

@@ -51,6 +51,12 @@ export function envVar(name: string, props: EnvVarProps): EnvVar {
   };
 }
 
+/** A host name as DNS allows it (RFC 1123 labels, at least two of them): what a proxy site and a certificate need. */
+export function isDnsName(value: string): boolean {
+  return value.length <= 253
+    && /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(value);
+}
+
 /** The problem with a variable, if any: a secret must never have a default value. */
 export function variableProblems(v: EnvVar): string[] {
   return v.secret && v.default !== undefined ? [`variable '${v.name}' is secret and must not have a default value`] : [];

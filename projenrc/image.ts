@@ -18,6 +18,19 @@ export interface ImageProps {
   readonly port?: number;
   /** Liveness check (HTTP checks use `port`). Long-running services of the image inherit it. @default none */
   readonly healthCheck?: HealthCheck;
+  /**
+   * Readiness check: may the process take traffic now (its dependencies answer)? Orchestrators
+   * that route by readiness (Kubernetes) use it; the liveness check stays the restart signal.
+   * @default the health check
+   */
+  readonly readinessCheck?: HealthCheck;
+  /** Numeric id of the image's non-root user: Kubernetes can only prove non-root by number. @default none (root) */
+  readonly uid?: number;
+  /**
+   * Paths the process writes at run time; everything else can be mounted read-only (each gets
+   * an empty writable directory, e.g. an emptyDir). @default none: the root filesystem may be read-only
+   */
+  readonly writablePaths?: readonly string[];
   /** Prometheus metrics on a port of their own. Long-running services of the image inherit it. @default none */
   readonly metrics?: MetricsEndpointProps;
   /** Fills the Dockerfile's stages; reads the image's port and health check from `image`. */
@@ -35,6 +48,10 @@ export class Image extends Construct {
   public readonly healthCheckSpec?: HealthCheck;
   /** The health check bound to the image's port: the Dockerfile's HEALTHCHECK. */
   public readonly healthCheck?: ResolvedHealthCheck;
+  /** The readiness check as declared (services bind it to their port); undefined when it is the health check. */
+  public readonly readinessCheckSpec?: HealthCheck;
+  public readonly uid?: number;
+  public readonly writablePaths: readonly string[];
   public readonly metrics?: MetricsEndpoint;
   public readonly dockerfile: Dockerfile;
 
@@ -46,6 +63,9 @@ export class Image extends Construct {
     this.port = props.port;
     this.healthCheckSpec = props.healthCheck;
     this.healthCheck = props.healthCheck && resolveHealthCheck(props.healthCheck, props.port);
+    this.readinessCheckSpec = props.readinessCheck;
+    this.uid = props.uid;
+    this.writablePaths = props.writablePaths ?? [];
     this.metrics = props.metrics && resolveMetricsEndpoint(props.metrics);
     this.dockerfile = new Dockerfile(this, `devops/Dockerfile.${name}`, { description: props.description });
     props.recipe(this.dockerfile, this);
@@ -53,6 +73,9 @@ export class Image extends Construct {
     this.node.addValidation({
       validate: () => [
         ...(props.healthCheck && !this.healthCheck ? ['has an HTTP health check but no port'] : []),
+        ...(props.readinessCheck && !props.healthCheck ? ['has a readiness check but no health check (liveness)'] : []),
+        ...(this.uid === 0 ? ['runs as uid 0 (root); give the non-root user\'s uid'] : []),
+        ...this.writablePaths.filter((p) => !p.startsWith('/')).map((p) => `writable path '${p}' must be absolute`),
         ...(this.metrics ? metricsEndpointProblems(this.metrics, this.port) : []),
       ],
     });

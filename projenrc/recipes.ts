@@ -11,6 +11,14 @@ import { Workspace } from './workspace';
  */
 const NATIVE: StageOptions = { platform: '$BUILDPLATFORM' };
 
+/**
+ * The non-root users the base images ship, with their numeric ids: Dockerfiles switch to the
+ * name, Kubernetes needs the number to prove the container does not run as root.
+ */
+export const BaseImageUsers = {
+  node: { name: 'node', uid: 1000 },
+  postgres: { name: 'postgres', uid: 999 },
+} as const;
 /** One RUN line: Debian packages without recommends, apt lists removed in the same layer. */
 export function aptInstall(packages: readonly string[], then: readonly string[] = []): string {
   return [
@@ -74,7 +82,7 @@ function buildStage(df: Dockerfile, props: NodeRecipeProps, used: Workspace[], o
 
 function finish(stage: DockerfileStage, image: Image, command: readonly string[]): void {
   // Application files stay owned by root: the process can read its code but not change it.
-  stage.user('node');
+  stage.user(BaseImageUsers.node.name);
   if (image.port) stage.expose(image.port);
   if (image.healthCheck) stage.healthCheck(healthCheckInstruction(image.healthCheck));
   stage.cmd([...command]);
@@ -149,7 +157,7 @@ export function postgresRecipe(props: PostgresRecipeProps) {
     // runs executable scripts and would source the others into its own shell.
     stage.run('chmod 0555 /docker-entrypoint-initdb.d/*.sh');
     // The entrypoint supports a non-root start; the data directory already belongs to postgres.
-    stage.user('postgres');
+    stage.user(BaseImageUsers.postgres.name);
     if (image.healthCheck) stage.healthCheck(healthCheckInstruction(image.healthCheck));
     stage.cmd(['postgres']);
   };
@@ -165,6 +173,8 @@ export interface NodeImageProps {
   readonly port?: number;
   /** HTTP path of the liveness endpoint on `port`; the health check GETs it with node. @default no health check */
   readonly healthPath?: string;
+  /** HTTP path of the readiness endpoint (dependencies answer). @default the health path */
+  readonly readyPath?: string;
   /** Port of the process's Prometheus `/metrics` (never published). @default no metrics */
   readonly metricsPort?: number;
   /** @default true */
@@ -190,6 +200,10 @@ export function nodeImage(props: NodeImageProps): ImageProps {
     published: props.published,
     port: props.port,
     healthCheck: props.healthPath === undefined ? undefined : httpHealthCheck(props.healthPath),
+    readinessCheck: props.readyPath === undefined ? undefined : httpHealthCheck(props.readyPath),
+    uid: BaseImageUsers.node.uid,
+    // Next.js writes its cache (fetch, ISR and image optimisation) below .next/cache at run time.
+    writablePaths: props.workspace.compiler === 'next' ? [`/app/${props.workspace.dir}/.next/cache`] : [],
     metrics: props.metricsPort === undefined ? undefined : { port: props.metricsPort },
     context: ['package.json', 'package-lock.json', ...props.allWorkspaces.map((ws) => `${ws.dir}/package.json`), ...used.map((ws) => ws.dir)],
     recipe: props.workspace.compiler === 'next' ? nextStandaloneRecipe(recipeProps) : nodeServiceRecipe(recipeProps),

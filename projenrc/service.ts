@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { EnvVar, envVar, referencedVariables, variableProblems } from './env';
+import { EnvVar, envVar, isDnsName, referencedVariables, variableProblems } from './env';
 import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
 import { Image } from './image';
 import { MetricsEndpoint, metricsEndpointProblems } from './metrics';
@@ -33,6 +33,19 @@ export interface PublishedPort {
   readonly renderings: readonly Rendering[];
 }
 
+/** Where the edge proxy serves a service to the internet. */
+export interface PublicRoute {
+  /** Production host name (a required variable the operator sets, e.g. `DASHBOARD_HOST`). */
+  readonly host: EnvVar;
+  /** Only requests under this path go to the service, e.g. `/telegram/`. @default every path the host has left */
+  readonly pathPrefix?: string;
+  /**
+   * A variable that holds this route's public URL when set (e.g. TELEGRAM_WEBHOOK_URL): a
+   * deploy refuses a value the proxy would not route here. @default none
+   */
+  readonly urlVariable?: EnvVar;
+}
+
 /** In `env`: the service's own port, as a string (e.g. `PORT: SERVICE_PORT`). */
 export const SERVICE_PORT: unique symbol = Symbol('the service port');
 
@@ -51,8 +64,12 @@ export interface ServiceProps {
   readonly port?: number;
   /** @default not published */
   readonly publish?: PublishedPortProps;
+  /** Served to the internet by the edge proxy on this host (and path). @default not public */
+  readonly public?: PublicRoute;
   /** @default the image's health check (long-running services) */
   readonly healthCheck?: HealthCheck;
+  /** @default the image's readiness check, else the health check */
+  readonly readinessCheck?: HealthCheck;
   /** @default none */
   readonly dependsOn?: readonly Dependency[];
   /** What the process reads. @default nothing */
@@ -96,6 +113,9 @@ export class Service extends Construct {
   public readonly port?: number;
   public readonly publish?: PublishedPort;
   public readonly healthCheck?: ResolvedHealthCheck;
+  /** May the service take traffic now? The health check unless one is declared. */
+  public readonly readinessCheck?: ResolvedHealthCheck;
+  public readonly publicRoute?: PublicRoute;
   /** Where Prometheus scrapes the service (its image's endpoint; one-shot runs have none). */
   public readonly metrics?: MetricsEndpoint;
   public readonly dependsOn: readonly Dependency[];
@@ -122,6 +142,9 @@ export class Service extends Construct {
     this.port = props.port ?? (this.oneShot ? undefined : props.image.port);
     const healthCheck = props.healthCheck ?? (this.oneShot ? undefined : props.image.healthCheckSpec);
     this.healthCheck = healthCheck && resolveHealthCheck(healthCheck, this.port);
+    const readiness = props.readinessCheck ?? (this.oneShot ? undefined : props.image.readinessCheckSpec);
+    this.readinessCheck = readiness ? resolveHealthCheck(readiness, this.port) : this.healthCheck;
+    this.publicRoute = props.public;
     this.metrics = this.oneShot ? undefined : props.image.metrics;
     this.publish = props.publish && {
       variable: envVar(props.publish.variable, { description: `Host port of ${name}`, default: String(props.publish.defaultHostPort) }),
@@ -158,6 +181,16 @@ export class Service extends Construct {
   /** Variables passed through under their own names. */
   public get passThrough(): EnvVar[] {
     return Object.values(this.env).filter((v): v is EnvVar => typeof v !== 'string');
+  }
+
+  /** Reachable from the internet through the edge. */
+  public get isPublic(): boolean {
+    return this.publicRoute !== undefined;
+  }
+
+  /** Services whose address this service's environment names: the ones it connects to. */
+  public connectsTo(other: Service): boolean {
+    return other !== this && Object.values(this.env).some((x) => typeof x === 'string' && namesAddress(x, other));
   }
 
   /** Names of the variables this service's process reads. */
@@ -202,6 +235,7 @@ export class Service extends Construct {
     if (this.oneShot && this.restart !== 'no' && this.restart !== 'on-failure') {
       out.push(`is one-shot but has restart '${this.restart}' (use 'no' or 'on-failure')`);
     }
+    out.push(...this.publicRouteProblems());
     // The image checks its own port; a service may listen elsewhere.
     if (this.metrics && this.port !== this.image.port) out.push(...metricsEndpointProblems(this.metrics, this.port));
     if (this.in('prod') && !this.image.published) {
@@ -209,6 +243,33 @@ export class Service extends Construct {
     }
     return out;
   }
+
+  private publicRouteProblems(): string[] {
+    const route = this.publicRoute;
+    if (!route) return [];
+    const out: string[] = [];
+    // The edge sends traffic only to copies that passed their check (readiness, the deploy switch).
+    if (!this.healthCheck) out.push('is public but has no health check: nothing would keep traffic from a container that is not ready');
+    if (this.port === undefined) out.push('is public but has no port for the proxy to reach');
+    if (this.oneShot) out.push('is public but one-shot');
+    const v = route.host;
+    for (const [what, value] of [['default', v.default], ['example', v.example]] as const) {
+      if (value !== undefined && !isDnsName(value)) out.push(`public host variable ${v.name} has ${what} '${value}', which is not a valid DNS name`);
+    }
+    if (v.secret) out.push(`public host variable ${v.name} must not be secret`);
+    const url = route.urlVariable;
+    if (url && !this.reads.includes(url.name)) out.push(`public URL variable ${url.name} is not read by '${this.name}'`);
+    if (url?.example !== undefined && !url.example.startsWith('https://')) out.push(`public URL variable ${url.name} has example '${url.example}', which is not an https:// URL`);
+    if (route.pathPrefix !== undefined && !/^\/([A-Za-z0-9._~-]+\/)+$/.test(route.pathPrefix)) {
+      out.push(`public path prefix '${route.pathPrefix}' must start and end with / (e.g. /telegram/)`);
+    }
+    return out;
+  }
+}
+
+/** Does a fixed value name the service's address (`host:port`, e.g. inside a URL)? */
+export function namesAddress(value: string, target: Service): boolean {
+  return target.port !== undefined && new RegExp(`(^|[^A-Za-z0-9.-])${target.name}:${target.port}(?![0-9])`).test(value);
 }
 
 function healthCheckDeclared(service: Service, props: ServiceProps): boolean {

@@ -17,7 +17,7 @@ export function diffSections(ctx: DiffContext): PipelineChange[] {
       const b = after.objects[name];
       const push = (c: Omit<PipelineChange, 'section' | 'subject'>) => out.push({ section: id, subject: name, ...c });
       if (!a) {
-        const matched = [after.addedRisk, ...rules.filter((r) => ruleMatches(r, undefined, valueAt(b, r.field)))]
+        const matched = [after.addedRisk, ...rules.filter((r) => !r.changesOnly && ruleMatches(r, undefined, valueAt(b, r.field)))]
           .filter((r): r is SnapshotRule => !!r);
         push({ change: 'added', summary: 'added', ...strongest(matched) });
       } else if (!b) {

@@ -10,6 +10,8 @@ const LABELS: Record<string, string> = {
   command: 'command',
   port: 'container port',
   healthCheck: 'health check',
+  readinessCheck: 'readiness check',
+  publicRoute: 'public route',
   dependsOn: 'depends on',
   volumes: 'volumes',
   oneShot: 'one-shot',
@@ -111,6 +113,7 @@ function shown(field: string, v: SnapshotValue | undefined): SnapshotValue | und
   if (field === 'volumes') return asArray(v).map((m) => (isObject(m) ? `${m.volume}:${m.target}` : String(m)));
   if (field === 'resources' && isObject(v)) return `${v.memoryMb} MB, ${v.cpus} CPU`;
   if (field === 'command' && Array.isArray(v)) return v.join(' ');
+  if (field === 'publicRoute' && isObject(v)) return `https://${v.host}${v.pathPrefix ?? '/'}${v.urlVariable ? ` (URL in ${v.urlVariable})` : ''}`;
   return v;
 }
 

@@ -62,6 +62,8 @@ export interface SnapshotRule {
   readonly when?: SnapshotValue;
   /** Why it matters, shown after the change, e.g. `reachable from outside the cluster`. */
   readonly reason: string;
+  /** Only when an existing object's field changes, not for an object added with it (e.g. a volume claim that cannot change in place). @default false */
+  readonly changesOnly?: boolean;
 }
 
 /**

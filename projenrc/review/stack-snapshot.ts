@@ -69,8 +69,9 @@ export class StackSnapshot extends FileBase {
 }
 
 /** Fields the snapshot states elsewhere or that only document. */
-const SERVICE_OMIT = ['name', 'description', 'publish', 'healthCheck'];
-const IMAGE_OMIT = ['name', 'description', 'port', 'healthCheckSpec', 'healthCheck', 'dockerfile'];
+const SERVICE_OMIT = ['name', 'description', 'publish', 'healthCheck', 'readinessCheck'];
+// uid and writablePaths only shape the Kubernetes pods: the manifests' own facts report them.
+const IMAGE_OMIT = ['name', 'description', 'port', 'healthCheckSpec', 'healthCheck', 'readinessCheckSpec', 'uid', 'writablePaths', 'dockerfile'];
 const VARIABLE_OMIT = ['name', 'description', 'example'];
 /** Compose keys that render a model field of the service (already compared there). */
 const COMPOSE_FROM_MODEL = ['image', 'build', 'command', 'profiles', 'restart', 'depends_on', 'environment', 'volumes', 'healthcheck', 'deploy', 'stop_grace_period'];
@@ -88,6 +89,8 @@ function serviceFacts(s: Service, rendered: Map<string, Record<string, Record<st
   return {
     ...fieldsOf(s, SERVICE_OMIT),
     ...(s.healthCheck ? { healthCheck: healthSummary(s.healthCheck) } : {}),
+    // Readiness is the health check unless declared apart: only a separate one is a fact of its own.
+    ...(s.readinessCheck && s.readinessCheck !== s.healthCheck ? { readinessCheck: healthSummary(s.readinessCheck) } : {}),
     compose,
   };
 }

@@ -248,6 +248,43 @@ describe('deploy workflow', () => {
   });
 });
 
+describe('Kubernetes deploy workflow', () => {
+  const k8s = parse(files['.github/workflows/deploy-k8s.yml']);
+  const job = k8s.jobs.deploy;
+  const step = (name: string) => job.steps.find((s: any) => s.name === name);
+
+  it('runs by hand in the chosen GitHub environment (one of the model\'s), one deploy per environment at a time', () => {
+    expect(Object.keys(k8s.on)).toEqual(['workflow_dispatch']);
+    expect(k8s.on.workflow_dispatch.inputs.environment).toMatchObject({ type: 'choice', options: ['staging', 'production'] });
+    expect(job.environment).toBe('${{ inputs.environment }}');
+    expect(k8s.concurrency).toEqual({ 'group': 'deploy-k8s-${{ inputs.environment }}', 'cancel-in-progress': false });
+    expect(job.permissions).toEqual({ contents: 'read', packages: 'read', attestations: 'read' });
+  });
+
+  it('verifies the images\' provenance, then deploys exactly the verified digests, never the tag', () => {
+    const verify = step('Verify image provenance');
+    const run = step('Deploy');
+    expect(job.steps.indexOf(verify)).toBeLessThan(job.steps.indexOf(run));
+    expect(verify.run).toBe('IMAGE_PREFIX="ghcr.io/${REPOSITORY,,}" scripts/verify-images.sh "$IMAGE_TAG"');
+    expect(run.run).toBe('scripts/k8s-deploy.sh "$DEPLOY_ENVIRONMENT"');
+    expect(run.run).not.toContain('--tag');
+    // Every image the manifests run, from the verify step's outputs.
+    const placeholders = new Set(Object.keys(files).filter((f) => f.startsWith('devops/k8s/'))
+      .flatMap((f) => [...files[f].matchAll(/\$\{([A-Z0-9_]+_IMAGE_DIGEST)\}/g)].map((m) => m[1])));
+    expect(Object.keys(run.env).filter((k) => k.endsWith('_IMAGE_DIGEST')).sort()).toEqual([...placeholders].sort());
+    expect(run.env.API_IMAGE_DIGEST).toBe("${{ steps.verify.outputs['api'] }}");
+  });
+
+  it('takes the kubeconfig from the environment\'s secret into a private file, and notifies whatever happened', () => {
+    const kubeconfig = step('Kubeconfig of the environment');
+    expect(kubeconfig.env).toEqual({ KUBECONFIG_DATA: '${{ secrets.KUBECONFIG }}' });
+    expect(kubeconfig.run).toContain('umask 077');
+    const notify = step('Notify Telegram');
+    expect(notify).toMatchObject({ 'if': 'always()', 'continue-on-error': true });
+    expect(job.steps.indexOf(notify)).toBe(job.steps.length - 1);
+  });
+});
+
 describe('image tags', () => {
   const sha = '0123456789abcdef0123456789abcdef01234567';
   const ctx = (ref: string) => ({ ref, sha, defaultBranch: 'main' });
