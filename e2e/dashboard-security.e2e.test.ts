@@ -105,7 +105,7 @@ describe('dashboard security in a browser', () => {
     expect(dashboard.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(/'nonce-([^']+)'/.exec(dashboard.headers()['content-security-policy'])![1]).not.toBe(nonce);
 
-    await page.locator('.chart svg').waitFor();
+    await page.locator('.chart svg').first().waitFor();
     // Hydrated: client-side navigation and state.
     await page.getByRole('button', { name: '30d' }).click();
     await page.waitForURL((url) => url.searchParams.get('period') === '30d');

@@ -12,6 +12,7 @@ import { REPO_ROOT, freePort, requireDocker, run, secret, waitFor } from './supp
 import { DEMO_ENV_FILE, writeFakesOverride } from './support/fakes';
 import { ExecResult, FreshServer, execResult } from './support/fresh-server';
 import { EXAMPLE_SERVER, GuideRunner, guideBlocks } from './support/guide-commands';
+import { testStackEnv } from './support/stack-env';
 
 const MANUAL = 'devops/doc/guides/manual-deploy.md';
 const AUTO = 'devops/doc/guides/auto-deploy-setup.md';
@@ -63,7 +64,8 @@ describe('the guides, run on a fresh Debian server', () => {
     sha = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
     publishImages({ registry: REGISTRY, ref: `refs/heads/e2e/guides-${id}`, sha, defaultBranch: 'main', log: () => {} });
     await deriveRelease(A, B);
-    await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', 'telegram']);
+    // The compose file refuses to render without its required settings, even to build.
+    await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', 'telegram'], { env: testStackEnv({ api: await freePort(), frontend: await freePort(), postgres: await freePort() }) });
     for (const name of ['api', 'frontend', 'prometheus', 'offsite', 'tunnel']) ports[name] = await freePort();
     work = mkdtempSync(join(tmpdir(), 'guides-'));
     mkdirSync(join(work, 'home', '.ssh'), { recursive: true, mode: 0o700 });

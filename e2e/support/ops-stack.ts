@@ -57,7 +57,7 @@ export class OpsStack {
     writeFileSync(join(dir, '.env.production'), `${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
     writeFileSync(join(dir, 'ops.override.yml'), stringify(override(ports.emulator, backupImage, offsitePassword)));
     // The fakes' image is built here, so the stack's start measures starting, not building.
-    await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', FAKE_SERVICES[0]]);
+    await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', FAKE_SERVICES[0]], { env });
     return new OpsStack(dir, env, age.identity, ports);
   }
 
