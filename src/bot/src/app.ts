@@ -121,6 +121,7 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
       stop: async () => {
         const deadline = Date.now() + config.shutdownGraceMs;
         recovery.stop();
+        assistant.stop();
         await source.stop(deadline);
         const closed = await lanes.close(deadline);
         if (!closed.finished) log.warn('shutdown grace period over, replies abandoned', { pending: lanes.pendingReplies });

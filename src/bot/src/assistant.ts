@@ -24,9 +24,17 @@ const MAX_LLM_RETRY_DELAY_MS = 4000;
  * Answers one stored question: context from the database, the LLM, then the reply
  * delivered (see `deliver` for the order that loses nothing).
  */
+/** The process is stopping: a failed LLM try is not tried again; the question stays owed. */
+class StoppingError extends Error {
+  constructor() {
+    super('stopping: the LLM is not tried again');
+  }
+}
+
 export class Assistant {
   /** Questions queued or being answered in this process: the recovery sweep leaves them alone. */
   private readonly inFlight = new Set<string>();
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly store: DialogStore,
@@ -41,6 +49,15 @@ export class Assistant {
     if (this.inFlight.has(question.id)) return false;
     this.inFlight.add(question.id);
     return true;
+  }
+
+  /**
+   * For shutdown: answers being written get their current LLM try, no further one (an LLM
+   * that went away first would otherwise hold the stop until the grace period ends). A
+   * question whose try failed is left owed, without an apology: the next start answers it.
+   */
+  stop(): void {
+    this.stopping.abort();
   }
 
   async answer(question: StoredUserMessage): Promise<void> {
@@ -86,6 +103,10 @@ export class Assistant {
       ], started + this.options.llmTimeoutMs);
     } catch (err) {
       stopTyping();
+      if (err instanceof StoppingError) {
+        this.log.info('stopping: question left for the next start to answer', { chatId: question.chatId, messageId: question.id });
+        return;
+      }
       this.log.warn('no answer from the LLM', { chatId: question.chatId, messageId: question.id, err });
       await this.deliver(question, err instanceof LlmTimeoutError ? TEXTS.llmTimeout : TEXTS.llmUnavailable, { stored: false });
       return;
@@ -112,10 +133,12 @@ export class Assistant {
         return await this.llm.complete(messages, left);
       } catch (err) {
         if (!isTransientLlmError(err)) throw err;
+        if (this.stopping.signal.aborted) throw new StoppingError();
         const delayMs = Math.min(250 * 2 ** (attempt - 1), MAX_LLM_RETRY_DELAY_MS);
         if (Date.now() + delayMs >= deadline) throw err;
         this.log.warn('LLM failed, retrying', { attempt, delayMs, err });
-        await sleep(delayMs);
+        const stopped = await sleep(delayMs, false, { signal: this.stopping.signal }).catch(() => true);
+        if (stopped) throw new StoppingError();
       }
     }
   }

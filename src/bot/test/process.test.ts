@@ -71,6 +71,28 @@ describe('bot process', () => {
     expect(rows).toEqual([{ role: 'user' }, { role: 'assistant' }]);
   });
 
+  it('stops promptly while the LLM fails (it went away first): the question stays owed, the next process answers it', async () => {
+    const first = spawnBot(h.env());
+    await first.waitForLog('bot started');
+    h.llm.configure({ outage: 'error', failStatus: 503, outageUntil: Date.now() + 60_000 });
+    const user = { id: 4003, first_name: 'Left' };
+    const question = h.emulator.sendUserMessage({ from: user, text: 'the LLM is gone' });
+    await first.waitForLog('LLM failed, retrying');
+    const signalledAt = Date.now();
+    first.signal('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(5000);
+    expect(first.logs.map((l) => l.msg)).toContain('stopping: question left for the next start to answer');
+    expect(h.emulator.sentTo(user.id, question.messageId)).toEqual([]); // no apology: it is still owed
+
+    h.llm.configure({ outageUntil: 0 });
+    const second = spawnBot(h.env());
+    const [reply] = await h.emulator.waitForSent(user.id, { afterMessageId: question.messageId, timeoutMs: 20_000 });
+    expect(reply.text).toBe('You said: "the LLM is gone". This is the start of our conversation.');
+    second.signal('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
   describe('killed (kill -9) mid-reply, then started again', () => {
     /** The user's rows once every question has its reply recorded. */
     const settledRows = async (userId: number) => {
