@@ -1,6 +1,6 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { secret } from './support/docker';
-import { buildFrontend, startFrontend, type RunningFrontend } from './support/frontend';
+import { buildFrontend, hydrated, startFrontend, type RunningFrontend } from './support/frontend';
 import { startSeededApi, type SeededApi } from './support/seeded-api';
 
 const CHROMIUM = {
@@ -55,6 +55,7 @@ describe('dashboard security in a browser', () => {
   }
 
   async function signIn(page: Page, withPassword = password): Promise<void> {
+    await hydrated(page.locator('form'));
     await page.getByLabel('Password').fill(withPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
@@ -107,9 +108,11 @@ describe('dashboard security in a browser', () => {
 
     await page.locator('.chart svg').first().waitFor();
     // Hydrated: client-side navigation and state.
+    await hydrated(page.getByRole('button', { name: '30d' }));
     await page.getByRole('button', { name: '30d' }).click();
     await page.waitForURL((url) => url.searchParams.get('period') === '30d');
     await page.locator('[data-stats-period="30d"]').waitFor();
+    await hydrated(page.getByRole('button', { name: 'Toggle dark theme' }));
     await page.getByRole('button', { name: 'Toggle dark theme' }).click();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { axeViolations, AXE_TAGS } from './support/axe';
 import { REPO_ROOT, secret } from './support/docker';
-import { buildFrontend, startFrontend, type RunningFrontend } from './support/frontend';
+import { buildFrontend, hydrated, startFrontend, type RunningFrontend } from './support/frontend';
 import { startSeededApi, type SeededApi } from './support/seeded-api';
 import { createSessionToken, SESSION_COOKIE } from '../src/frontend/lib/session';
 import { statsFixture } from '../src/frontend/test/support/stats-fixture';
@@ -52,7 +52,11 @@ describe('dashboard in a browser, against the real api', () => {
 
   async function newPage(options: BrowserContextOptions = {}): Promise<Page> {
     const context = await browser.newContext({ viewport: DESKTOP, colorScheme: 'light', ...options });
-    return context.newPage();
+    const page = await context.newPage();
+    // A page that never hydrates (seen under load, cause not found yet) says why here, if it can.
+    page.on('pageerror', (e) => console.log(`page error at ${page.url()}: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error') console.log(`console error at ${page.url()}: ${m.text()}`); });
+    return page;
   }
 
   /** Every page state axe checked and what it found: written to artifacts/axe.json (the README's figures). */
@@ -76,6 +80,7 @@ describe('dashboard in a browser, against the real api', () => {
   }
 
   async function signIn(page: Page, withPassword = password): Promise<void> {
+    await hydrated(page.locator('form'));
     await page.getByLabel('Password').fill(withPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
@@ -165,6 +170,7 @@ describe('dashboard in a browser, against the real api', () => {
     const page = await signedInPage();
     const week = await expectPageToShow(page, '7d');
 
+    await hydrated(page.getByRole('button', { name: '30d' }));
     await page.getByRole('button', { name: '30d' }).click();
     await page.waitForURL((url) => url.searchParams.get('period') === '30d');
     expect(await page.getByRole('button', { name: '30d' }).getAttribute('aria-pressed')).toBe('true');
@@ -205,6 +211,7 @@ describe('dashboard in a browser, against the real api', () => {
 
   /** Moves the pointer over the activity chart, `at` of the way across its plot, and waits for the read-out. */
   async function pointAtChart(page: Page, at: number): Promise<void> {
+    await hydrated(page.locator('.chart__pointer'));
     const box = (await page.locator('.chart__pointer').boundingBox())!;
     await page.mouse.move(box.x + box.width * at, box.y + Math.min(box.height / 2, 60));
     await page.locator('.chart-tooltip').waitFor();
@@ -346,6 +353,7 @@ describe('dashboard in a browser, against the real api', () => {
 
   it('remembers the theme chosen with the toggle, rendered by the server on the next load', async () => {
     const page = await signedInPage({ colorScheme: 'light' });
+    await hydrated(page.getByRole('button', { name: 'Toggle dark theme' }));
     await page.getByRole('button', { name: 'Toggle dark theme' }).click();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     const html = await (await page.request.get(`${frontend.url}/`)).text();
@@ -355,6 +363,7 @@ describe('dashboard in a browser, against the real api', () => {
 
   it('signs out: the session is gone and the dashboard asks for the password again', async () => {
     const page = await signedInPage();
+    await hydrated(page.getByRole('button', { name: 'Sign out' }));
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((url) => url.pathname === '/sign-in');
     expect((await page.context().cookies()).map((c) => c.name)).not.toContain('dialogstack_session');

@@ -141,10 +141,11 @@ describe('the guides, run on a fresh Debian server', () => {
     writeFileSync(join(work, 'fakes.yml'), stringify(serverOverride()));
     expectOk(await execIn(guide, `scp -i ${operatorKey()} ${join(work, 'fakes.yml')} deploy@${EXAMPLE_SERVER}:dialogstack/`));
     guide.skip(MANUAL, 'echo "$GHCR_TOKEN" | docker login ghcr.io', 'needs a GitHub token; the local registry is public');
+    guide.skip(MANUAL, 'cd ~/dialogstack\n# 1. the owner', 'upgrades a database created before the owner role; this server starts on the current release');
   });
 
   it('manual-deploy §4 and §5 (and the README): deploy by hand, then check', async () => {
-    const r = await guide.onServer(MANUAL, 'cd ~/dialogstack', asDeploy());
+    const r = await guide.onServer(MANUAL, 'cd ~/dialogstack\nscripts/deploy.sh', asDeploy());
     expectOk(r);
     expect(r.stdout).toMatch(new RegExp(`live +${A} is live \\(previous: none\\)`));
     const check = await guide.onServer(MANUAL, 'scripts/deploy-check.sh', asDeploy());

@@ -1,10 +1,10 @@
 import { API_ROUTES } from '@dialogstack/contract';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PublishedImage, publishImages } from '../scripts/publish-images';
-import { ComposeProject, freePort, requireDocker, run } from './support/docker';
+import { PublishedImage, publishImages, stackModel } from '../scripts/publish-images';
+import { ComposeProject, freePort, REPO_ROOT, requireDocker, run } from './support/docker';
 import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './support/fakes';
 import { testStackEnv } from './support/stack-env';
 
@@ -14,6 +14,23 @@ const REGISTRY = process.env.E2E_REGISTRY ?? '127.0.0.1:5000';
 function inspect(ref: string, format?: string): any {
   const out = execFileSync('docker', ['buildx', 'imagetools', 'inspect', ref, ...(format ? ['--format', format] : ['--raw'])], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(out);
+}
+
+/** The images the build workflow publishes, as the model declares them. */
+const PUBLISHED_IMAGES = stackModel().publishedImages.map((i) => i.name).sort();
+
+/**
+ * The purl of an image's runtime base, as its synthesized Dockerfile names it: the last
+ * `FROM ${X_IMAGE}` and that argument's default (`name:tag@sha256:…`; tests build on the
+ * stand-ins' `name:tag`).
+ */
+function runtimeBasePurl(image: string): string {
+  const dockerfile = readFileSync(join(REPO_ROOT, 'devops', `Dockerfile.${image}`), 'utf8');
+  const arg = [...dockerfile.matchAll(/^FROM (?:--platform=\S+ )?\$\{(\w+)\}/gm)].pop()?.[1];
+  const reference = arg && new RegExp(`^ARG ${arg}=([^@\\s]+)`, 'm').exec(dockerfile)?.[1];
+  if (!reference) throw new Error(`devops/Dockerfile.${image}: no runtime base image found`);
+  const [name, tag] = reference.split(':');
+  return `pkg:docker/${name}@${tag}`;
 }
 
 /** Packages an SPDX document lists, as purls. */
@@ -45,7 +62,7 @@ describe('publish images and run docker-compose.prod.yml from the registry', () 
   }, 120_000);
 
   it('pushes every image the build workflow builds, under sha- and branch- tags', async () => {
-    expect(published.map((p) => p.image).sort()).toEqual(['api', 'bot', 'frontend', 'postgres']);
+    expect(published.map((p) => p.image).sort()).toEqual(PUBLISHED_IMAGES);
     for (const p of published) {
       expect(p.tags).toEqual([`sha-${sha.slice(0, 7)}`, `branch-e2e-publish-${process.pid}`]);
       const res = await fetch(`http://${REGISTRY}/v2/${p.repository.slice(REGISTRY.length + 1)}/tags/list`);
@@ -78,7 +95,7 @@ describe('publish images and run docker-compose.prod.yml from the registry', () 
       expect(slsa.buildType).toBe('https://mobyproject.org/buildkit@v1');
       expect(slsa.invocation.configSource.entryPoint).toMatch(new RegExp(`(^|/)Dockerfile\\.${p.image}$`));
       expect(slsa.buildConfig.llbDefinition.length).toBeGreaterThan(3); // only mode=max records the build steps
-      const base = p.image === 'postgres' ? 'pkg:docker/postgres@17-trixie' : 'pkg:docker/node@24-trixie-slim';
+      const base = runtimeBasePurl(p.image);
       expect(slsa.materials.map((m: any) => m.uri)).toEqual(expect.arrayContaining([expect.stringContaining(base)]));
       // The build arguments are recorded: a build against other base images than the pinned ones shows.
       expect(Object.keys(slsa.invocation.parameters.args ?? {})).toEqual(expect.arrayContaining(['label:org.opencontainers.image.revision']));
@@ -91,7 +108,10 @@ describe('publish images and run docker-compose.prod.yml from the registry', () 
       bot: 'pkg:npm/telegraf@',
       api: 'pkg:npm/%40nestjs/core@',
       frontend: 'pkg:npm/next@',
+      backup: 'pkg:deb/debian/postgresql-client-17@',
+      prometheus: 'pkg:deb/debian/prometheus@',
     };
+    expect(Object.keys(expected).sort()).toEqual(PUBLISHED_IMAGES); // a new image names the package that proves its SBOM
     for (const p of published) {
       const spdx = inspect(`${p.repository}:${p.tags[0]}`, '{{json .SBOM}}').SPDX;
       expect(spdx.spdxVersion).toBe('SPDX-2.3');

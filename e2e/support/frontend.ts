@@ -1,5 +1,6 @@
 import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
 import { freePort, REPO_ROOT, waitFor } from './docker';
 import { exec, startService } from './process';
 
@@ -69,4 +70,28 @@ export async function startFrontend(env: Record<string, string>): Promise<Runnin
     throw new Error(`${(err as Error).message}\n--- server output ---\n${server.output()}`);
   }
   return { url, output: server.output, stop: server.stop };
+}
+
+/**
+ * Resolves once React has hydrated the element `target` finds (React keeps its props on the
+ * element). Acting earlier loses the event on a busy machine: a click on the sign-in form,
+ * whose action is a client function, does nothing before hydration; a pointer move over the
+ * chart's client-only read-out shows nothing.
+ */
+export async function hydrated(target: Locator, timeoutMs = 30_000): Promise<void> {
+  // The locator is resolved again on every try: streaming can replace the element it found first.
+  const isHydrated = () => target.first().evaluate((el) => Object.keys(el).some((k) => k.startsWith('__reactProps$')), undefined, { timeout: timeoutMs });
+  for (const deadline = Date.now() + timeoutMs; !(await isHydrated());) {
+    if (Date.now() > deadline) {
+      const page = await target.page().evaluate(() => ({
+        url: location.href,
+        readyState: document.readyState,
+        scripts: [...document.scripts].map((s) => s.src.replace(location.origin, '') || `inline ${s.textContent?.length ?? 0}`),
+        flight: (self as unknown as { __next_f?: unknown[] }).__next_f?.length,
+        visibility: document.visibilityState,
+      }));
+      throw new Error(`not hydrated after ${timeoutMs} ms: ${String(target)}\n${JSON.stringify(page, null, 1)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
