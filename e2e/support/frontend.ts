@@ -86,7 +86,7 @@ export async function hydrated(target: Locator, timeoutMs = 30_000): Promise<voi
       const page = await target.page().evaluate(() => ({
         url: location.href,
         readyState: document.readyState,
-        scripts: [...document.scripts].map((s) => s.src.replace(location.origin, '') || `inline ${s.textContent?.length ?? 0}`),
+        scripts: Array.from(document.scripts).map((s) => s.src.replace(location.origin, '') || `inline ${s.textContent?.length ?? 0}`),
         flight: (self as unknown as { __next_f?: unknown[] }).__next_f?.length,
         visibility: document.visibilityState,
       }));
