@@ -1,5 +1,5 @@
 import { StatsWindow } from '../stats-window';
-import { recentDialogsJson, seriesJson, Statement, tailCtes, topUsersJson, usersKnownBefore } from './stats-row';
+import { recentDialogsJson, seriesJson, SNAPSHOT_COLUMN, Statement, tailCtes, topUsersJson, usersKnownBefore } from './stats-row';
 import { addDays, addHours, startOfDay, startOfHour, utcDay } from './window-params';
 
 /**
@@ -172,7 +172,8 @@ SELECT
   (${topUsersJson('ranked')}) AS top_users,
   (${recentDialogsJson('recent', `(SELECT coalesce(sum(a.messages), 0) FROM daily_activity a
                     WHERE a.user_id = r.user_id AND a.chat_id = r.chat_id AND a.day >= $5::date AND a.day <= $6::date)
-                   - coalesce((SELECT t.messages FROM tail_today t WHERE t.user_id = r.user_id AND t.chat_id = r.chat_id), 0)`)}) AS recent_dialogs
+                   - coalesce((SELECT t.messages FROM tail_today t WHERE t.user_id = r.user_id AND t.chat_id = r.chat_id), 0)`)}) AS recent_dialogs,
+  ${SNAPSHOT_COLUMN}
 FROM sums s, head_sums h, tail_sums ts, head_counts hc`;
 
 const SQL = { '7d': sql('messages_7d'), '30d': sql('messages_30d'), '90d': sql('messages_90d') } as const;

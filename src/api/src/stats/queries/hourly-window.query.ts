@@ -1,5 +1,5 @@
 import { StatsWindow } from '../stats-window';
-import { recentDialogsJson, seriesJson, Statement, topUsersJson, usersKnownBefore } from './stats-row';
+import { recentDialogsJson, seriesJson, SNAPSHOT_COLUMN, Statement, topUsersJson, usersKnownBefore } from './stats-row';
 import { addHours, startOfHour } from './window-params';
 
 /**
@@ -92,7 +92,8 @@ SELECT
   ) AS kpis,
   (${seriesJson('buckets', 'hour_counts')}) AS series,
   (${topUsersJson('ranked')}) AS top_users,
-  (${recentDialogsJson('recent', 'r.messages')}) AS recent_dialogs
+  (${recentDialogsJson('recent', 'r.messages')}) AS recent_dialogs,
+  ${SNAPSHOT_COLUMN}
 FROM w, known_users k, sums s`;
 
 export function hourlyWindowStatement(window: StatsWindow, limit: number): Statement {

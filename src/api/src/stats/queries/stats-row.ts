@@ -54,6 +54,14 @@ export interface RecentDialogRow extends UserColumns {
   readonly preview: string | null;
 }
 
+/** What a statement returns: the row, and the snapshot it read (`pg_current_snapshot()` as text). */
+export interface StatementRow extends StatsRow {
+  readonly snapshot: string;
+}
+
+/** The column every statistics statement adds: its own snapshot (which transactions it sees). */
+export const SNAPSHOT_COLUMN = 'pg_current_snapshot()::text AS snapshot';
+
 export interface Statement {
   readonly sql: string;
   readonly params: readonly unknown[];
