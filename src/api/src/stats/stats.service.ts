@@ -47,8 +47,10 @@ export class StatsService {
   async getStats(query: StatsQuery): Promise<StatsResponse> {
     const key = `${query.period}:${query.limit}`;
     const cached = this.cache.get(key);
-    if (cached && this.reusable(query, cached) && cached.snapshot === await this.probes.run('snapshot', () => this.snapshot())) {
-      return cached.response;
+    if (cached && this.reusable(query, cached)) {
+      const snapshot = await this.probes.run('snapshot', () => this.snapshot());
+      // Still in its bucket and age once the probe answered.
+      if (snapshot === cached.snapshot && this.reusable(query, cached)) return cached.response;
     }
     const computed = await this.flights.run(key, () => this.compute(query));
     const current = this.cache.get(key);
