@@ -119,7 +119,7 @@ describe('docker compose stack (demo profile)', () => {
 
   it('gives the bot rows only: its role cannot DROP, ALTER or TRUNCATE; the owner (migrate) owns the tables', async () => {
     const asWriter = (sql: string) => stack.compose(['exec', '-T', 'postgres', 'sh', '-c',
-      `PGPASSWORD="$DB_WRITER_PASSWORD" psql -h 127.0.0.1 -U "$DB_WRITER_USER" -d "$POSTGRES_DB" -v ON_ERROR_STOP=1 -Atc "${sql}" 2>&1`])
+      `PGPASSWORD="$DB_WRITER_PASSWORD" psql -h 127.0.0.1 -U "$DB_WRITER_USER" -d "$POSTGRES_DB" -v ON_ERROR_STOP=1 -Atc "${sql}"`])
       .then(() => 'ok', (err: Error) => (/must be owner|permission denied/.exec(err.message)?.[0] ?? err.message));
     expect({
       select: await asWriter('SELECT count(*) FROM messages'),

@@ -124,9 +124,9 @@ export class OpsStack {
     return out.trim();
   }
 
-  /** `postgres://writer:…@postgres:5432/db`, the bot's URL on the stack's network. */
-  public get writerUrl(): string {
-    return `postgres://dialogstack_writer:${this.env.DB_WRITER_PASSWORD}@postgres:5432/dialogstack`;
+  /** `postgres://owner:…@postgres:5432/db`, the schema owner's URL on the stack's network (migrate's role: seeding replaces rows). */
+  public get ownerUrl(): string {
+    return `postgres://dialogstack_owner:${this.env.DB_OWNER_PASSWORD}@postgres:5432/dialogstack`;
   }
 
   /** Decrypts an age file with the identity, in a throwaway container of `image` (age is in the backup image). */

@@ -50,6 +50,12 @@ describe('seed', () => {
     expect(await rollupDrift()).toEqual([]);
   });
 
+  it('leaves no question unreplied: the bot never takes seeded history for replies it owes', async () => {
+    expect(await one(`SELECT count(*) FILTER (WHERE role = 'user')::int AS questions, count(*) FILTER (WHERE role = 'user' AND replied_at IS NULL)::int AS owed,
+                             count(*) FILTER (WHERE role = 'assistant' AND replied_at IS NOT NULL)::int AS answers_marked FROM messages`))
+      .toEqual({ questions: expect.any(Number), owed: 0, answers_marked: 0 });
+  });
+
   it('refuses a database that already has data unless told to replace it', async () => {
     await expect(seedDatabase(runner, OPTIONS, END)).rejects.toThrow(SeedRefusedError);
     expect(await one(`SELECT count(*)::int AS n FROM messages`)).toEqual({ n: 2500 });

@@ -122,9 +122,9 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
         const deadline = Date.now() + config.shutdownGraceMs;
         recovery.stop();
         await source.stop(deadline);
-        if (!await lanes.drain(deadline)) {
-          log.warn('shutdown grace period over, replies abandoned', { pending: lanes.pendingReplies });
-        }
+        const closed = await lanes.close(deadline);
+        if (!closed.finished) log.warn('shutdown grace period over, replies abandoned', { pending: lanes.pendingReplies });
+        if (closed.leftOwed > 0) log.info('queued questions left for the next start to answer', { count: closed.leftOwed });
         for (const cleanup of cleanups) await cleanup();
       },
     };

@@ -91,6 +91,8 @@ export interface Turn {
 export class ChatLanes {
   private readonly storage = new SerialLanes();
   private readonly replies = new SerialLanes();
+  private closing = false;
+  private leftOwed = 0;
 
   constructor(private readonly log: Logger, private readonly maxPendingReplies = 1000) {}
 
@@ -110,7 +112,10 @@ export class ChatLanes {
         await (await decided)?.persistFailed(err);
         return;
       }
-      if (outcome) await outcome.steps.respond(outcome.value);
+      if (!outcome) return;
+      // Closing: a stored question not yet started stays owed; the next start's recovery answers it.
+      if (this.closing) { this.leftOwed += 1; return; }
+      await outcome.steps.respond(outcome.value);
     }).catch((err: unknown) => this.log.error('reply failed', { chatId, err }));
 
     return {
@@ -135,5 +140,17 @@ export class ChatLanes {
   /** Waits for every queued reply until `deadline`; true if all finished. */
   drain(deadline: number): Promise<boolean> {
     return this.replies.waitUntilAtMost(0, deadline);
+  }
+
+  /**
+   * For shutdown: starts no more replies and waits until `deadline` for the ones being
+   * written. Queued questions are already stored without `replied_at`, so nothing is lost:
+   * they are answered after the restart. Stopping therefore takes one LLM answer at most,
+   * not the whole queue (which could outlast the container's stop grace period).
+   */
+  async close(deadline: number): Promise<{ finished: boolean; leftOwed: number }> {
+    this.closing = true;
+    const finished = await this.replies.waitUntilAtMost(0, deadline);
+    return { finished, leftOwed: this.leftOwed };
   }
 }

@@ -90,6 +90,23 @@ describe('ChatLanes', () => {
     expect(events).toEqual(['answered']);
   });
 
+  it('on close finishes the reply in flight, starts no queued one and counts it as owed', async () => {
+    const lanes = new ChatLanes(log);
+    const answered: string[] = [];
+    const steps = (name: string) => ({
+      persist: async () => name,
+      respond: async (value: string) => { await sleep(40); answered.push(value); },
+      persistFailed: async () => undefined,
+    });
+    await lanes.reserve(1).take(steps('first'));
+    await lanes.reserve(1).take(steps('second'));
+    await lanes.reserve(2).take(steps('other chat'));
+    await sleep(5);
+    expect(await lanes.close(Date.now() + 1000)).toEqual({ finished: true, leftOwed: 1 });
+    expect(answered.sort()).toEqual(['first', 'other chat']);
+    expect(lanes.pendingReplies).toBe(0);
+  });
+
   it('holds the update loop back while too many replies are queued', async () => {
     const lanes = new ChatLanes(log, 2);
     const slow = { persist: async () => 1, respond: () => sleep(60), persistFailed: async () => undefined };

@@ -117,6 +117,9 @@ describe('bot process', () => {
         if (Date.now() > deadline) throw new Error('the answer was not stored');
         await new Promise((r) => setTimeout(r, 50));
       }
+      // Killed only once the sendMessage hangs in Telegram: killed before it arrives, the fault
+      // would still be armed and would swallow the next process's send instead.
+      await waitFor(() => h.emulator.faultsArmed === 0, 10_000, 'the answer\'s sendMessage in flight');
       first.kill();
       await first.exited;
 

@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const url = process.env.DATABASE_URL;
   if (!url) {
-    console.error('seed: DATABASE_URL is not set (postgres://writer:password@host:5432/database)');
+    console.error('seed: DATABASE_URL is not set (the schema owner, as migrate connects: postgres://owner:password@host:5432/database)');
     return 2;
   }
   const ds = createDataSource({ url, applicationName: 'dialogstack-seed', poolSize: 1, statementTimeoutMs: 0 });

@@ -91,10 +91,15 @@ const CORPUS = 'Привет! Подскажи, как настроить бот
   + 'Спасибо, это помогло. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur. '
   + 'Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt mollit anim id est laborum. ';
 
-/** Exactly $2 messages, inserted in time order (ids follow time, as in production). */
+/**
+ * Exactly $2 messages, inserted in time order (ids follow time, as in production). Seeded
+ * history is closed: every question counts as replied, so the bot's recovery (which answers
+ * questions without `replied_at`) never mistakes seeded data for replies it owes.
+ */
 const INSERT_MESSAGES = `
-  INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at)
-  SELECT user_id, chat_id, role, content, char_length(content), telegram_message_id, created_at
+  INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at, replied_at)
+  SELECT user_id, chat_id, role, content, char_length(content), telegram_message_id, created_at,
+         CASE WHEN role = 'user' THEN created_at END
   FROM (
     SELECT m.*,
            substr(repeat($3::text, 12), 1 + floor(random() * 400)::int,

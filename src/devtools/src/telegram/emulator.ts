@@ -146,6 +146,11 @@ export class TelegramEmulator {
     return this.queue.length;
   }
 
+  /** Counted faults (`failNext` without `seconds`) not yet met by a call: 0 once each has struck. */
+  get faultsArmed(): number {
+    return this.faults.reduce((n, f) => n + (f.until === 0 ? f.times : 0), 0);
+  }
+
   callsOf(method: string, chatId?: number): ApiCall[] {
     return this.calls.filter((c) => c.method === method && (chatId === undefined || c.chatId === chatId));
   }
