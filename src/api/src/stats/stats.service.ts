@@ -31,10 +31,7 @@ interface Computed {
  *   instant, so the window and its buckets are the ones a new computation would have;
  * - it is at most RESPONSE_MAX_AGE_MS old.
  * Otherwise the statement runs again; concurrent identical requests share that run
- * (SingleFlight). A response served when older than half the maximum age starts its successor
- * in the background, so a steady stream of requests does not wait for a statement every second
- * (a failed background run is forgotten: the next request runs it again). The cache holds one
- * response per (period, limit): at most 250.
+ * (SingleFlight). The cache holds one response per (period, limit): at most 250.
  *
  * A plain class (the module provides it through a factory) so integration tests can drive
  * it with a fixed clock against a real database.
@@ -53,23 +50,12 @@ export class StatsService {
     if (cached && this.reusable(query, cached)) {
       const snapshot = await this.probes.run('snapshot', () => this.snapshot());
       // Still in its bucket and age once the probe answered.
-      if (snapshot === cached.snapshot && this.reusable(query, cached)) {
-        // Past half its age: the next one is computed meanwhile, so requests do not wait for it.
-        if (this.clock.now().getTime() - cached.at >= RESPONSE_MAX_AGE_MS / 2) {
-          this.refresh(key, query).catch(() => undefined);
-        }
-        return cached.response;
-      }
+      if (snapshot === cached.snapshot && this.reusable(query, cached)) return cached.response;
     }
-    return (await this.refresh(key, query)).response;
-  }
-
-  /** Computes the response (shared with a computation under way) and keeps it unless a newer one is kept. */
-  private async refresh(key: string, query: StatsQuery): Promise<Computed> {
     const computed = await this.flights.run(key, () => this.compute(query));
     const current = this.cache.get(key);
     if (!current || current.at <= computed.at) this.cache.set(key, computed);
-    return computed;
+    return computed.response;
   }
 
   /** One statement for this request alone. */
