@@ -10,10 +10,12 @@
  * 2. builds the api and checks that the naive recount (src/api/test/support/naive-stats.ts)
  *    returns exactly what the api returns for every period (same clock);
  * 3. `--runs` times over: loads two servers behind the same HTTP stack — `api` (node
- *    src/api/dist/main.js, as shipped) and `uncoalesced` (the api's statement, but no sharing
- *    between concurrent identical requests) — with two workloads: `identical 30d` (one request
- *    repeated) and `mixed` (every period × limits 1, 10, 50, drawn uniformly at random for each
- *    request, as several dashboards send them); each in a closed loop at N connections (as fast
+ *    src/api/dist/main.js, as shipped: responses shared and served again while exact) and
+ *    `uncoalesced` (the api's statement for every request) — with the workloads `identical 30d`
+ *    (one request repeated), `mixed` (every period × limits 1, 10, 50, drawn uniformly at random
+ *    for each request, as several dashboards send them) and, on `api`, `mixed + 10 writes/s`
+ *    (the same while messages are written, each commit making the api compute anew); each in a
+ *    closed loop at N connections (as fast
  *    as answers come) and an open loop at a fixed rate (latency at that throughput); then times
  *    every statement of the mix in PostgreSQL (EXPLAIN ANALYZE through psql: the SQL floor);
  * 4. with `--naive`, also the naive implementation (one query per chart point, from `messages`)
@@ -31,6 +33,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { Client } from 'pg';
 import { explainMs } from './explain';
 import { load, LoadResult } from './load';
 import { Database } from '../../src/api/dist/database/database';
@@ -43,11 +46,16 @@ const ROOT = resolve(__dirname, '..', '..');
 const TOKEN = 'bench-api-token-0123456789abcdefghij';
 /** The contract's smallest, default and largest list lengths. */
 const LIMITS = [1, 10, 50];
+const MIX = PERIODS.flatMap((period) => LIMITS.map((limit) => `/api/v1/stats?period=${period}&limit=${limit}`));
+/** Messages written per second during `mixed + writes` (a busy bot; the seed averages 0.06/s). */
+const WRITES_PER_SECOND = 10;
 const WORKLOADS = {
   'identical 30d': ['/api/v1/stats?period=30d'],
-  'mixed': PERIODS.flatMap((period) => LIMITS.map((limit) => `/api/v1/stats?period=${period}&limit=${limit}`)),
+  'mixed': MIX,
+  [`mixed + ${WRITES_PER_SECOND} writes/s`]: MIX,
 } as const;
 type Workload = keyof typeof WORKLOADS;
+const WRITING: Workload = `mixed + ${WRITES_PER_SECOND} writes/s`;
 const SERVERS = ['api', 'uncoalesced'] as const;
 type Server = (typeof SERVERS)[number] | 'naive';
 const NAIVE_SECONDS = 60;
@@ -115,6 +123,7 @@ async function main(): Promise<void> {
     const measure = async (run: number, server: Server, workload: Workload, mode: Measurement['mode'], conns: number, api: ApiProcess, duration = seconds) => {
       const loadAverage = loadavg()[0];
       log(`run ${run}: ${server}, ${workload}, ${mode} loop, ${conns} connections…`);
+      const writer = workload === WRITING ? await startWriter(db.writerUrl, WRITES_PER_SECOND) : undefined;
       const result = await load({
         url: api.url,
         paths: WORKLOADS[workload],
@@ -124,7 +133,8 @@ async function main(): Promise<void> {
         // A naive request takes seconds: a long timeout, or nothing completes.
         timeoutSeconds: 120,
         ...(mode === 'open' ? { rate } : {}),
-      });
+      }).finally(() => writer?.stop());
+      if (writer) log(`  ${writer.written()} messages written meanwhile`);
       measurements.push({ run, server, workload, mode, connections: conns, loadAverage, result });
       log(`  ${format(result)}`);
     };
@@ -134,6 +144,8 @@ async function main(): Promise<void> {
         const api = await startServer(server, db.readerUrl);
         try {
           for (const workload of Object.keys(WORKLOADS) as Workload[]) {
+            // Without reuse, writes change nothing for the statements: the same as `mixed`.
+            if (server === 'uncoalesced' && workload === WRITING) continue;
             // warm-up: caches, JIT of the JS
             await load({ url: api.url, paths: WORKLOADS[workload], headers: { authorization: `Bearer ${TOKEN}` }, connections: 10, seconds: 3 });
             await measure(run, server, workload, 'closed', connections, api);
@@ -164,6 +176,34 @@ async function main(): Promise<void> {
   } finally {
     await db.drop();
   }
+}
+
+/**
+ * Writes `perSecond` messages a second (one INSERT each, as the bot does: the triggers keep the
+ * rollups), from seeded users, stamped now. Every commit changes the database snapshot, so the
+ * api computes its responses anew instead of serving them again.
+ */
+async function startWriter(writerUrl: string, perSecond: number): Promise<{ stop(): Promise<void>; written(): number }> {
+  const client = new Client({ connectionString: writerUrl });
+  await client.connect();
+  const [{ ids }] = (await client.query<{ ids: string[] }>('SELECT array_agg(id::text) AS ids FROM (SELECT id FROM users ORDER BY random() LIMIT 500) u')).rows;
+  let written = 0;
+  let pending = Promise.resolve();
+  const timer = setInterval(() => {
+    const user = ids[Math.floor(Math.random() * ids.length)];
+    pending = pending.then(async () => {
+      await client.query('INSERT INTO messages (user_id, chat_id, role, content, length) VALUES ($1, $1, \'user\', \'bench write\', 11)', [user]);
+      written++;
+    });
+  }, 1000 / perSecond);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await pending;
+      await client.end();
+    },
+    written: () => written,
+  };
 }
 
 async function migrate(db: TestDatabase): Promise<void> {

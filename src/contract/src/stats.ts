@@ -99,6 +99,11 @@ export type RecentDialog = z.infer<typeof recentDialogSchema>;
 
 export const statsResponseSchema = z.object({
   period: periodSchema,
+  /**
+   * The instant the response was computed for (= `window.to`). The api may serve the same
+   * response again for up to a second while no write has committed since, so this can be
+   * slightly earlier than the request; the numbers are exact for `[from, generatedAt)`.
+   */
   generatedAt: isoTimestamp,
   window: z.object({
     from: isoTimestamp,

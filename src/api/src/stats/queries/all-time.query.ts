@@ -1,5 +1,5 @@
 import { StatsWindow } from '../stats-window';
-import { recentDialogsJson, seriesJson, Statement, tailCtes, topUsersJson, usersKnownBefore } from './stats-row';
+import { recentDialogsJson, seriesJson, SNAPSHOT_COLUMN, Statement, tailCtes, topUsersJson, usersKnownBefore } from './stats-row';
 import { startOfDay, utcDay } from './window-params';
 
 /**
@@ -115,7 +115,8 @@ SELECT
   (${seriesJson('buckets', 'day_counts')}) AS series,
   (${topUsersJson('ranked')}) AS top_users,
   (${recentDialogsJson('recent', `(SELECT d.messages FROM dialog_totals d WHERE d.user_id = r.user_id AND d.chat_id = r.chat_id)
-                   - coalesce((SELECT t.messages FROM tail_dialogs t WHERE t.user_id = r.user_id AND t.chat_id = r.chat_id), 0)`)}) AS recent_dialogs
+                   - coalesce((SELECT t.messages FROM tail_dialogs t WHERE t.user_id = r.user_id AND t.chat_id = r.chat_id), 0)`)}) AS recent_dialogs,
+  ${SNAPSHOT_COLUMN}
 FROM sums s, tail_sums ts`;
 
 export function allTimeStatement(window: StatsWindow, limit: number): Statement {

@@ -1,6 +1,19 @@
 import { StatsWindow } from '../stats-window';
-import { recentDialogsJson, seriesJson, Statement, tailCtes, topUsersJson, usersKnownBefore } from './stats-row';
+import { recentDialogsJson, seriesJson, SNAPSHOT_COLUMN, Statement, tailCtes, topUsersJson, usersKnownBefore } from './stats-row';
 import { addDays, addHours, startOfDay, startOfHour, utcDay } from './window-params';
+
+/**
+ * A user's messages in the window (their days in it, less today's after to), the last of those
+ * days' latest messages before to, and their messages of to's day (rollup rows). `u` has
+ * user_id and last_day (null: unknown); a user whose latest day is before the window scores 0
+ * without a look.
+ */
+const score = (u: string) => `
+    SELECT (coalesce(sum(d.messages), 0) - coalesce((SELECT x.messages FROM tail_today_users x WHERE x.user_id = ${u}.user_id), 0))::bigint AS messages,
+           max(d.last_message_at) FILTER (WHERE d.last_message_at < $2::timestamptz) AS last_at,
+           coalesce(sum(d.messages) FILTER (WHERE d.day = $6::date), 0) AS today_messages
+    FROM user_daily d
+    WHERE d.user_id = ${u}.user_id AND d.day >= $5::date AND d.day <= $6::date AND (${u}.last_day IS NULL OR ${u}.last_day >= $5::date)`;
 
 /**
  * `7d`, `30d`, `90d`, from the rollups in O(days), whatever the data:
@@ -66,58 +79,50 @@ head_counts AS (
             AND (a.next_day IS NULL OR a.next_day >= $5::date)) AS dialogs
 ),
 -- Top users. ${bound} counts a user's messages in the days ending with their latest day: for a
--- window ending that day or later, at least their messages in it. Score the $4 users with the
--- largest bound who were active in the window; their $4-th best score is the threshold: only
--- users whose bound reaches it can rank, plus those with messages after to (their latest day may
--- be later than the window's, so their bound proves nothing).
-first AS (
-  SELECT ut.user_id FROM user_totals ut
-  WHERE ut.last_day >= $5::date
-  ORDER BY ut.${bound} DESC, ut.user_id DESC
-  LIMIT $4
-),
-threshold AS (
-  SELECT greatest(1, coalesce((
-    SELECT (SELECT sum(u.messages) FROM user_daily u WHERE u.user_id = f.user_id AND u.day >= $5::date AND u.day <= $6::date)
-           - coalesce((SELECT t.messages FROM tail_today_users t WHERE t.user_id = f.user_id), 0) AS messages
-    FROM first f
-    ORDER BY messages DESC
-    OFFSET $4 - 1 LIMIT 1), 1)) AS messages
-),
--- Users by descending bound, one index probe each, down to the threshold.
-walk (user_id, bound, last_day) AS (
-  (SELECT ut.user_id, ut.${bound}, ut.last_day FROM user_totals ut ORDER BY ut.${bound} DESC, ut.user_id DESC LIMIT 1)
+-- window ending that day or later, at least their messages in it. Walk the users by descending
+-- bound, one index probe each, scoring each (their days in the window, less what lies after to)
+-- and keeping the $4 best scores so far (\`top\`, descending): once a bound is below the $4-th
+-- best score, no user further down can rank. Users with messages after to are scored besides
+-- (their latest day may be later than the window's, so their bound proves nothing).
+walk (user_id, bound, messages, last_at, today_messages, top) AS (
+  (SELECT ut.user_id, ut.${bound}, s.messages, s.last_at, s.today_messages,
+          CASE WHEN s.messages > 0 THEN ARRAY[s.messages] ELSE '{}'::bigint[] END
+   FROM user_totals ut CROSS JOIN LATERAL (${score('ut')}) s
+   ORDER BY ut.${bound} DESC, ut.user_id DESC LIMIT 1)
   UNION ALL
-  SELECT n.user_id, n.bound, n.last_day
-  FROM walk wk CROSS JOIN threshold th CROSS JOIN LATERAL (
+  SELECT n.user_id, n.bound, s.messages, s.last_at, s.today_messages,
+         -- unsorted until it holds $4 scores, then sorted once; later only a better score changes it
+         CASE WHEN s.messages <= 0 THEN wk.top
+              WHEN cardinality(wk.top) < $4 - 1 THEN wk.top || s.messages
+              WHEN cardinality(wk.top) = $4 - 1 THEN (SELECT array_agg(x ORDER BY x DESC) FROM unnest(wk.top || s.messages) AS x)
+              WHEN s.messages <= wk.top[$4] THEN wk.top
+              ELSE (SELECT array_agg(x ORDER BY x DESC) FROM unnest(wk.top[1:$4 - 1] || s.messages) AS x) END
+  FROM walk wk
+  CROSS JOIN LATERAL (
     SELECT ut.user_id, ut.${bound} AS bound, ut.last_day FROM user_totals ut
     WHERE (ut.${bound}, ut.user_id) < (wk.bound, wk.user_id)
     ORDER BY ut.${bound} DESC, ut.user_id DESC
     LIMIT 1
   ) n
-  WHERE wk.bound >= th.messages
+  CROSS JOIN LATERAL (${score('n')}) s
+  WHERE n.bound >= greatest(1, CASE WHEN cardinality(wk.top) = $4 THEN wk.top[$4] END)
 ),
-candidates AS (
-  SELECT wk.user_id FROM walk wk, threshold th WHERE wk.bound >= th.messages AND wk.last_day >= $5::date
+scored AS (
+  SELECT user_id, messages, last_at, today_messages FROM walk WHERE messages > 0
   UNION
-  SELECT user_id FROM tail
+  SELECT t.user_id, s.messages, s.last_at, s.today_messages
+  FROM (SELECT DISTINCT user_id, NULL::date AS last_day FROM tail) t CROSS JOIN LATERAL (${score('t')}) s
+  WHERE s.messages > 0
 ),
 ranked AS (
-  SELECT s.user_id, s.messages - coalesce(t.messages, 0) AS messages,
+  SELECT s.user_id, s.messages,
          -- Today's last message before to, when the tail holds the user's later ones.
          greatest(s.last_at, CASE WHEN s.today_messages > t.messages THEN (
            SELECT m.created_at FROM messages m
            WHERE m.created_at >= $8::timestamptz AND m.created_at < $2::timestamptz AND m.user_id = s.user_id
            ORDER BY m.created_at DESC LIMIT 1) END) AS last_at
-  FROM (
-    SELECT c.user_id, sum(u.messages) AS messages,
-           max(u.last_message_at) FILTER (WHERE u.last_message_at < $2::timestamptz) AS last_at,
-           coalesce(sum(u.messages) FILTER (WHERE u.day = $6::date), 0) AS today_messages
-    FROM candidates c JOIN user_daily u ON u.user_id = c.user_id AND u.day >= $5::date AND u.day <= $6::date
-    GROUP BY c.user_id
-  ) s
+  FROM scored s
   LEFT JOIN tail_today_users t ON t.user_id = s.user_id
-  WHERE s.messages - coalesce(t.messages, 0) > 0
   ORDER BY 2 DESC, 3 DESC, 1
   LIMIT $4
 ),
@@ -172,7 +177,8 @@ SELECT
   (${topUsersJson('ranked')}) AS top_users,
   (${recentDialogsJson('recent', `(SELECT coalesce(sum(a.messages), 0) FROM daily_activity a
                     WHERE a.user_id = r.user_id AND a.chat_id = r.chat_id AND a.day >= $5::date AND a.day <= $6::date)
-                   - coalesce((SELECT t.messages FROM tail_today t WHERE t.user_id = r.user_id AND t.chat_id = r.chat_id), 0)`)}) AS recent_dialogs
+                   - coalesce((SELECT t.messages FROM tail_today t WHERE t.user_id = r.user_id AND t.chat_id = r.chat_id), 0)`)}) AS recent_dialogs,
+  ${SNAPSHOT_COLUMN}
 FROM sums s, head_sums h, tail_sums ts, head_counts hc`;
 
 const SQL = { '7d': sql('messages_7d'), '30d': sql('messages_30d'), '90d': sql('messages_90d') } as const;

@@ -1,5 +1,5 @@
 import { StatsWindow } from '../stats-window';
-import { recentDialogsJson, seriesJson, Statement, topUsersJson, usersKnownBefore } from './stats-row';
+import { recentDialogsJson, seriesJson, SNAPSHOT_COLUMN, Statement, topUsersJson, usersKnownBefore } from './stats-row';
 import { addHours, startOfHour } from './window-params';
 
 /**
@@ -17,29 +17,26 @@ WITH w AS (
   SELECT $1::timestamptz AS from_ts, $2::timestamptz AS to_ts
 ),
 hourly AS MATERIALIZED (
-  SELECT h.hour, h.user_id, h.chat_id, h.messages, h.user_messages, h.user_length, h.last_message_at
+  SELECT h.hour >= $1::timestamptz AS cur, h.hour, h.user_id, h.chat_id, h.messages, h.user_messages, h.user_length, h.last_message_at
   FROM hourly_activity h
   WHERE h.hour >= $6::timestamptz AND h.hour < $5::timestamptz
   UNION ALL
-  SELECT date_trunc('hour', m.created_at, 'UTC'), m.user_id, m.chat_id,
+  SELECT m.created_at >= $5::timestamptz, date_trunc('hour', m.created_at, 'UTC'), m.user_id, m.chat_id,
          count(*), count(*) FILTER (WHERE m.role = 'user'),
          coalesce(sum(m.length) FILTER (WHERE m.role = 'user'), 0), max(m.created_at)
   FROM messages m
   WHERE (m.created_at >= $3::timestamptz AND m.created_at < $6::timestamptz)
      OR (m.created_at >= $5::timestamptz AND m.created_at < $2::timestamptz)
-  GROUP BY 1, 2, 3
-),
-tagged AS MATERIALIZED (
-  SELECT h.*, h.hour >= w.from_ts AS cur FROM hourly h, w
+  GROUP BY 1, 2, 3, 4
 ),
 dialogs AS MATERIALIZED (
-  SELECT cur, user_id, chat_id, sum(messages) AS messages, max(last_message_at) AS last_message_at
-  FROM tagged
+  SELECT cur, user_id, chat_id, sum(messages) AS messages, sum(user_messages) AS user_messages, max(last_message_at) AS last_message_at
+  FROM hourly
   GROUP BY cur, user_id, chat_id
 ),
 window_users AS MATERIALIZED (
   SELECT cur, user_id, sum(messages) AS messages, max(last_message_at) AS last_at, bool_or(user_messages > 0) AS wrote
-  FROM tagged
+  FROM dialogs
   GROUP BY cur, user_id
 ),
 sums AS (
@@ -49,7 +46,7 @@ sums AS (
          coalesce(sum(messages) FILTER (WHERE NOT cur), 0) AS messages_prev,
          coalesce(sum(user_messages) FILTER (WHERE NOT cur), 0) AS user_messages_prev,
          coalesce(sum(user_length) FILTER (WHERE NOT cur), 0) AS user_length_prev
-  FROM tagged
+  FROM hourly
 ),
 known_users AS (
   SELECT ${usersKnownBefore('w.to_ts')} AS total, ${usersKnownBefore('w.from_ts')} AS total_prev
@@ -70,7 +67,7 @@ buckets AS (
 ),
 hour_counts AS (
   SELECT hour AS t, sum(messages) AS messages, count(DISTINCT user_id) FILTER (WHERE user_messages > 0) AS active_users
-  FROM tagged
+  FROM hourly
   WHERE cur
   GROUP BY hour
 )
@@ -92,7 +89,8 @@ SELECT
   ) AS kpis,
   (${seriesJson('buckets', 'hour_counts')}) AS series,
   (${topUsersJson('ranked')}) AS top_users,
-  (${recentDialogsJson('recent', 'r.messages')}) AS recent_dialogs
+  (${recentDialogsJson('recent', 'r.messages')}) AS recent_dialogs,
+  ${SNAPSHOT_COLUMN}
 FROM w, known_users k, sums s`;
 
 export function hourlyWindowStatement(window: StatsWindow, limit: number): Statement {

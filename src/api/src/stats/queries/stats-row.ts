@@ -54,6 +54,14 @@ export interface RecentDialogRow extends UserColumns {
   readonly preview: string | null;
 }
 
+/** What a statement returns: the row, and the snapshot it read (`pg_current_snapshot()` as text). */
+export interface StatementRow extends StatsRow {
+  readonly snapshot: string;
+}
+
+/** The column every statistics statement adds: its own snapshot (which transactions it sees). */
+export const SNAPSHOT_COLUMN = 'pg_current_snapshot()::text AS snapshot';
+
 export interface Statement {
   readonly sql: string;
   readonly params: readonly unknown[];
@@ -74,6 +82,12 @@ export const previewSql = (content: string) =>
   `left(btrim(regexp_replace(${content}, '${JS_WHITESPACE}+', ' ', 'g'), ' '), ${PREVIEW_FETCH_CHARS})`;
 
 /**
+ * The names of the user `row`.user_id, one index probe (a LIMIT keeps the planner from turning
+ * the lookup into a join that reads every user).
+ */
+const userById = (row: string) => `SELECT x.username, x.first_name, x.last_name FROM users x WHERE x.id = ${row}.user_id LIMIT 1`;
+
+/**
  * `recent` (user_id, chat_id, last_message_at) → the list the response shows, with names and a
  * preview. The preview finds the last message through the created_at index.
  */
@@ -87,7 +101,7 @@ export const recentDialogsJson = (recent: string, messagesExpr: string) => `
                   WHERE m.created_at = r.last_message_at AND m.user_id = r.user_id AND m.chat_id = r.chat_id
                   ORDER BY m.id DESC LIMIT 1)
     ) ORDER BY r.last_message_at DESC, r.chat_id, r.user_id), '[]')
-  FROM ${recent} r LEFT JOIN users u ON u.id = r.user_id`;
+  FROM ${recent} r LEFT JOIN LATERAL (${userById('r')}) u ON true`;
 
 /** `ranked` (user_id, messages, last_at), already ordered and limited → the top-users list. */
 export const topUsersJson = (ranked: string) => `
@@ -95,7 +109,7 @@ export const topUsersJson = (ranked: string) => `
       'user_id', t.user_id::text, 'username', u.username, 'first_name', u.first_name, 'last_name', u.last_name,
       'messages', t.messages, 'last_at', t.last_at
     ) ORDER BY t.messages DESC, t.last_at DESC, t.user_id), '[]')
-  FROM ${ranked} t LEFT JOIN users u ON u.id = t.user_id`;
+  FROM ${ranked} t LEFT JOIN LATERAL (${userById('t')}) u ON true`;
 
 /**
  * Users first seen before the instant `ts` (an SQL expression): whole days from
