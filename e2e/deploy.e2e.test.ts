@@ -6,6 +6,7 @@ import { DEPLOY_EXIT, DEPLOY_STATE, REMOTE_DEPLOY_EXIT } from '../projenrc';
 import { publishImages } from '../scripts/publish-images';
 import { DeployTarget, REGISTRY, RemoteRun, deriveRelease, forgetLocally, requireRegistry } from './support/deploy-target';
 import { requireDocker, waitFor } from './support/docker';
+import { apiVia, dashboardVia } from './support/edge';
 
 const LONG_RUNNING = ['postgres', 'bot', 'api', 'frontend'];
 const MARKER = { id: -4242, username: 'deploy-e2e-marker' };
@@ -31,18 +32,25 @@ describe('deploy over SSH: remote-deploy.sh → deploy.sh on a server', () => {
   const deployedTag = () => readFileSync(join(target.deployPath, DEPLOY_STATE.deployedTag), 'utf8').trim();
   const backups = () => readdirSync(join(target.deployPath, DEPLOY_STATE.backups)).sort();
 
+  /** The database's container: an app deploy never recreates it. */
+  let postgresContainer = '';
+  const postgresId = async () => (await target.stack.compose(['ps', '--quiet', 'postgres'])).trim();
+
   async function expectServing(tag: string): Promise<void> {
     const states = Object.fromEntries((await target.stack.ps()).map((s) => [s.Service, s as typeof s & { Image: string }]));
     for (const service of LONG_RUNNING) {
       const s = states[service];
+      // The database keeps the image of the first deploy.
       expect({ service, state: s?.State, health: s?.Health, tag: s?.Image.split(':').pop() })
-        .toEqual({ service, state: 'running', health: 'healthy', tag });
+        .toEqual({ service, state: 'running', health: 'healthy', tag: service === 'postgres' ? A : tag });
     }
+    expect({ state: states.proxy?.State, health: states.proxy?.Health }).toEqual({ state: 'running', health: 'healthy' });
+    if (postgresContainer) expect(await postgresId()).toBe(postgresContainer);
     expect(states.migrate).toMatchObject({ State: 'exited', ExitCode: 0 });
-    expect((await fetch(`${target.apiUrl}${API_ROUTES.ready}`)).status).toBe(200);
-    const stats = await fetch(`${target.apiUrl}${API_ROUTES.stats}`, { headers: { authorization: `Bearer ${target.env.API_TOKEN}` } });
+    expect((await apiVia(target.edge, API_ROUTES.ready)).status).toBe(200);
+    const stats = await apiVia(target.edge, API_ROUTES.stats, { headers: { authorization: `Bearer ${target.env.API_TOKEN}` } });
     expect(stats.status).toBe(200);
-    expect((await fetch(`${target.frontendUrl}/api/health`)).status).toBe(200);
+    expect((await dashboardVia(target.edge, '/api/health')).status).toBe(200);
   }
 
   async function expectMarkerKept(): Promise<void> {
@@ -86,6 +94,7 @@ describe('deploy over SSH: remote-deploy.sh → deploy.sh on a server', () => {
     await expectServing(A);
 
     await target.psql(`INSERT INTO users (id, username) VALUES (${MARKER.id}, '${MARKER.username}')`);
+    postgresContainer = await postgresId();
 
     const check = await target.remoteDeploy('check');
     expect(outcome(check, 0)).toEqual({ code: 0, log: '' });

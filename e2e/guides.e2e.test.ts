@@ -9,6 +9,7 @@ import { parse, stringify } from 'yaml';
 import { publishImages } from '../scripts/publish-images';
 import { IMAGE_PREFIX, REGISTRY, deriveRelease, requireRegistry } from './support/deploy-target';
 import { REPO_ROOT, freePort, requireDocker, run, secret, waitFor } from './support/docker';
+import { apiVia, edgeEnv, edgeOf } from './support/edge';
 import { DEMO_ENV_FILE, writeFakesOverride } from './support/fakes';
 import { ExecResult, FreshServer, execResult } from './support/fresh-server';
 import { EXAMPLE_SERVER, GuideRunner, guideBlocks } from './support/guide-commands';
@@ -66,7 +67,7 @@ describe('the guides, run on a fresh Debian server', () => {
     await deriveRelease(A, B);
     // The compose file refuses to render without its required settings, even to build.
     await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', 'telegram'], { env: testStackEnv({ api: await freePort(), frontend: await freePort(), postgres: await freePort() }) });
-    for (const name of ['api', 'frontend', 'prometheus', 'offsite', 'tunnel']) ports[name] = await freePort();
+    for (const name of ['http', 'https', 'prometheus', 'offsite', 'tunnel']) ports[name] = await freePort();
     work = mkdtempSync(join(tmpdir(), 'guides-'));
     mkdirSync(join(work, 'home', '.ssh'), { recursive: true, mode: 0o700 });
     server = await FreshServer.start(`dialogstack-guides-${id}`, join(work, 'home'));
@@ -150,7 +151,8 @@ describe('the guides, run on a fresh Debian server', () => {
     const check = await guide.onServer(MANUAL, 'scripts/deploy-check.sh', asDeploy());
     expectOk(check);
     expect(check.stdout).toMatch(/deploy-check: all \d+ checks passed/);
-    expect((await fetch(`http://127.0.0.1:${ports.api}${API_ROUTES.ready}`)).status).toBe(200);
+    // Only the proxy is published: the api answers through it, over HTTPS, on its public host.
+    expect((await apiVia(edgeOf(serverSettings()), API_ROUTES.ready)).status).toBe(200);
 
     const readme = await guide.onServer(README, 'scripts/deploy.sh sha-1a2b3c4', asDeploy());
     expectOk(readme);
@@ -325,8 +327,8 @@ describe('the guides, run on a fresh Debian server', () => {
       ...demo,
       IMAGE_PREFIX,
       COMPOSE_PROJECT_NAME: project,
-      API_PORT: String(ports.api),
-      FRONTEND_PORT: String(ports.frontend),
+      // The public host names, Caddy's own CA (no DNS here), and free ports instead of 80 and 443.
+      ...edgeEnv({ http: ports.http, https: ports.https }),
       PROMETHEUS_PORT: String(ports.prometheus),
     };
   }

@@ -17,10 +17,17 @@ IMAGE_TAG_VARIABLE=IMAGE_TAG
 DEPLOY_CHECK_SCRIPT=scripts/deploy-check.sh
 # Every service of the production compose file: all their images are pulled before anything changes.
 PULL_SERVICES=(postgres migrate bot api frontend backup)
+# What a deploy switches to the new tag: every service but the database, and the proxy.
+SWITCH_SERVICES=(migrate bot api frontend backup proxy)
 # The database, backed up (custom-format pg_dump, inside its container) before migrating.
 DATABASE_SERVICE=postgres
 # shellcheck disable=SC2016 # the variables expand inside the container
 DATABASE_DUMP_COMMAND=(sh -c 'pg_dump --format=custom --username "$POSTGRES_USER" --dbname "$POSTGRES_DB"')
+# The proxy's settings, checked before anything changes: public host names, certificates.
+PUBLIC_HOST_VARIABLES=(API_HOST DASHBOARD_HOST)
+TLS_ISSUER_VARIABLE=TLS_ISSUER
+DEFAULT_TLS_ISSUER=acme
+ACME_EMAIL_VARIABLE=ACME_EMAIL
 # The one-shot migrations service.
 MIGRATE_SERVICE=migrate
 # Deploy state, relative to the deploy directory.
@@ -140,7 +147,8 @@ Usage: $0 [options] TAG
 Deploys image tag TAG of the stack in this directory (the deploy directory on the server).
 Steps: lock, pull, backup, migrate, switch, check. When migrate, switch or check fails, it
 rolls back to the tag recorded in $DEPLOYED_TAG_FILE by the last good deploy. It never runs
-\`down\` and never removes a volume.
+\`down\` and never removes a volume. The database ($DATABASE_SERVICE) keeps running on its image:
+an app deploy never restarts it (--with-database moves it to TAG's image too).
 
 Options:
   -f, --file FILE              compose file; repeat to add overrides
@@ -153,6 +161,7 @@ Options:
       --backup-dir DIR         where backups go (default: $DEFAULT_BACKUP_DIR)
       --registry-user USER     log in to the registry for this deploy only; the password comes
       --registry-password-stdin  from REGISTRY_PASSWORD, or from stdin with this flag
+      --with-database          also switch $DATABASE_SERVICE to TAG's image (restarts the database)
       --install-from DIR       first move the files staged in DIR (compose files, scripts) into
                                this directory, once the lock is held (how remote-deploy.sh ships them)
   -h, --help                   show this help
@@ -169,6 +178,7 @@ backup_dir=$DEFAULT_BACKUP_DIR
 registry_user=${REGISTRY_USER:-}
 password_from_stdin=false
 install_from=""
+with_database=false
 script_option() {
   case $1 in
     --wait-timeout) need_value "$@"; wait_timeout=$2; consumed=2 ;;
@@ -177,6 +187,7 @@ script_option() {
     --registry-user) need_value "$@"; registry_user=$2; consumed=2 ;;
     --registry-password-stdin) password_from_stdin=true; consumed=1 ;;
     --install-from) need_value "$@"; install_from=$2; consumed=2 ;;
+    --with-database) with_database=true; consumed=1 ;;
     -*) ;;
     *)
       if [ -n "$tag" ]; then usage_error "one TAG only (got $tag and $1)"; fi
@@ -293,6 +304,21 @@ preflight() {
     abort preflight "$env_file is open to other users (mode $(stat -c %a "$env_file")); run: chmod 600 $env_file" "$EXIT_PREFLIGHT"
   fi
   compose_at "$tag" config --quiet 2>&1 | indent || abort preflight "the compose configuration is invalid (see above)" "$EXIT_PREFLIGHT"
+  # What the proxy would refuse at start (or get no certificate for), refused before anything changes.
+  local name value
+  for name in "${PUBLIC_HOST_VARIABLES[@]}"; do
+    value=$(setting "$name")
+    if ! [[ $value =~ ^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$ ]] || ! [[ $value =~ [A-Za-z] ]]; then
+      abort preflight "$name='$value' in $env_file is not a DNS name (the public host the proxy serves, e.g. dashboard.example.com)" "$EXIT_PREFLIGHT"
+    fi
+  done
+  value=$(setting "$TLS_ISSUER_VARIABLE" "$DEFAULT_TLS_ISSUER")
+  case $value in
+    acme) [[ $(setting "$ACME_EMAIL_VARIABLE") =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]] ||
+      abort preflight "$ACME_EMAIL_VARIABLE in $env_file is not an email address (Let's Encrypt needs one with $TLS_ISSUER_VARIABLE=acme)" "$EXIT_PREFLIGHT" ;;
+    internal) ;;
+    *) abort preflight "$TLS_ISSUER_VARIABLE='$value' in $env_file: use acme or internal" "$EXIT_PREFLIGHT" ;;
+  esac
 }
 
 # Optional: a registry login for this deploy only, in a throwaway Docker config.
@@ -358,13 +384,17 @@ not_ready() {
       print $1 " is " $2 ($3 == "" ? "" : " (" $3 ")") ($2 == "exited" ? " with exit code " $4 : "") }'
 }
 
-# converge TAG [SERVICE...]: `up --detach --wait` at TAG, then verify. Compose (2.2x) has
-# been seen to return success when --wait-timeout ran out with a service still starting.
+# converge TAG [--up-option...] [SERVICE...]: `up --detach --wait` at TAG, then verify. Compose
+# (2.2x) has been seen to return success when --wait-timeout ran out with a service still starting.
 converge() {
-  local at=$1 waiting
+  local at=$1 waiting arg
+  local options=() services=()
   shift
-  compose_at "$at" up --detach --wait --wait-timeout "$wait_timeout" "$@" 2>&1 | indent || return 1
-  waiting=$(not_ready "$at" "$@") || return 1
+  for arg in "$@"; do
+    if [[ $arg == --* ]]; then options+=("$arg"); else services+=("$arg"); fi
+  done
+  compose_at "$at" up --detach --wait --wait-timeout "$wait_timeout" "${options[@]}" "${services[@]}" 2>&1 | indent || return 1
+  waiting=$(not_ready "$at" "${services[@]}") || return 1
   if [ -n "$waiting" ]; then
     printf '%s\n' "$waiting" | indent
     log "$current_step" "not every service became ready within $wait_timeout s"
@@ -372,16 +402,32 @@ converge() {
   fi
 }
 
+# The database is started when it is not running (the first deploy) and otherwise left alone:
+# its container is never recreated by an app deploy, whatever TAG's postgres image is.
+database_up() {
+  local id
+  id=$(compose_at "$tag" ps --quiet "$DATABASE_SERVICE" 2>/dev/null) || true
+  if [ "$with_database" = true ]; then
+    log migrate "--with-database: $DATABASE_SERVICE to the image of $tag (recreated when it differs)"
+    converge "$tag" "$DATABASE_SERVICE"
+  elif [ -n "$id" ]; then
+    log migrate "$DATABASE_SERVICE keeps running on $(docker inspect --format '{{.Config.Image}}' "$id" 2>/dev/null || echo 'its image')"
+    converge "$tag" --no-recreate "$DATABASE_SERVICE"
+  else
+    converge "$tag" --no-recreate "$DATABASE_SERVICE"
+  fi
+}
+
 migrate() {
-  step migrate "$DATABASE_SERVICE at $tag, then the one-shot $MIGRATE_SERVICE"
-  converge "$tag" "$DATABASE_SERVICE" || return 1
+  step migrate "$DATABASE_SERVICE up, then the one-shot $MIGRATE_SERVICE at $tag"
+  database_up || return 1
   compose_at "$tag" run --rm --no-deps --no-TTY "$MIGRATE_SERVICE" 2>&1 | indent || return 1
   step_done
 }
 
 switch() {
-  step switch "up --detach --wait: every service to $tag"
-  converge "$tag" || return 1
+  step switch "up --detach --wait --no-deps: ${SWITCH_SERVICES[*]} to $tag"
+  converge "$tag" --no-deps "${SWITCH_SERVICES[@]}" || return 1
   step_done
 }
 
@@ -399,7 +445,7 @@ rollback() { # FAILED_STEP
     exit "$EXIT_FAILED_WITHOUT_PREVIOUS"
   fi
   step rollback "$tag failed at $1; back to $previous"
-  if converge "$previous" && check "$previous"; then
+  if converge "$previous" --no-deps "${SWITCH_SERVICES[@]}" && check "$previous"; then
     log rollback "$previous is serving again; $tag was not deployed (took $(seconds_since "$deploy_started") s)"
     record "$tag failed at $1; rolled back to $previous"
     exit "$EXIT_ROLLED_BACK"

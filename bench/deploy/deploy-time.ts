@@ -14,38 +14,11 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { DeployTarget, REGISTRY, deriveRelease, forgetLocally, requireRegistry } from '../../e2e/support/deploy-target';
 import { requireDocker } from '../../e2e/support/docker';
+import { loadLoop } from '../../e2e/support/load';
 import { publishImages } from '../../scripts/publish-images';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '4' } } });
 const INTERVAL_MS = 50;
-
-interface LoadResult { requests: number; failed: number; longestOutageMs: number }
-
-/** Requests one URL every 50 ms until stopped; a failure is an error, a timeout or a non-2xx answer. */
-function loadLoop(url: string, headers: Record<string, string> = {}): { stop: () => Promise<LoadResult> } {
-  let running = true;
-  const result: LoadResult = { requests: 0, failed: 0, longestOutageMs: 0 };
-  const done = (async () => {
-    let outageSince: number | undefined;
-    while (running) {
-      const started = Date.now();
-      const ok = await fetch(url, { headers, signal: AbortSignal.timeout(2000) })
-        .then(async (r) => { await r.arrayBuffer(); return r.ok; })
-        .catch(() => false);
-      result.requests++;
-      if (ok) {
-        if (outageSince !== undefined) result.longestOutageMs = Math.max(result.longestOutageMs, Date.now() - outageSince);
-        outageSince = undefined;
-      } else {
-        result.failed++;
-        outageSince ??= started;
-      }
-      await new Promise((r) => setTimeout(r, Math.max(0, INTERVAL_MS - (Date.now() - started))));
-    }
-    if (outageSince !== undefined) result.longestOutageMs = Math.max(result.longestOutageMs, Date.now() - outageSince);
-  })();
-  return { stop: async () => { running = false; await done; return result; } };
-}
 
 /** `<step> done in 1.2 s` lines of deploy.sh's log. */
 function stepSeconds(log: string): Record<string, number> {
@@ -70,8 +43,9 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     for (let run = 1; run <= Number(values.runs); run++) {
       const tag = releases[run % 2];
-      const api = loadLoop(`${target.apiUrl}${API_ROUTES.stats}`, { authorization: `Bearer ${target.env.API_TOKEN}` });
-      const dashboard = loadLoop(`${target.frontendUrl}/`);
+      const edge = target.edge;
+      const api = loadLoop(edge, edge.apiHost, API_ROUTES.stats, { intervalMs: INTERVAL_MS, headers: { authorization: `Bearer ${target.env.API_TOKEN}` } });
+      const dashboard = loadLoop(edge, edge.dashboardHost, '/', { intervalMs: INTERVAL_MS });
       const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
       await settle();
       const r = await target.remoteDeploy('deploy', { IMAGE_TAG: tag });

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ComposeProject, REPO_ROOT, freePort, run } from './docker';
+import { Edge, edgeEnv, edgeOf } from './edge';
 import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './fakes';
 import { SshServer } from './ssh-server';
 import { testStackEnv } from './stack-env';
@@ -74,11 +75,12 @@ export class DeployTarget {
     const ssh = await SshServer.start();
     const work = mkdtempSync(join(tmpdir(), 'deploy-target-'));
     const deployPath = join(work, 'srv', 'dialogstack');
-    const ports = { api: await freePort(), frontend: await freePort(), postgres: await freePort() };
+    const ports = { api: await freePort(), frontend: await freePort(), postgres: await freePort(), http: await freePort(), https: await freePort() };
     const demo = Object.fromEntries(readFileSync(DEMO_ENV_FILE, 'utf8').split('\n')
       .filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     const env: Record<string, string> = {
       ...testStackEnv(ports),
+      ...edgeEnv(ports),
       ...demo,
       COMPOSE_PROJECT_NAME: project,
       IMAGE_PREFIX,
@@ -105,8 +107,8 @@ export class DeployTarget {
     private readonly work: string,
   ) {}
 
-  public get apiUrl(): string { return `http://127.0.0.1:${this.env.API_PORT}`; }
-  public get frontendUrl(): string { return `http://127.0.0.1:${this.env.FRONTEND_PORT}`; }
+  /** The proxy, the only way in: api and dashboard publish no ports in production. */
+  public get edge(): Edge { return edgeOf(this.env); }
 
   /** The server's .env.production, written by hand on a real server (mode 600). */
   public writeEnvFile(values: Record<string, string>): void {

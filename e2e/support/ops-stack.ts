@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ComposeProject, REPO_ROOT, freePort, run, secret } from './docker';
+import { Edge, edgeEnv, edgeOf } from './edge';
 import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './fakes';
 import { testStackEnv } from './stack-env';
 
@@ -36,6 +37,7 @@ export class OpsStack {
     for (const script of SERVER_SCRIPTS) copyFileSync(join(REPO_ROOT, 'scripts', script), join(dir, 'scripts', script));
     const ports = {
       api: await freePort(), frontend: await freePort(), postgres: await freePort(), prometheus: await freePort(), emulator: await freePort(),
+      http: await freePort(), https: await freePort(),
     };
     const backupImage = `${opts.imagePrefix}/backup:${opts.tag}`;
     const age = await ageKeyPair(backupImage);
@@ -45,6 +47,7 @@ export class OpsStack {
       .filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     const env: Record<string, string> = {
       ...testStackEnv(ports),
+      ...edgeEnv(ports),
       ...demo,
       COMPOSE_PROJECT_NAME: opts.project,
       COMPOSE_PROFILES: 'monitoring',
@@ -76,8 +79,8 @@ export class OpsStack {
       { envFiles: [join(dir, '.env.production')] });
   }
 
-  public get apiUrl(): string { return `http://127.0.0.1:${this.ports.api}`; }
-  public get frontendUrl(): string { return `http://127.0.0.1:${this.ports.frontend}`; }
+  /** The proxy, the only way in to the api and the dashboard (they publish no ports in production). */
+  public get edge(): Edge { return edgeOf(this.env); }
   public get prometheusUrl(): string { return `http://127.0.0.1:${this.ports.prometheus}`; }
   public get emulatorUrl(): string { return `http://127.0.0.1:${this.ports.emulator}`; }
   public get offsiteDir(): string { return `/backups/${OFFSITE.path}`; }

@@ -1,15 +1,16 @@
 import { Component } from 'projen';
 import type { StackCompose } from '../compose/stack-compose';
+import type { EdgeProxy } from '../edge/edge-proxy';
 import type { EnvVar } from '../env';
 import type { EnvTemplate } from '../env-template';
 import type { Service } from '../service';
 import type { Stack } from '../stack';
 
-/** An HTTP request the server makes to a published service after a deploy. */
+/** An HTTP request the server makes to a public service, through the edge proxy (HTTPS), after a deploy. */
 export interface HttpCheck {
   /** Shown in deploy-check's output, e.g. `api readiness`. */
   readonly label: string;
-  /** A service whose port is published in production. */
+  /** A public service (served by the edge proxy). */
   readonly service: Service;
   /** Path and query, e.g. `/api/v1/ready`. @default the path of the service's HTTP health check */
   readonly path?: string;
@@ -38,6 +39,8 @@ export interface DatabaseRef {
 export interface DeploymentProps {
   /** The production rendering the server runs. */
   readonly compose: StackCompose;
+  /** The proxy in front: HTTP checks go through it, over HTTPS, to each service's public host. */
+  readonly edge: EdgeProxy;
   /** The production env file's template; the server keeps the filled-in file beside the compose file. */
   readonly envTemplate: EnvTemplate;
   readonly database: DatabaseRef;
@@ -113,6 +116,7 @@ export const DEPLOY_STATE = {
 export class Deployment extends Component {
   public readonly stack: Stack;
   public readonly compose: StackCompose;
+  public readonly edge: EdgeProxy;
   /** The production env file on the server (git-ignored; its template is `<file>.example`). */
   public readonly envFile: string;
   public readonly database: DatabaseRef;
@@ -127,6 +131,7 @@ export class Deployment extends Component {
     super(stack, id);
     this.stack = stack;
     this.compose = props.compose;
+    this.edge = props.edge;
     this.envFile = props.envTemplate.envFile;
     this.database = props.database;
     this.migrate = props.migrate;
@@ -148,12 +153,27 @@ export class Deployment extends Component {
     return this.services.filter((s) => !s.oneShot);
   }
 
-  /** Published services and the host port the server reaches each on. */
-  public get endpoints(): { service: Service; variable: string; defaultPort: number }[] {
+  /** Public services and the host variable the proxy serves each on. */
+  public get endpoints(): { service: Service; hostVariable: string }[] {
     return this.services.flatMap((s) => {
-      const p = s.publishedIn('prod');
-      return p ? [{ service: s, variable: p.variable.name, defaultPort: p.defaultHostPort }] : [];
+      const host = this.edge.hostOf(s);
+      return host ? [{ service: s, hostVariable: host.name }] : [];
     });
+  }
+
+  /** Containers that must run (and be healthy) after a deploy: the long-running services and the proxy. */
+  public get checkedServices(): string[] {
+    return [...this.longRunning.map((s) => s.name), this.edge.serviceName];
+  }
+
+  /** What a deploy switches: every service but the database (an app deploy never restarts it), and the proxy. */
+  public get switchedServices(): string[] {
+    return [...this.services.filter((s) => s !== this.database.service).map((s) => s.name), this.edge.serviceName];
+  }
+
+  /** Services that run the deployed tag (the database keeps its own image; the proxy is Caddy's). */
+  public get taggedServices(): string[] {
+    return this.longRunning.filter((s) => s !== this.database.service).map((s) => s.name);
   }
 
   /** Variables sent as bearer tokens by the HTTP checks, in order of first use. */
@@ -194,7 +214,11 @@ export class Deployment extends Component {
       const s = c.service;
       if (!inProduction(s, `HTTP check '${c.label}' targets`)) continue;
       if (!this.endpoints.some((e) => e.service === s)) {
-        out.push(`HTTP check '${c.label}' targets '${s.name}', which publishes no port in production (use a container check)`);
+        out.push(`HTTP check '${c.label}' targets '${s.name}', which is not public (use a container check)`);
+      }
+      const prefix = s.publicRoute?.pathPrefix;
+      if (prefix && c.path && !c.path.startsWith(prefix)) {
+        out.push(`HTTP check '${c.label}' path '${c.path}' is outside '${s.name}''s public path ${prefix}: the proxy sends it elsewhere`);
       }
       if (c.bearerToken && !s.reads.includes(c.bearerToken.name)) {
         out.push(`HTTP check '${c.label}' sends ${c.bearerToken.name}, which '${s.name}' does not read`);
