@@ -1,4 +1,5 @@
 import { API_ROUTES } from '@dialogstack/contract';
+import { EmulatorClient } from '@dialogstack/devtools';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { publishImages } from '../scripts/publish-images';
 import { DeployTarget, REGISTRY, RemoteRun, deriveRelease, forgetLocally, requireRegistry } from './support/deploy-target';
 import { requireDocker, waitFor } from './support/docker';
 import { apiVia, dashboardVia } from './support/edge';
+import { loadLoop } from './support/load';
 
 const LONG_RUNNING = ['postgres', 'bot', 'api', 'frontend'];
 const MARKER = { id: -4242, username: 'deploy-e2e-marker' };
@@ -112,9 +114,36 @@ describe('deploy over SSH: remote-deploy.sh → deploy.sh on a server', () => {
     expect(r.output).toMatch(/deploy-check: 1 of \d+ checks failed \(exit 13\)/);
   });
 
-  it('deploys release B over A: healthy on B, the database backed up first, the data kept', async () => {
+  it('deploys release B over A without downtime: no request fails, every message is answered, postgres keeps running', async () => {
+    // A patient client of each public service, through the proxy (every 200 ms: stable on 2 cores).
+    const edge = target.edge;
+    const api = loadLoop(edge, edge.apiHost, API_ROUTES.stats, { intervalMs: 200, headers: { authorization: `Bearer ${target.env.API_TOKEN}` } });
+    const dashboard = loadLoop(edge, edge.dashboardHost, '/api/health', { intervalMs: 200 });
+    // People write to the long-polling bot while it is replaced (one message a second, a few users).
+    const emulator = new EmulatorClient(target.emulatorUrl);
+    const sent: { chatId: number; messageId: number }[] = [];
+    let chatting = true;
+    const chat = (async () => {
+      for (let i = 0; chatting; i++) {
+        sent.push(await emulator.send({ from: { id: 7100 + (i % 8), first_name: `Switch${i % 8}` }, text: `message ${i} during the switch` }));
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    })();
     const r = await deploy(B);
+    chatting = false;
+    await chat;
+    const [a, d] = await Promise.all([api.stop(), dashboard.stop()]);
     expect(outcome(r, 0)).toEqual({ code: 0, log: '' });
+    expect(r.output).toMatch(/switch +api: new container healthy after/);
+    expect({ api: a.failures, dashboard: d.failures }).toEqual({ api: [], dashboard: [] });
+    expect(a.requests).toBeGreaterThan(20);
+    // Each chat gets as many answers as it sent messages (Telegram kept what arrived between the two bots).
+    expect(sent.length).toBeGreaterThan(5);
+    const byChat = new Map<number, { first: number; count: number }>();
+    for (const m of sent) byChat.set(m.chatId, { first: byChat.get(m.chatId)?.first ?? m.messageId, count: (byChat.get(m.chatId)?.count ?? 0) + 1 });
+    for (const [chatId, { first, count }] of byChat) {
+      await waitFor(`${count} answers in chat ${chatId}`, async () => ((await emulator.replies(chatId, first - 1, 0)).length >= count) || undefined, 90_000, 1000);
+    }
     expect(deployedTag()).toBe(B);
     expect(backups()).toEqual([expect.stringMatching(new RegExp(`^postgres-\\d{8}T\\d{6}Z-${A}\\.dump$`))]);
     await expectServing(B);

@@ -102,7 +102,8 @@ describe('operations: metrics, backups and the restore drill', () => {
     let backupName: string;
 
     it('seeds the database and takes a backup (make backup)', async () => {
-      await stack.compose.compose(['run', '--rm', '--no-deps', '-e', `DATABASE_URL=${stack.writerUrl}`, 'api',
+      // The writer only inserts and updates (issue 14): --replace deletes, as the owner.
+      await stack.compose.compose(['run', '--rm', '--no-deps', '-e', `DATABASE_URL=${stack.ownerUrl}`, 'api',
         'node', 'src/api/dist/cli/seed.js', '--users', '300', '--messages', '30000', '--days', '60', '--replace'], 10 * 60_000);
       before = await snapshot(stack);
       expect(before.rows.messages).toBeGreaterThanOrEqual(30_000);

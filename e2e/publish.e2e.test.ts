@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublishedImage, publishImages } from '../scripts/publish-images';
 import { ComposeProject, freePort, requireDocker, run } from './support/docker';
-import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './support/fakes';
 import { Edge, apiVia, dashboardVia, edgeEnv, edgeOf } from './support/edge';
+import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './support/fakes';
 import { testStackEnv } from './support/stack-env';
 
 const REGISTRY = process.env.E2E_REGISTRY ?? '127.0.0.1:5000';

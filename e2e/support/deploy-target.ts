@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { ComposeProject, REPO_ROOT, freePort, run } from './docker';
 import { Edge, edgeEnv, edgeOf } from './edge';
 import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './fakes';
@@ -75,7 +76,14 @@ export class DeployTarget {
     const ssh = await SshServer.start();
     const work = mkdtempSync(join(tmpdir(), 'deploy-target-'));
     const deployPath = join(work, 'srv', 'dialogstack');
-    const ports = { api: await freePort(), frontend: await freePort(), postgres: await freePort(), http: await freePort(), https: await freePort() };
+    const ports = {
+      api: await freePort(),
+      frontend: await freePort(),
+      postgres: await freePort(),
+      http: await freePort(),
+      https: await freePort(),
+      emulator: await freePort(),
+    };
     const demo = Object.fromEntries(readFileSync(DEMO_ENV_FILE, 'utf8').split('\n')
       .filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     const env: Record<string, string> = {
@@ -87,13 +95,17 @@ export class DeployTarget {
       // What the template says; deploy.sh must deploy the tag it is given, not this one.
       IMAGE_TAG: 'latest',
     };
+    // The Telegram emulator published on loopback: tests chat with the bot through it.
     const fakes = writeFakesOverride();
+    const override = parse(readFileSync(fakes, 'utf8')) as { services: Record<string, Record<string, unknown>> };
+    override.services.telegram.ports = [`127.0.0.1:${ports.emulator}:8081`];
+    writeFileSync(fakes, stringify(override));
     // Build the fakes' image now, so deploys measure deploying rather than building it.
     await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', FAKE_SERVICES[0]], { env });
     const composeFiles = [join(REPO_ROOT, 'docker-compose.prod.yml'), fakes];
     const serverFiles = composeFiles.map((f) => join(deployPath, f.slice(f.lastIndexOf('/') + 1)));
     const stack = new ComposeProject(project, serverFiles, {}, { envFiles: [join(deployPath, '.env.production')] });
-    const target = new DeployTarget(ssh, deployPath, env, stack, composeFiles, work);
+    const target = new DeployTarget(ssh, deployPath, env, stack, composeFiles, work, `http://127.0.0.1:${ports.emulator}`);
     target.writeEnvFile(env);
     return target;
   }
@@ -105,6 +117,8 @@ export class DeployTarget {
     public readonly stack: ComposeProject,
     private readonly composeFiles: string[],
     private readonly work: string,
+    /** The Telegram Bot API emulator the bot long-polls. */
+    public readonly emulatorUrl: string,
   ) {}
 
   /** The proxy, the only way in: api and dashboard publish no ports in production. */

@@ -30,7 +30,9 @@ export function edgeOf(env: Record<string, string>): Edge {
  * name as SNI and Host header (what DNS would do), accepting Caddy's internal CA. The answer is
  * a standard Response. A connection that fails rejects, like fetch.
  */
-export function fetchVia(edge: Edge, host: string, path: string, init: { headers?: Record<string, string>; method?: string; timeoutMs?: number } = {}): Promise<Response> {
+export interface ViaInit { readonly headers?: Record<string, string>; readonly method?: string; readonly timeoutMs?: number }
+
+export function fetchVia(edge: Edge, host: string, path: string, init: ViaInit = {}): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = request({
       host: '127.0.0.1',
@@ -64,6 +66,6 @@ export function fetchVia(edge: Edge, host: string, path: string, init: { headers
 }
 
 /** The api through the proxy. */
-export const apiVia = (edge: Edge, path: string, init?: Parameters<typeof fetchVia>[3]) => fetchVia(edge, edge.apiHost, path, init);
+export const apiVia = (edge: Edge, path: string, init?: ViaInit) => fetchVia(edge, edge.apiHost, path, init);
 /** The dashboard through the proxy. */
-export const dashboardVia = (edge: Edge, path: string, init?: Parameters<typeof fetchVia>[3]) => fetchVia(edge, edge.dashboardHost, path, init);
+export const dashboardVia = (edge: Edge, path: string, init?: ViaInit) => fetchVia(edge, edge.dashboardHost, path, init);

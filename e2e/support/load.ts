@@ -14,7 +14,9 @@ export interface LoadResult {
  * Requests `path` on `host` through the proxy every `intervalMs` until stopped; a failure is
  * an error, a timeout or a non-2xx answer. One request at a time, as a patient client would.
  */
-export function loadLoop(edge: Edge, host: string, path: string, opts: { intervalMs: number; headers?: Record<string, string>; timeoutMs?: number }): { stop: () => Promise<LoadResult> } {
+export interface LoadOptions { readonly intervalMs: number; readonly headers?: Record<string, string>; readonly timeoutMs?: number }
+
+export function loadLoop(edge: Edge, host: string, path: string, opts: LoadOptions): { stop: () => Promise<LoadResult> } {
   let running = true;
   const t0 = Date.now();
   const failures: { atMs: number; why: string }[] = [];

@@ -36,8 +36,13 @@ export class OpsStack {
     copyFileSync(join(REPO_ROOT, 'Makefile'), join(dir, 'Makefile'));
     for (const script of SERVER_SCRIPTS) copyFileSync(join(REPO_ROOT, 'scripts', script), join(dir, 'scripts', script));
     const ports = {
-      api: await freePort(), frontend: await freePort(), postgres: await freePort(), prometheus: await freePort(), emulator: await freePort(),
-      http: await freePort(), https: await freePort(),
+      api: await freePort(),
+      frontend: await freePort(),
+      postgres: await freePort(),
+      prometheus: await freePort(),
+      emulator: await freePort(),
+      http: await freePort(),
+      https: await freePort(),
     };
     const backupImage = `${opts.imagePrefix}/backup:${opts.tag}`;
     const age = await ageKeyPair(backupImage);
@@ -125,6 +130,11 @@ export class OpsStack {
     const out = await this.compose.compose(['exec', '-T', 'postgres', 'sh', '-c',
       'psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc "$1"', 'psql', sql]);
     return out.trim();
+  }
+
+  /** `postgres://owner:…@postgres:5432/db`: the role that may delete (seeding with --replace). */
+  public get ownerUrl(): string {
+    return `postgres://dialogstack_owner:${this.env.DB_OWNER_PASSWORD}@postgres:5432/dialogstack`;
   }
 
   /** `postgres://writer:…@postgres:5432/db`, the bot's URL on the stack's network. */

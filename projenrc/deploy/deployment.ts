@@ -48,6 +48,13 @@ export interface DeploymentProps {
   readonly migrate: { readonly service: Service; readonly statusCommand: readonly string[] };
   readonly httpChecks: readonly HttpCheck[];
   readonly containerChecks: readonly ContainerCheck[];
+  /**
+   * Services switched without downtime: a new container next to the old one, the old one
+   * stopped once the new one is healthy (the proxy retries on the new one). Each must be
+   * public (behind the proxy), health checked, and safe to run twice for a moment (not a
+   * long-polling consumer). @default none: every service is recreated (stop, then start)
+   */
+  readonly zeroDowntime?: readonly Service[];
   /** Directory on the server, relative to the SSH user's home. @default the stack name */
   readonly deployPath?: string;
   /** Database backups kept on the server. @default 10 */
@@ -123,6 +130,7 @@ export class Deployment extends Component {
   public readonly migrate: { readonly service: Service; readonly statusCommand: readonly string[] };
   public readonly httpChecks: readonly ResolvedHttpCheck[];
   public readonly containerChecks: readonly ContainerCheck[];
+  public readonly rollingServices: readonly Service[];
   public readonly deployPath: string;
   public readonly keepBackups: number;
   public readonly waitTimeoutSeconds: number;
@@ -137,6 +145,7 @@ export class Deployment extends Component {
     this.migrate = props.migrate;
     this.httpChecks = props.httpChecks.map((c) => ({ ...c, path: c.path ?? c.service.healthCheck?.http?.path ?? '', expectStatus: c.expectStatus ?? 200 }));
     this.containerChecks = props.containerChecks;
+    this.rollingServices = props.zeroDowntime ?? [];
     this.deployPath = props.deployPath ?? stack.name;
     this.keepBackups = props.keepBackups ?? 10;
     this.waitTimeoutSeconds = props.waitTimeoutSeconds ?? 180;
@@ -225,6 +234,12 @@ export class Deployment extends Component {
       }
       if (!c.path) out.push(`HTTP check '${c.label}' has no path, and '${s.name}' has no HTTP health check to take it from`);
       else if (!c.path.startsWith('/')) out.push(`HTTP check '${c.label}' path '${c.path}' must start with /`);
+    }
+    for (const s of this.rollingServices) {
+      if (!inProduction(s, 'zero-downtime service')) continue;
+      if (!this.edge.hostOf(s)) out.push(`zero-downtime service '${s.name}' is not public: nothing would move its traffic to the new container`);
+      if (!s.healthCheck) out.push(`zero-downtime service '${s.name}' has no health check: nothing would say when the new container may take traffic`);
+      if (s === this.database.service || s.oneShot) out.push(`zero-downtime service '${s.name}' cannot run twice side by side`);
     }
     for (const c of this.containerChecks) {
       if (inProduction(c.service, `container check '${c.label}' targets`) && !c.service.healthCheck) {

@@ -1,5 +1,5 @@
-import { Component, TextFile } from 'projen';
 import { createHash } from 'node:crypto';
+import { Component, TextFile } from 'projen';
 import type { StackCompose } from '../compose/stack-compose';
 import { EnvVar, interpolate, isDnsName } from '../env';
 import { ResolvedHealthCheck, commandHealthCheck, resolveHealthCheck } from '../health-check';

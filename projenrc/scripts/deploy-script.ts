@@ -48,6 +48,8 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
     bashArray('PULL_SERVICES', d.services.map((s) => s.name)),
     '# What a deploy switches to the new tag: every service but the database, and the proxy.',
     bashArray('SWITCH_SERVICES', d.switchedServices),
+    '# Switched without downtime behind the proxy: a new container next to the old one, then the old one drains.',
+    bashArray('ROLLING_SERVICES', d.rollingServices.map((s) => s.name)),
     '# The database, backed up (custom-format pg_dump, inside its container) before migrating.',
     `DATABASE_SERVICE=${shellQuote(db.service.name)}`,
     '# shellcheck disable=SC2016 # the variables expand inside the container',

@@ -108,6 +108,10 @@ describe('Deployment validation at synth', () => {
       /container check 'migrate' needs a health check on 'migrate'/],
     ['an exit code deploy-check uses itself', (f) => ({ containerChecks: [{ label: 'worker', service: f.worker, exitCode: 10 }] }),
       /check 'worker' uses exit code 10; use 12-125/],
+    ['a zero-downtime service that is not public', (f) => ({ zeroDowntime: [f.worker] }),
+      /zero-downtime service 'worker' is not public/],
+    ['a zero-downtime database', (f) => ({ zeroDowntime: [f.db] }),
+      /zero-downtime service 'db' is not public[\s\S]*zero-downtime service 'db' cannot run twice side by side/],
     ['a label with the field separator', (f) => ({ containerChecks: [{ label: 'a|b', service: f.worker, exitCode: 13 }] }),
       /check label 'a\|b' must not contain '\|'/],
   ])('rejects %s', (_, change, message) => {
@@ -126,6 +130,8 @@ describe('the deployment of this repository', () => {
     expect(check).toContain('declare -A HOST_VARIABLE=([bot]=API_HOST [api]=API_HOST [frontend]=DASHBOARD_HOST)');
     expect(deploy).toContain('PULL_SERVICES=(postgres migrate bot api frontend backup)');
     expect(deploy).toContain('SWITCH_SERVICES=(migrate bot api frontend backup proxy)');
+    // api and dashboard side by side; the long-polling bot is stopped before its successor starts.
+    expect(deploy).toContain('ROLLING_SERVICES=(api frontend)');
     expect(deploy).toContain('MIGRATE_SERVICE=migrate');
   });
 

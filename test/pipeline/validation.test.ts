@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Project } from 'projen';
 import {
-  BaseImages, Deployment, Dockerfile, EdgeProxy, EnvTemplate, Image, SERVICE_METRICS_PORT, Service, ServiceProps, Stack, StackCompose, baseImage, envVar,
+  BaseImages, Deployment, Dockerfile, EdgeProxy, EnvTemplate, Image, SERVICE_METRICS_PORT, Service, ServiceProps, Stack, StackCompose, baseImage,
+  envVar,
   httpHealthCheck,
 } from '../../projenrc';
 

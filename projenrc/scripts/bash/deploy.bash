@@ -286,9 +286,89 @@ migrate() {
   step_done
 }
 
+# health_of CONTAINER: starting, healthy, unhealthy, or the state when it is not running.
+health_of() {
+  docker inspect --format '{{if ne .State.Status "running"}}{{.State.Status}}{{else if .State.Health}}{{.State.Health.Status}}{{else}}healthy{{end}}' "$1" 2>/dev/null || echo gone
+}
+
+# roll TAG SERVICE: zero-downtime replacement behind the proxy. A second container at TAG
+# starts next to the running one (compose scale-up, the old one untouched); once it is
+# healthy the old one is stopped (SIGTERM: it stops accepting and finishes what it serves;
+# the proxy retries a refused connection on the new one) and removed. If the new container
+# never gets healthy it is removed and the old one keeps serving.
+roll() {
+  local at=$1 service=$2 old new id health waited=0 deadline
+  mapfile -t old < <(compose_at "$at" ps --quiet "$service" 2>/dev/null)
+  if [ ${#old[@]} -eq 0 ]; then
+    converge "$at" --no-deps "$service"
+    return
+  fi
+  # Already what TAG's compose configuration asks for (compose's own hash of it): nothing to replace.
+  local wanted current
+  wanted=$(compose_at "$at" config --hash "$service" 2>/dev/null | awk '{ print $2 }')
+  current=$(docker inspect --format '{{index .Config.Labels "com.docker.compose.config-hash"}}' "${old[@]}" 2>/dev/null | sort -u)
+  if [ -n "$wanted" ] && [ "$current" = "$wanted" ]; then
+    log "$current_step" "$service: already at $at"
+    return 0
+  fi
+  compose_at "$at" up --detach --no-deps --no-recreate --scale "$service=$((${#old[@]} + 1))" "$service" 2>&1 | indent || return 1
+  new=""
+  while IFS= read -r id; do
+    [[ " ${old[*]} " == *" $id "* ]] || new=$id
+  done < <(compose_at "$at" ps --all --quiet "$service")
+  if [ -z "$new" ]; then
+    log "$current_step" "$service: no new container was created"
+    return 1
+  fi
+  deadline=$wait_timeout
+  while true; do
+    health=$(health_of "$new")
+    case $health in
+      healthy) break ;;
+      starting) ;;
+      *)
+        log "$current_step" "$service: the new container is $health; removing it, the old one keeps serving"
+        docker logs --tail 20 "$new" 2>&1 | indent
+        docker rm --force "$new" >/dev/null 2>&1 || true
+        return 1
+        ;;
+    esac
+    if [ "$waited" -ge $((deadline * 2)) ]; then
+      log "$current_step" "$service: the new container is not healthy after $wait_timeout s; removing it, the old one keeps serving"
+      docker logs --tail 20 "$new" 2>&1 | indent
+      docker rm --force "$new" >/dev/null 2>&1 || true
+      return 1
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  log "$current_step" "$service: new container healthy after $(((waited + 1) / 2)) s; draining the old one"
+  docker stop "${old[@]}" >/dev/null && docker rm "${old[@]}" >/dev/null || return 1
+}
+
+# switch_to TAG: every switched service to TAG. Rolling services (behind the proxy) overlap
+# old and new; the others are recreated by compose (stop, then start: the long-polling bot
+# must never run twice, and Telegram keeps the updates that arrive meanwhile).
+switch_to() {
+  local at=$1 service others=()
+  for service in "${SWITCH_SERVICES[@]}"; do
+    [[ " ${ROLLING_SERVICES[*]} " == *" $service "* ]] || others+=("$service")
+  done
+  for service in "${ROLLING_SERVICES[@]}"; do
+    roll "$at" "$service" || return 1
+  done
+  converge "$at" --no-deps "${others[@]}" || return 1
+  local waiting
+  waiting=$(not_ready "$at" "${SWITCH_SERVICES[@]}") || return 1
+  if [ -n "$waiting" ]; then
+    printf '%s\n' "$waiting" | indent
+    return 1
+  fi
+}
+
 switch() {
-  step switch "up --detach --wait --no-deps: ${SWITCH_SERVICES[*]} to $tag"
-  converge "$tag" --no-deps "${SWITCH_SERVICES[@]}" || return 1
+  step switch "${ROLLING_SERVICES[*]} side by side, then ${SWITCH_SERVICES[*]} to $tag"
+  switch_to "$tag" || return 1
   step_done
 }
 
@@ -306,7 +386,7 @@ rollback() { # FAILED_STEP
     exit "$EXIT_FAILED_WITHOUT_PREVIOUS"
   fi
   step rollback "$tag failed at $1; back to $previous"
-  if converge "$previous" --no-deps "${SWITCH_SERVICES[@]}" && check "$previous"; then
+  if switch_to "$previous" && check "$previous"; then
     log rollback "$previous is serving again; $tag was not deployed (took $(seconds_since "$deploy_started") s)"
     record "$tag failed at $1; rolled back to $previous"
     exit "$EXIT_ROLLED_BACK"
