@@ -17,8 +17,6 @@ IMAGE_TAG_VARIABLE=IMAGE_TAG
 DEPLOY_CHECK_SCRIPT=scripts/deploy-check.sh
 # Every service of the production compose file: all their images are pulled before anything changes.
 PULL_SERVICES=(postgres migrate bot api frontend backup)
-# What a deploy switches to the new tag: every service but the database, and the proxy.
-SWITCH_SERVICES=(migrate bot api frontend backup proxy)
 # Switched without downtime behind the proxy: a new container next to the old one, then the old one drains.
 ROLLING_SERVICES=(api frontend)
 # The database, backed up (custom-format pg_dump, inside its container) before migrating.
@@ -491,8 +489,10 @@ roll() {
 # old and new; the others are recreated by compose (stop, then start: the long-polling bot
 # must never run twice, and Telegram keeps the updates that arrive meanwhile).
 switch_to() {
-  local at=$1 service others=()
-  for service in "${SWITCH_SERVICES[@]}"; do
+  local at=$1 service others=() switched=()
+  # Every service of the compose files (overrides and enabled profiles included) but the database.
+  mapfile -t switched < <(compose_at "$at" config --services | grep -vxF "$DATABASE_SERVICE")
+  for service in "${switched[@]}"; do
     [[ " ${ROLLING_SERVICES[*]} " == *" $service "* ]] || others+=("$service")
   done
   for service in "${ROLLING_SERVICES[@]}"; do
@@ -500,7 +500,7 @@ switch_to() {
   done
   converge "$at" --no-deps "${others[@]}" || return 1
   local waiting
-  waiting=$(not_ready "$at" "${SWITCH_SERVICES[@]}") || return 1
+  waiting=$(not_ready "$at" "${switched[@]}") || return 1
   if [ -n "$waiting" ]; then
     printf '%s\n' "$waiting" | indent
     return 1
@@ -508,7 +508,7 @@ switch_to() {
 }
 
 switch() {
-  step switch "${ROLLING_SERVICES[*]} side by side, then ${SWITCH_SERVICES[*]} to $tag"
+  step switch "${ROLLING_SERVICES[*]} side by side, then every other service but $DATABASE_SERVICE, to $tag"
   switch_to "$tag" || return 1
   step_done
 }

@@ -46,8 +46,6 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
     `DEPLOY_CHECK_SCRIPT=${shellQuote(check.path)}`,
     '# Every service of the production compose file: all their images are pulled before anything changes.',
     bashArray('PULL_SERVICES', d.services.map((s) => s.name)),
-    '# What a deploy switches to the new tag: every service but the database, and the proxy.',
-    bashArray('SWITCH_SERVICES', d.switchedServices),
     '# Switched without downtime behind the proxy: a new container next to the old one, then the old one drains.',
     bashArray('ROLLING_SERVICES', d.rollingServices.map((s) => s.name)),
     '# The database, backed up (custom-format pg_dump, inside its container) before migrating.',

@@ -129,7 +129,6 @@ describe('the deployment of this repository', () => {
     expect(check).toContain('TAGGED_SERVICES=(bot api frontend backup)');
     expect(check).toContain('declare -A HOST_VARIABLE=([bot]=API_HOST [api]=API_HOST [frontend]=DASHBOARD_HOST)');
     expect(deploy).toContain('PULL_SERVICES=(postgres migrate bot api frontend backup)');
-    expect(deploy).toContain('SWITCH_SERVICES=(migrate bot api frontend backup proxy)');
     // api and dashboard side by side; the long-polling bot is stopped before its successor starts.
     expect(deploy).toContain('ROLLING_SERVICES=(api frontend)');
     expect(deploy).toContain('MIGRATE_SERVICE=migrate');
