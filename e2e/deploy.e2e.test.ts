@@ -1,12 +1,13 @@
 import { API_ROUTES } from '@dialogstack/contract';
 import { EmulatorClient } from '@dialogstack/devtools';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEPLOY_EXIT, DEPLOY_STATE, REMOTE_DEPLOY_EXIT } from '../projenrc';
 import { publishImages } from '../scripts/publish-images';
 import { DeployTarget, REGISTRY, RemoteRun, deriveRelease, forgetLocally, requireRegistry } from './support/deploy-target';
-import { requireDocker, waitFor } from './support/docker';
+import { REPO_ROOT, requireDocker, waitFor } from './support/docker';
 import { apiVia, dashboardVia } from './support/edge';
 import { loadLoop } from './support/load';
 
@@ -30,7 +31,7 @@ describe('deploy over SSH: remote-deploy.sh → deploy.sh on a server', () => {
 
   const deploy = (tag: string, settings: Record<string, string> = {}) => target.remoteDeploy('deploy', { IMAGE_TAG: tag, ...settings });
   /** The run's exit code, with its log when it is not the expected one. */
-  const outcome = (r: RemoteRun, expected: number) => ({ code: r.code, log: r.code === expected ? '' : r.output.slice(-8000) });
+  const outcome = (r: Pick<RemoteRun, 'code' | 'output'>, expected: number) => ({ code: r.code, log: r.code === expected ? '' : r.output.slice(-8000) });
   const deployedTag = () => readFileSync(join(target.deployPath, DEPLOY_STATE.deployedTag), 'utf8').trim();
   const backups = () => readdirSync(join(target.deployPath, DEPLOY_STATE.backups)).sort();
 
@@ -150,16 +151,47 @@ describe('deploy over SSH: remote-deploy.sh → deploy.sh on a server', () => {
     await expectMarkerKept();
   });
 
-  it('rolls a broken release C back to B: exits non-zero, B serves again, the data kept', async () => {
-    const r = await deploy(C, { DEPLOY_WAIT_TIMEOUT: '60' });
+  it('rolls a broken release C with a changed compose file back to B: exits non-zero, B serves again with its own compose file, the data kept', async () => {
+    // C also changes the compose file: the rollback must put B's back, not run B under C's.
+    const changed = join(mkdtempSync(join(tmpdir(), 'compose-c-')), 'docker-compose.prod.yml');
+    const original = readFileSync(join(REPO_ROOT, 'docker-compose.prod.yml'), 'utf8');
+    writeFileSync(changed, `${original}x-e2e-release: ${C}\n`);
+    const r = await deploy(C, { DEPLOY_WAIT_TIMEOUT: '60', COMPOSE_FILES: [changed, ...target.composeFilePaths.slice(1)].join(':') });
     expect(outcome(r, DEPLOY_EXIT.ROLLED_BACK.code)).toEqual({ code: DEPLOY_EXIT.ROLLED_BACK.code, log: '' });
     expect(r.output).toMatch(new RegExp(`rollback +${C} failed at switch; back to ${B}`));
+    expect(r.output).toMatch(/switch +api: the new container is (unhealthy|not healthy)/);
     expect(r.output).toMatch(new RegExp(`rollback +${B} is serving again`));
     expect(r.outputs.message).toMatch(/^↩️ /);
     expect(deployedTag()).toBe(B);
     expect(readFileSync(join(target.deployPath, DEPLOY_STATE.history), 'utf8')).toMatch(new RegExp(`${C} failed at switch; rolled back to ${B}\\n$`));
+    expect(readFileSync(join(target.deployPath, 'docker-compose.prod.yml'), 'utf8')).toBe(original);
     expect(backups()).toHaveLength(2);
+    // Releases: B is current, A previous; C is kept as failed. Each names its images by digest.
+    const releases = await target.serverScript('deploy.sh', ['--releases']);
+    expect(releases.code).toBe(0);
+    expect(releases.output).toMatch(new RegExp(`-${B} +live +current +.*api@[0-9a-f]{12}`));
+    expect(releases.output).toMatch(new RegExp(`-${A} +live +previous `));
+    expect(releases.output).toMatch(new RegExp(`-${C} +failed `));
+    const current = join(target.deployPath, DEPLOY_STATE.releases, '..', 'current');
+    expect(readFileSync(join(current, 'images'), 'utf8')).toMatch(new RegExp(`^api \\S+/api:${B} \\S+/api@sha256:[0-9a-f]{64}$`, 'm'));
     await expectServing(B);
+    await expectMarkerKept();
+  });
+
+  it('rolls back by hand to the previous release (A), exactly and without downtime', async () => {
+    const edge = target.edge;
+    const api = loadLoop(edge, edge.apiHost, API_ROUTES.stats, { intervalMs: 200, headers: { authorization: `Bearer ${target.env.API_TOKEN}` } });
+    const dashboard = loadLoop(edge, edge.dashboardHost, '/api/health', { intervalMs: 200 });
+    const r = await target.serverScript('deploy.sh', [...target.serverFileArgs, '--rollback']);
+    const [a, d] = await Promise.all([api.stop(), dashboard.stop()]);
+    expect(outcome(r, 0)).toEqual({ code: 0, log: '' });
+    expect(r.output).toMatch(new RegExp(`live +${A} is live again \\(release \\S+-${A}\\)`));
+    expect({ api: a.failures, dashboard: d.failures }).toEqual({ api: [], dashboard: [] });
+    expect(deployedTag()).toBe(A);
+    const releases = await target.serverScript('deploy.sh', ['--releases']);
+    expect(releases.output).toMatch(new RegExp(`-${A} +live +current `));
+    expect(releases.output).toMatch(new RegExp(`-${B} +live +previous `));
+    await expectServing(A);
     await expectMarkerKept();
   });
 

@@ -170,8 +170,21 @@ export class DeployTarget {
 
   /** scripts/deploy-check.sh run on the server, in the deploy directory, as an operator would. */
   public deployCheck(args: string[]): Promise<{ code: number; output: string }> {
+    return this.serverScript('deploy-check.sh', args);
+  }
+
+  /** The compose files remote-deploy.sh copies (the repository's production file first). */
+  public get composeFilePaths(): string[] { return [...this.composeFiles]; }
+
+  /** The compose files as the server has them (`--file` options for its scripts). */
+  public get serverFileArgs(): string[] {
+    return this.composeFiles.flatMap((f) => ['--file', f.slice(f.lastIndexOf('/') + 1)]);
+  }
+
+  /** A script of the server's scripts/ directory, run in the deploy directory as an operator would. */
+  public serverScript(name: string, args: string[]): Promise<{ code: number; output: string }> {
     return new Promise((resolve) => {
-      execFile(join(this.deployPath, 'scripts', 'deploy-check.sh'), args, { cwd: this.deployPath, env: process.env },
+      execFile(join(this.deployPath, 'scripts', name), args, { cwd: this.deployPath, env: process.env, maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 },
         (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }));
     });
   }

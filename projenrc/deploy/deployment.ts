@@ -57,6 +57,8 @@ export interface DeploymentProps {
   readonly zeroDowntime?: readonly Service[];
   /** Directory on the server, relative to the SSH user's home. @default the stack name */
   readonly deployPath?: string;
+  /** Releases (and their images) kept on the server. @default 5 */
+  readonly keepReleases?: number;
   /** Database backups kept on the server. @default 10 */
   readonly keepBackups?: number;
   /** Seconds the services may take to become healthy. @default 180 */
@@ -111,6 +113,8 @@ export const DEPLOY_STATE = {
   history: '.deploy/history',
   lock: '.deploy/lock',
   lockOwner: '.deploy/lock.owner',
+  /** One directory per deploy (compose files, digests); `.deploy/current` and `.deploy/previous` link to two of them. */
+  releases: '.deploy/releases',
   backups: 'backups',
 } as const;
 
@@ -133,6 +137,7 @@ export class Deployment extends Component {
   public readonly rollingServices: readonly Service[];
   public readonly deployPath: string;
   public readonly keepBackups: number;
+  public readonly keepReleases: number;
   public readonly waitTimeoutSeconds: number;
 
   constructor(stack: Stack, id: string, props: DeploymentProps) {
@@ -148,6 +153,7 @@ export class Deployment extends Component {
     this.rollingServices = props.zeroDowntime ?? [];
     this.deployPath = props.deployPath ?? stack.name;
     this.keepBackups = props.keepBackups ?? 10;
+    this.keepReleases = props.keepReleases ?? 5;
     this.waitTimeoutSeconds = props.waitTimeoutSeconds ?? 180;
     this.node.addValidation({ validate: () => this.problems(props) });
   }

@@ -40,6 +40,7 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
     `DEFAULT_IMAGE_PREFIX=${shellQuote(d.stack.imagePrefix)}`,
     `DEFAULT_WAIT_TIMEOUT=${d.waitTimeoutSeconds}`,
     `DEFAULT_KEEP_BACKUPS=${d.keepBackups}`,
+    `DEFAULT_KEEP_RELEASES=${d.keepReleases}`,
     `DEFAULT_BACKUP_DIR=${DEPLOY_STATE.backups}`,
     `IMAGE_PREFIX_VARIABLE=${images.prefix.name}`,
     `IMAGE_TAG_VARIABLE=${images.tag.name}`,
@@ -65,6 +66,7 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
     `HISTORY_FILE=${DEPLOY_STATE.history}`,
     `LOCK_FILE=${DEPLOY_STATE.lock}`,
     `LOCK_OWNER_FILE=${DEPLOY_STATE.lockOwner}`,
+    `RELEASES_DIR=${DEPLOY_STATE.releases}`,
     ...exitCodeLines(DEPLOY_EXIT),
   ];
 }
