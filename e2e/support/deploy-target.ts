@@ -72,7 +72,7 @@ export interface RemoteRun {
  * the deploy workflow gives it from its secrets.
  */
 export class DeployTarget {
-  public static async create(project: string): Promise<DeployTarget> {
+  public static async create(project: string, settings: Record<string, string> = {}): Promise<DeployTarget> {
     const ssh = await SshServer.start();
     const work = mkdtempSync(join(tmpdir(), 'deploy-target-'));
     const deployPath = join(work, 'srv', 'dialogstack');
@@ -94,6 +94,7 @@ export class DeployTarget {
       IMAGE_PREFIX,
       // What the template says; deploy.sh must deploy the tag it is given, not this one.
       IMAGE_TAG: 'latest',
+      ...settings,
     };
     // The Telegram emulator published on loopback: tests chat with the bot through it.
     const fakes = writeFakesOverride();
