@@ -184,6 +184,15 @@ describe('the guides, run on a fresh Debian server', () => {
     expectOk(restore);
     expect(restore.stderr.match(/^\S+ restored +/gm)).toHaveLength(2);
     guide.skip(BACKUPS, 'scripts/restore.sh dialogstack-', 'the same two restores as manual-deploy.md §6, run there');
+
+    // The releases: B (just deployed) is current, A previous; --rollback returns to A exactly.
+    const releases = await guide.onServer(MANUAL, 'scripts/deploy.sh --releases', asDeploy());
+    expectOk(releases);
+    expect(releases.stdout).toMatch(new RegExp(`-${B} +live +current `));
+    expect(releases.stdout).toMatch(new RegExp(`-${A} +live +previous `));
+    expect(releases.stdout).toMatch(new RegExp(`live +${A} is live again \\(release \\S+-${A}\\)`));
+    // Back to B for what follows.
+    await onServer(`scripts/deploy.sh ${B}`);
   });
 
   it('backups.md §1 and §4: the env copy and the off-site copy, then both back on "my machine"', async () => {
