@@ -145,7 +145,9 @@ describe('the guides, run on a fresh Debian server', () => {
   });
 
   it('manual-deploy §4 and §5 (and the README): deploy by hand, then check', async () => {
-    const r = await guide.onServer(MANUAL, 'cd ~/dialogstack', asDeploy());
+    // The roles upgrade (§2) is for databases older than the owner role; this one starts with it.
+    guide.skip(MANUAL, 'cd ~/dialogstack\n# 1. the owner', 'upgrades a database created before the owner role; src/db/test/roles.test.ts runs 10-roles.sh on one');
+    const r = await guide.onServer(MANUAL, 'cd ~/dialogstack\nscripts/deploy.sh', asDeploy());
     expectOk(r);
     expect(r.stdout).toMatch(new RegExp(`live +${A} is live \\(previous: none\\)`));
     const check = await guide.onServer(MANUAL, 'scripts/deploy-check.sh', asDeploy());

@@ -84,7 +84,7 @@ describe('make prod-*: the tag', () => {
     await exec('make', ['prod-up', 'IMAGE_TAG=sha-1234567'], { cwd: fake.dir, env: fake.env });
     // compose reads IMAGE_TAG from --env-file when the environment does not set it.
     expect(fake.calls()).toEqual([
-      'IMAGE_TAG= compose -f docker-compose.prod.yml --env-file .env.production pull',
+      'IMAGE_TAG= compose -f docker-compose.prod.yml --env-file .env.production pull postgres migrate bot api frontend backup',
       'IMAGE_TAG=sha-1234567 compose -f docker-compose.prod.yml --env-file .env.production up --detach --wait',
     ]);
   });
