@@ -19,6 +19,7 @@ import { DeployTarget, REGISTRY, deriveRelease, forgetLocally, requireRegistry }
 import { requireDocker } from '../../e2e/support/docker';
 import { LoadResult, loadLoop, percentile } from '../../e2e/support/load';
 import { publishImages } from '../../scripts/publish-images';
+import { useStandInBaseImages } from '../../test/support/stand-in-base-images';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const INTERVAL_MS = 50;
@@ -39,6 +40,7 @@ function latency(r: LoadResult, deployStartMs: number): { idle: number; during: 
 async function main(): Promise<void> {
   requireDocker();
   await requireRegistry();
+  useStandInBaseImages(); // an engine with local stand-ins builds against them, as the tests do
   const id = `bench-${process.pid}`;
   const sha = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
   publishImages({ registry: REGISTRY, ref: `refs/heads/bench/deploy-${process.pid}`, sha, defaultBranch: 'main', log: () => {} });
