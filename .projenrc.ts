@@ -1,6 +1,6 @@
 import { javascript, typescript } from 'projen';
 import {
-  Backup, BackupScript, BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EnvTemplate,
+  Backup, BackupScript, BaseImages, BuildWorkflow, DeployCheckScript, DeployScript, DeployWorkflow, Deployment, Dockerignore, EdgeProxy, EnvTemplate,
   FixedEnvFile, ImageSummaryScript, InitEnvScript, JestConfig, Monitoring, NotifyTelegramScript, PipelineReviewWorkflow, PostgresInitScript,
   KubernetesDeployScript, KubernetesDeployWorkflow, KubernetesSecretScript, KubernetesStack,
   ReadmeSections, RemoteDeployScript, RenovateConfig, RestoreScript, SERVICE_METRICS_PORT, SERVICE_PORT, ServerBootstrapScript, Stack, StackCompose,
@@ -388,7 +388,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const apiService = stack.addService('api', {
     description: 'Statistics API; reads with the read-only role',
     image: apiImage,
-    publish: { variable: 'API_PORT', defaultHostPort: 4000 },
+    // Production publishes only the edge proxy; dev keeps a loopback port for convenience.
+    publish: { variable: 'API_PORT', defaultHostPort: 4000, renderings: ['dev'] },
     public: { host: apiHost },
     dependsOn: [{ service: migrate, condition: 'completed' }],
     env: {
@@ -407,7 +408,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const frontendService = stack.addService('frontend', {
     description: 'Dashboard; calls the api server-side',
     image: frontendImage,
-    publish: { variable: 'FRONTEND_PORT', defaultHostPort: 3000 },
+    publish: { variable: 'FRONTEND_PORT', defaultHostPort: 3000, renderings: ['dev'] },
     public: { host: dashboardHost },
     env: {
       API_URL: apiService.url,
@@ -510,6 +511,8 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     rendering: 'prod',
     description: 'Production: pulls ${IMAGE_PREFIX}/<service>:${IMAGE_TAG} from the registry.\nUse with `--env-file .env.production` (see devops/doc/guides/manual-deploy.md).',
   });
+  // The edge: Caddy in front of the public services, the only published ports in production.
+  const edge = new EdgeProxy(stack, 'Edge', { compose: prodCompose });
   const devEnvTemplate = new EnvTemplate(stack, '.env.example', {
     rendering: 'dev',
     description: 'Local settings for docker-compose.yml. `make env` copies this to .env and generates the passwords.',
@@ -549,6 +552,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
 
   const deployment = new Deployment(stack, 'Deployment', {
     compose: prodCompose,
+    edge,
     envTemplate: prodEnvTemplate,
     database,
     migrate: { service: migrate, statusCommand: [...migrateCli, 'status'] },
@@ -561,6 +565,9 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       { label: 'frontend page', service: frontendService, path: '/', exitCode: 14 },
     ],
     containerChecks: [{ label: 'bot health', service: botService, exitCode: 15 }],
+    // Side by side, then the old copy drains. The bot is recreated (stop, then start): two
+    // long-polling copies would get 409 from Telegram, which keeps the updates meanwhile.
+    zeroDowntime: [apiService, frontendService],
   });
   const deployCheck = new DeployCheckScript(deployment);
   const deploy = new DeployScript(deployment, 'scripts/deploy.sh', { check: deployCheck });

@@ -75,7 +75,7 @@ psql: ## Open psql in the database container
 	docker compose -f docker-compose.yml exec postgres sh -c 'psql -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"'
 
 prod-pull: ## Pull the images of IMAGE_TAG
-	docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) pull
+	docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) pull postgres migrate bot api frontend backup
 
 prod-up: ## Start IMAGE_TAG in production mode and wait until healthy
 	docker compose -f docker-compose.prod.yml --env-file $(PROD_ENV_FILE) up --detach --wait

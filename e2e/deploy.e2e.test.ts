@@ -1,11 +1,15 @@
 import { API_ROUTES } from '@dialogstack/contract';
+import { EmulatorClient } from '@dialogstack/devtools';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEPLOY_EXIT, DEPLOY_STATE, REMOTE_DEPLOY_EXIT } from '../projenrc';
 import { publishImages } from '../scripts/publish-images';
 import { DeployTarget, REGISTRY, RemoteRun, deriveRelease, forgetLocally, requireRegistry } from './support/deploy-target';
-import { requireDocker, waitFor } from './support/docker';
+import { REPO_ROOT, requireDocker, waitFor } from './support/docker';
+import { apiVia, dashboardVia } from './support/edge';
+import { loadLoop } from './support/load';
 
 const LONG_RUNNING = ['postgres', 'bot', 'api', 'frontend'];
 const MARKER = { id: -4242, username: 'deploy-e2e-marker' };
@@ -27,22 +31,29 @@ describe('deploy over SSH: remote-deploy.sh → deploy.sh on a server', () => {
 
   const deploy = (tag: string, settings: Record<string, string> = {}) => target.remoteDeploy('deploy', { IMAGE_TAG: tag, ...settings });
   /** The run's exit code, with its log when it is not the expected one. */
-  const outcome = (r: RemoteRun, expected: number) => ({ code: r.code, log: r.code === expected ? '' : r.output.slice(-8000) });
+  const outcome = (r: Pick<RemoteRun, 'code' | 'output'>, expected: number) => ({ code: r.code, log: r.code === expected ? '' : r.output.slice(-8000) });
   const deployedTag = () => readFileSync(join(target.deployPath, DEPLOY_STATE.deployedTag), 'utf8').trim();
   const backups = () => readdirSync(join(target.deployPath, DEPLOY_STATE.backups)).sort();
+
+  /** The database's container: an app deploy never recreates it. */
+  let postgresContainer = '';
+  const postgresId = async () => (await target.stack.compose(['ps', '--quiet', 'postgres'])).trim();
 
   async function expectServing(tag: string): Promise<void> {
     const states = Object.fromEntries((await target.stack.ps()).map((s) => [s.Service, s as typeof s & { Image: string }]));
     for (const service of LONG_RUNNING) {
       const s = states[service];
+      // The database keeps the image of the first deploy.
       expect({ service, state: s?.State, health: s?.Health, tag: s?.Image.split(':').pop() })
-        .toEqual({ service, state: 'running', health: 'healthy', tag });
+        .toEqual({ service, state: 'running', health: 'healthy', tag: service === 'postgres' ? A : tag });
     }
+    expect({ state: states.proxy?.State, health: states.proxy?.Health }).toEqual({ state: 'running', health: 'healthy' });
+    if (postgresContainer) expect(await postgresId()).toBe(postgresContainer);
     expect(states.migrate).toMatchObject({ State: 'exited', ExitCode: 0 });
-    expect((await fetch(`${target.apiUrl}${API_ROUTES.ready}`)).status).toBe(200);
-    const stats = await fetch(`${target.apiUrl}${API_ROUTES.stats}`, { headers: { authorization: `Bearer ${target.env.API_TOKEN}` } });
+    expect((await apiVia(target.edge, API_ROUTES.ready)).status).toBe(200);
+    const stats = await apiVia(target.edge, API_ROUTES.stats, { headers: { authorization: `Bearer ${target.env.API_TOKEN}` } });
     expect(stats.status).toBe(200);
-    expect((await fetch(`${target.frontendUrl}/api/health`)).status).toBe(200);
+    expect((await dashboardVia(target.edge, '/api/health')).status).toBe(200);
   }
 
   async function expectMarkerKept(): Promise<void> {
@@ -86,6 +97,7 @@ describe('deploy over SSH: remote-deploy.sh → deploy.sh on a server', () => {
     await expectServing(A);
 
     await target.psql(`INSERT INTO users (id, username) VALUES (${MARKER.id}, '${MARKER.username}')`);
+    postgresContainer = await postgresId();
 
     const check = await target.remoteDeploy('check');
     expect(outcome(check, 0)).toEqual({ code: 0, log: '' });
@@ -103,25 +115,83 @@ describe('deploy over SSH: remote-deploy.sh → deploy.sh on a server', () => {
     expect(r.output).toMatch(/deploy-check: 1 of \d+ checks failed \(exit 13\)/);
   });
 
-  it('deploys release B over A: healthy on B, the database backed up first, the data kept', async () => {
+  it('deploys release B over A without downtime: no request fails, every message is answered, postgres keeps running', async () => {
+    // A patient client of each public service, through the proxy (every 200 ms: stable on 2 cores).
+    const edge = target.edge;
+    const api = loadLoop(edge, edge.apiHost, API_ROUTES.stats, { intervalMs: 200, headers: { authorization: `Bearer ${target.env.API_TOKEN}` } });
+    const dashboard = loadLoop(edge, edge.dashboardHost, '/api/health', { intervalMs: 200 });
+    // People write to the long-polling bot while it is replaced (one message a second, a few users).
+    const emulator = new EmulatorClient(target.emulatorUrl);
+    const sent: { chatId: number; messageId: number }[] = [];
+    let chatting = true;
+    const chat = (async () => {
+      for (let i = 0; chatting; i++) {
+        sent.push(await emulator.send({ from: { id: 7100 + (i % 8), first_name: `Switch${i % 8}` }, text: `message ${i} during the switch` }));
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    })();
     const r = await deploy(B);
+    chatting = false;
+    await chat;
+    const [a, d] = await Promise.all([api.stop(), dashboard.stop()]);
     expect(outcome(r, 0)).toEqual({ code: 0, log: '' });
+    expect(r.output).toMatch(/switch +api: new container healthy after/);
+    expect({ api: a.failures, dashboard: d.failures }).toEqual({ api: [], dashboard: [] });
+    expect(a.requests).toBeGreaterThan(20);
+    // Each chat gets as many answers as it sent messages (Telegram kept what arrived between the two bots).
+    expect(sent.length).toBeGreaterThan(5);
+    const byChat = new Map<number, { first: number; count: number }>();
+    for (const m of sent) byChat.set(m.chatId, { first: byChat.get(m.chatId)?.first ?? m.messageId, count: (byChat.get(m.chatId)?.count ?? 0) + 1 });
+    for (const [chatId, { first, count }] of byChat) {
+      await waitFor(`${count} answers in chat ${chatId}`, async () => ((await emulator.replies(chatId, first - 1, 0)).length >= count) || undefined, 90_000, 1000);
+    }
     expect(deployedTag()).toBe(B);
     expect(backups()).toEqual([expect.stringMatching(new RegExp(`^postgres-\\d{8}T\\d{6}Z-${A}\\.dump$`))]);
     await expectServing(B);
     await expectMarkerKept();
   });
 
-  it('rolls a broken release C back to B: exits non-zero, B serves again, the data kept', async () => {
-    const r = await deploy(C, { DEPLOY_WAIT_TIMEOUT: '60' });
+  it('rolls a broken release C with a changed compose file back to B: exits non-zero, B serves again with its own compose file, the data kept', async () => {
+    // C also changes the compose file: the rollback must put B's back, not run B under C's.
+    const changed = join(mkdtempSync(join(tmpdir(), 'compose-c-')), 'docker-compose.prod.yml');
+    const original = readFileSync(join(REPO_ROOT, 'docker-compose.prod.yml'), 'utf8');
+    writeFileSync(changed, `${original}x-e2e-release: ${C}\n`);
+    const r = await deploy(C, { DEPLOY_WAIT_TIMEOUT: '60', COMPOSE_FILES: [changed, ...target.composeFilePaths.slice(1)].join(':') });
     expect(outcome(r, DEPLOY_EXIT.ROLLED_BACK.code)).toEqual({ code: DEPLOY_EXIT.ROLLED_BACK.code, log: '' });
     expect(r.output).toMatch(new RegExp(`rollback +${C} failed at switch; back to ${B}`));
+    expect(r.output).toMatch(/switch +api: the new container is (unhealthy|not healthy)/);
     expect(r.output).toMatch(new RegExp(`rollback +${B} is serving again`));
     expect(r.outputs.message).toMatch(/^↩️ /);
     expect(deployedTag()).toBe(B);
     expect(readFileSync(join(target.deployPath, DEPLOY_STATE.history), 'utf8')).toMatch(new RegExp(`${C} failed at switch; rolled back to ${B}\\n$`));
+    expect(readFileSync(join(target.deployPath, 'docker-compose.prod.yml'), 'utf8')).toBe(original);
     expect(backups()).toHaveLength(2);
+    // Releases: B is current, A previous; C is kept as failed. Each names its images by digest.
+    const releases = await target.serverScript('deploy.sh', ['--releases']);
+    expect(releases.code).toBe(0);
+    expect(releases.output).toMatch(new RegExp(`-${B} +live +current +.*api@[0-9a-f]{12}`));
+    expect(releases.output).toMatch(new RegExp(`-${A} +live +previous `));
+    expect(releases.output).toMatch(new RegExp(`-${C} +failed `));
+    const current = join(target.deployPath, DEPLOY_STATE.releases, '..', 'current');
+    expect(readFileSync(join(current, 'images'), 'utf8')).toMatch(new RegExp(`^api \\S+/api:${B} \\S+/api@sha256:[0-9a-f]{64}$`, 'm'));
     await expectServing(B);
+    await expectMarkerKept();
+  });
+
+  it('rolls back by hand to the previous release (A), exactly and without downtime', async () => {
+    const edge = target.edge;
+    const api = loadLoop(edge, edge.apiHost, API_ROUTES.stats, { intervalMs: 200, headers: { authorization: `Bearer ${target.env.API_TOKEN}` } });
+    const dashboard = loadLoop(edge, edge.dashboardHost, '/api/health', { intervalMs: 200 });
+    const r = await target.serverScript('deploy.sh', [...target.serverFileArgs, '--rollback']);
+    const [a, d] = await Promise.all([api.stop(), dashboard.stop()]);
+    expect(outcome(r, 0)).toEqual({ code: 0, log: '' });
+    expect(r.output).toMatch(new RegExp(`live +${A} is live again \\(release \\S+-${A}\\)`));
+    expect({ api: a.failures, dashboard: d.failures }).toEqual({ api: [], dashboard: [] });
+    expect(deployedTag()).toBe(A);
+    const releases = await target.serverScript('deploy.sh', ['--releases']);
+    expect(releases.output).toMatch(new RegExp(`-${A} +live +current `));
+    expect(releases.output).toMatch(new RegExp(`-${B} +live +previous `));
+    await expectServing(A);
     await expectMarkerKept();
   });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { publishImages } from '../scripts/publish-images';
 import { IMAGE_PREFIX, REGISTRY, requireRegistry } from './support/deploy-target';
 import { requireDocker, run, waitFor } from './support/docker';
+import { apiVia, dashboardVia } from './support/edge';
 import { OpsStack, ScriptRun } from './support/ops-stack';
 
 /** Scrape jobs Prometheus must see up: itself and every service with a metrics port. */
@@ -53,12 +54,14 @@ describe('operations: metrics, backups and the restore drill', () => {
   }, 180_000);
 
   describe('metrics', () => {
-    it('publishes no metrics port: only the api, the dashboard, and Prometheus on loopback', async () => {
+    it('publishes no metrics port: only the proxy, and Prometheus (and the test\'s emulator) on loopback', async () => {
       const published = (await stack.compose.compose(['ps', '--format', '{{.Service}} {{.Ports}}'])).split('\n').filter((l) => l.includes('->'));
       const hostPorts = published.flatMap((l) => [...l.matchAll(/([\d.:[\]]+):(\d+)->(\d+)\/tcp/g)].map((m) => `${l.split(' ')[0]} ${m[1]}:${m[2]}->${m[3]}`));
       expect(hostPorts.filter((p) => p.endsWith('->9464'))).toEqual([]);
       expect(hostPorts.filter((p) => p.startsWith('prometheus ')).every((p) => p.includes('127.0.0.1:'))).toBe(true);
-      expect((await fetch(`${stack.apiUrl}/metrics`)).status).toBe(404);
+      expect(hostPorts.filter((p) => !p.startsWith('proxy ') && !p.includes('127.0.0.1:'))).toEqual([]);
+      expect(hostPorts.filter((p) => /^(api|frontend|bot|postgres) /.test(p))).toEqual([]);
+      expect((await apiVia(stack.edge, '/metrics')).status).toBe(404);
     });
 
     it('is scraped by Prometheus from every service, with the alert rules loaded', async () => {
@@ -76,8 +79,8 @@ describe('operations: metrics, backups and the restore drill', () => {
       const emulator = new EmulatorClient(stack.emulatorUrl);
       const sent = await emulator.send({ from: { id: 4242, first_name: 'Metrics' }, text: 'how are you measured?' });
       expect((await emulator.replies(sent.chatId, sent.messageId, 30_000)).length).toBeGreaterThanOrEqual(1);
-      await fetch(`${stack.apiUrl}${API_ROUTES.stats}`, { headers: { authorization: `Bearer ${stack.env.API_TOKEN}` } });
-      await fetch(`${stack.frontendUrl}/api/health`);
+      await apiVia(stack.edge, API_ROUTES.stats, { headers: { authorization: `Bearer ${stack.env.API_TOKEN}` } });
+      await dashboardVia(stack.edge, '/api/health');
       for (const [promql, what] of [
         ['bot_updates_total{type="message"}', 'the update'],
         ['bot_replies_total{outcome="sent"}', 'the reply'],
@@ -99,6 +102,7 @@ describe('operations: metrics, backups and the restore drill', () => {
     let backupName: string;
 
     it('seeds the database and takes a backup (make backup)', async () => {
+      // The writer only inserts and updates (issue 14): --replace deletes, as the owner.
       await stack.compose.compose(['run', '--rm', '--no-deps', '-e', `DATABASE_URL=${stack.ownerUrl}`, 'api',
         'node', 'src/api/dist/cli/seed.js', '--users', '300', '--messages', '30000', '--days', '60', '--replace'], 10 * 60_000);
       before = await snapshot(stack);
@@ -195,7 +199,7 @@ async function snapshot(stack: OpsStack): Promise<Snapshot> {
   const rows = Object.fromEntries(counts.map((l) => l.split('|')).map(([t, n]) => [t, Number(n)]));
   const stats: Record<string, unknown> = {};
   for (const period of ['all', '90d']) {
-    const res = await fetch(`${stack.apiUrl}${API_ROUTES.stats}?period=${period}&limit=50`, { headers: { authorization: `Bearer ${stack.env.API_TOKEN}` } });
+    const res = await apiVia(stack.edge, `${API_ROUTES.stats}?period=${period}&limit=50`, { headers: { authorization: `Bearer ${stack.env.API_TOKEN}` } });
     const body = statsResponseSchema.parse(await res.json());
     // Days with messages: a UTC midnight between two snapshots adds an empty day, nothing else.
     stats[period] = {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublishedImage, publishImages, stackModel } from '../scripts/publish-images';
 import { ComposeProject, freePort, REPO_ROOT, requireDocker, run } from './support/docker';
+import { Edge, apiVia, dashboardVia, edgeEnv, edgeOf } from './support/edge';
 import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './support/fakes';
 import { testStackEnv } from './support/stack-env';
 
@@ -46,8 +47,7 @@ describe('publish images and run docker-compose.prod.yml from the registry', () 
   const branch = `e2e/publish-${process.pid}`;
   let published: PublishedImage[];
   let stack: ComposeProject;
-  let apiUrl: string;
-  let frontendUrl: string;
+  let edge: Edge;
 
   beforeAll(async () => {
     requireDocker();
@@ -128,14 +128,13 @@ describe('publish images and run docker-compose.prod.yml from the registry', () 
       .filter((ref) => spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0);
     if (local.length) await run('docker', ['image', 'rm', ...local]);
 
-    const ports = { api: await freePort(), frontend: await freePort(), postgres: await freePort() };
-    const env = { ...testStackEnv(ports), IMAGE_PREFIX: `${REGISTRY}/dialogstack/dialogstack`, IMAGE_TAG: tag };
+    const ports = { api: await freePort(), frontend: await freePort(), postgres: await freePort(), http: await freePort(), https: await freePort() };
+    const env = { ...testStackEnv(ports), ...edgeEnv(ports), IMAGE_PREFIX: `${REGISTRY}/dialogstack/dialogstack`, IMAGE_TAG: tag };
     const envFile = join(mkdtempSync(join(tmpdir(), 'prod-env-')), '.env.production');
     writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n'));
     stack = new ComposeProject(`dialogstack-publish-${process.pid}`, ['docker-compose.prod.yml', writeFakesOverride()], {},
       { envFiles: [envFile, DEMO_ENV_FILE] });
-    apiUrl = `http://127.0.0.1:${ports.api}`;
-    frontendUrl = `http://127.0.0.1:${ports.frontend}`;
+    edge = edgeOf(env);
 
     await stack.compose(['pull', '--quiet', 'postgres', 'migrate', 'bot', 'api', 'frontend']);
     await stack.compose(['build', ...FAKE_SERVICES]);
@@ -154,7 +153,7 @@ describe('publish images and run docker-compose.prod.yml from the registry', () 
       expect(image).toContain(`${REGISTRY}/dialogstack/dialogstack/`);
       expect(image).toContain(tag);
     }
-    expect((await fetch(`${apiUrl}${API_ROUTES.ready}`)).status).toBe(200);
-    expect((await fetch(`${frontendUrl}/api/health`)).status).toBe(200);
+    expect((await apiVia(edge, API_ROUTES.ready)).status).toBe(200);
+    expect((await dashboardVia(edge, '/api/health')).status).toBe(200);
   }, 20 * 60_000);
 });

@@ -57,3 +57,4 @@ export * from './review/changes';
 export * from './review/pipeline-diff';
 export * from './review/diff-report';
 export * from './scripts/verify-images-script';
+export * from './edge/edge-proxy';

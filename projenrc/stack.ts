@@ -56,6 +56,14 @@ export class Stack extends Component implements ServiceScope {
     return v;
   }
 
+  /** Declares a variable made elsewhere (e.g. a public host name the edge reads); a no-op when it is already declared. */
+  public declare(v: EnvVar): EnvVar {
+    const known = this._variables.get(v.name);
+    if (known && known !== v) throw new Error(`${this.node.path}: variable '${v.name}' is declared twice, differently`);
+    this._variables.set(v.name, v);
+    return v;
+  }
+
   /** Every declared variable, including those only passed through by services, in declaration order. */
   public get variables(): EnvVar[] {
     return this.collectVariables();

@@ -9,15 +9,24 @@ SCRIPT_NAME=deploy-check
 DEFAULT_COMPOSE_FILE=docker-compose.prod.yml
 DEFAULT_ENV_FILE=.env.production
 IMAGE_TAG_VARIABLE=IMAGE_TAG
-# Long-running services: each must be running, and healthy when it has a health check.
-SERVICES=(postgres bot api frontend backup)
+# Long-running services and the proxy: each must be running, and healthy when it has a health check.
+SERVICES=(postgres bot api frontend backup proxy)
+# Services that run the deployed tag (--expect-tag); the database keeps its own image.
+TAGGED_SERVICES=(bot api frontend backup)
 # The one-shot migrations service, and its command that exits 0 when nothing is pending.
 MIGRATE_SERVICE=migrate
 MIGRATE_STATUS_COMMAND=(node src/db/dist/cli/migrate.js status)
-# The host port of each published service: its variable, and the default when unset.
-declare -A PORT_VARIABLE=([api]=API_PORT [frontend]=FRONTEND_PORT)
-declare -A DEFAULT_PORT=([api]=4000 [frontend]=3000)
-# HTTP checks against the published ports: label|service|path|expected status|bearer token variable|exit code
+# The edge proxy: the public host variable of each public service, its ports, its certificates.
+PROXY_SERVICE=proxy
+declare -A HOST_VARIABLE=([bot]=API_HOST [api]=API_HOST [frontend]=DASHBOARD_HOST)
+HTTPS_PORT_VARIABLE=HTTPS_PORT
+DEFAULT_HTTPS_PORT=443
+HTTP_PORT_VARIABLE=HTTP_PORT
+DEFAULT_HTTP_PORT=80
+TLS_ISSUER_VARIABLE=TLS_ISSUER
+DEFAULT_TLS_ISSUER=acme
+EXIT_PROXY=16
+# HTTP checks through the proxy: label|service|path|expected status|bearer token variable|exit code
 HTTP_CHECKS=(
   'api health|api|/api/v1/health|200||12'
   'api readiness|api|/api/v1/ready|200||12'
@@ -39,6 +48,7 @@ run_health_check() {
 # Options: a base URL per published service, a value per bearer token variable.
 derived_option() {
   case $1 in
+    --bot-url) base_url[bot]=$2 ;;
     --api-url) base_url[api]=$2 ;;
     --frontend-url) base_url[frontend]=$2 ;;
     --api-token) override[API_TOKEN]=$2 ;;
@@ -47,8 +57,9 @@ derived_option() {
 }
 options_help() {
   cat <<'TEXT'
-      --api-url URL            base URL of api (default: http://127.0.0.1:<API_PORT, else 4000>)
-      --frontend-url URL       base URL of frontend (default: http://127.0.0.1:<FRONTEND_PORT, else 3000>)
+      --bot-url URL            base URL of bot (default: https://<API_HOST>:<HTTPS_PORT>, via 127.0.0.1)
+      --api-url URL            base URL of api (default: https://<API_HOST>:<HTTPS_PORT>, via 127.0.0.1)
+      --frontend-url URL       base URL of frontend (default: https://<DASHBOARD_HOST>:<HTTPS_PORT>, via 127.0.0.1)
       --api-token VALUE        bearer token (default: API_TOKEN)
 TEXT
 }
@@ -68,6 +79,7 @@ exit_codes_help() {
    13  failed: api refuses no token, api stats with token
    14  failed: frontend health, frontend page
    15  failed: bot health
+   16  failed: the proxy does not redirect HTTP to HTTPS
 TEXT
 }
 
@@ -152,7 +164,8 @@ usage() {
 Usage: $0 [options]
 
 Checks the deployed stack in this directory: every service running (and healthy when it has
-a health check), migrations applied, and the HTTP endpoints answering as they should. Runs
+a health check), migrations applied, and the public endpoints answering as they should
+through the proxy, over HTTPS (the public host names resolved to this server). Runs
 every check, prints one line per check and exits with the code of the first failure.
 
 Options:
@@ -165,7 +178,7 @@ Options:
 $(options_help)
   -h, --help               show this help
 
-Values of variables (ports, tokens) come from the option, else the environment, else the env file.
+Values of variables (hosts, ports, tokens) come from the option, else the environment, else the env file.
 
 Exit codes:
 $(exit_codes_help)
@@ -234,7 +247,7 @@ check_services() {
       fail "service $service" "is ${state:-gone} (image tag $tag)" "$EXIT_SERVICES"
     elif [ "$health" != healthy ] && [ "$health" != none ]; then
       fail "service $service" "is running but $health (image tag $tag)" "$EXIT_SERVICES"
-    elif [ -n "$expect_tag" ] && [ "$tag" != "$expect_tag" ]; then
+    elif [ -n "$expect_tag" ] && [[ " ${TAGGED_SERVICES[*]} " == *" $service "* ]] && [ "$tag" != "$expect_tag" ]; then
       fail "service $service" "runs image tag $tag, expected $expect_tag" "$EXIT_SERVICES"
     elif [ "$health" = none ]; then
       pass "service $service" "running (no health check), image tag $tag"
@@ -266,13 +279,33 @@ check_migrations() {
   fi
 }
 
+# curl options that reach a public host through the proxy on this server: the name resolves
+# to 127.0.0.1 (whatever DNS says), and a certificate of Caddy's own CA (TLS_ISSUER=internal)
+# is accepted; an ACME certificate must be valid.
+proxy_curl_args() { # HOST PORT
+  local args=(--resolve "$1:$2:127.0.0.1")
+  if [ "$(setting "$TLS_ISSUER_VARIABLE" "$DEFAULT_TLS_ISSUER")" = internal ]; then args+=(--insecure); fi
+  printf '%s\n' "${args[@]}"
+}
+
 check_http() {
   local label=$1 service=$2 path=$3 expected=$4 token_variable=$5 code=$6
-  local base url got token
-  base=${base_url[$service]:-http://127.0.0.1:$(setting "${PORT_VARIABLE[$service]}" "${DEFAULT_PORT[$service]}")}
-  url=${base%/}$path
+  local base url got token host port
   local curl_args=(--silent --show-error --location --output /dev/null --write-out '%{http_code}'
     --max-time 10 --retry 2 --retry-delay 1 --retry-connrefused)
+  if [ -n "${base_url[$service]:-}" ]; then
+    base=${base_url[$service]}
+  else
+    host=$(setting "${HOST_VARIABLE[$service]}")
+    if [ -z "$host" ]; then
+      fail "$label" "no ${HOST_VARIABLE[$service]}: set it in $env_file (the public host of $service)" "$code"
+      return 0
+    fi
+    port=$(setting "$HTTPS_PORT_VARIABLE" "$DEFAULT_HTTPS_PORT")
+    base=https://$host:$port
+    mapfile -t -O "${#curl_args[@]}" curl_args < <(proxy_curl_args "$host" "$port")
+  fi
+  url=${base%/}$path
   if [ -n "$token_variable" ]; then
     token=$(setting "$token_variable")
     if [ -z "$token" ]; then
@@ -291,6 +324,24 @@ check_http() {
   fi
 }
 
+# Plain HTTP to the proxy answers with a permanent redirect to HTTPS (never the service itself).
+check_redirect() {
+  local service host port got
+  for service in "${!HOST_VARIABLE[@]}"; do
+    host=$(setting "${HOST_VARIABLE[$service]}")
+    [ -n "$host" ] || continue
+    port=$(setting "$HTTP_PORT_VARIABLE" "$DEFAULT_HTTP_PORT")
+    got=$(curl --silent --show-error --output /dev/null --write-out '%{http_code} %{redirect_url}' --max-time 10 \
+      --resolve "$host:$port:127.0.0.1" "http://$host:$port/" 2>"$tmp/curl.err") || true
+    if [[ $got =~ ^30[18]\ https:// ]]; then
+      pass "$PROXY_SERVICE redirect" "http://$host -> ${got#* }"
+    else
+      fail "$PROXY_SERVICE redirect" "http://$host:$port/ -> ${got:-no answer}, expected a redirect to https $(last_line "$(cat "$tmp/curl.err")")" "$EXIT_PROXY"
+    fi
+    return 0
+  done
+}
+
 check_container() {
   local label=$1 service=$2 code=$3
   if run_health_check "$service" >"$tmp/exec.out" 2>&1; then
@@ -306,6 +357,7 @@ option_name() { tr 'A-Z_' 'a-z-' <<<"$1"; }
 echo "deploy-check: ${files[*]} with $env_file${project:+, project $project}${expect_tag:+, expecting image tag $expect_tag}"
 check_services
 check_migrations
+check_redirect
 for entry in "${HTTP_CHECKS[@]}"; do
   IFS='|' read -r label service path expected token_variable code <<<"$entry"
   check_http "$label" "$service" "$path" "$expected" "$token_variable" "$code"

@@ -11,16 +11,24 @@ DEFAULT_ENV_FILE=.env.production
 DEFAULT_IMAGE_PREFIX=ghcr.io/dialogstack/dialogstack
 DEFAULT_WAIT_TIMEOUT=180
 DEFAULT_KEEP_BACKUPS=10
+DEFAULT_KEEP_RELEASES=5
 DEFAULT_BACKUP_DIR=backups
 IMAGE_PREFIX_VARIABLE=IMAGE_PREFIX
 IMAGE_TAG_VARIABLE=IMAGE_TAG
 DEPLOY_CHECK_SCRIPT=scripts/deploy-check.sh
 # Every service of the production compose file: all their images are pulled before anything changes.
 PULL_SERVICES=(postgres migrate bot api frontend backup)
+# Switched without downtime behind the proxy: a new container next to the old one, then the old one drains.
+ROLLING_SERVICES=(api frontend)
 # The database, backed up (custom-format pg_dump, inside its container) before migrating.
 DATABASE_SERVICE=postgres
 # shellcheck disable=SC2016 # the variables expand inside the container
 DATABASE_DUMP_COMMAND=(sh -c 'pg_dump --format=custom --username "$POSTGRES_USER" --dbname "$POSTGRES_DB"')
+# The proxy's settings, checked before anything changes: public host names, certificates.
+PUBLIC_HOST_VARIABLES=(API_HOST DASHBOARD_HOST)
+TLS_ISSUER_VARIABLE=TLS_ISSUER
+DEFAULT_TLS_ISSUER=acme
+ACME_EMAIL_VARIABLE=ACME_EMAIL
 # The one-shot migrations service.
 MIGRATE_SERVICE=migrate
 # Deploy state, relative to the deploy directory.
@@ -29,6 +37,7 @@ DEPLOYED_TAG_FILE=.deploy/deployed-tag
 HISTORY_FILE=.deploy/history
 LOCK_FILE=.deploy/lock
 LOCK_OWNER_FILE=.deploy/lock.owner
+RELEASES_DIR=.deploy/releases
 EXIT_DEPLOYED=0
 EXIT_USAGE=2
 EXIT_PREFLIGHT=3
@@ -136,11 +145,20 @@ umask 077
 usage() {
   cat <<USAGE
 Usage: $0 [options] TAG
+       $0 [options] --rollback     back to the previous release, exactly
+       $0 [options] --releases     list the releases kept on this server
 
 Deploys image tag TAG of the stack in this directory (the deploy directory on the server).
 Steps: lock, pull, backup, migrate, switch, check. When migrate, switch or check fails, it
 rolls back to the tag recorded in $DEPLOYED_TAG_FILE by the last good deploy. It never runs
 \`down\` and never removes a volume.
+
+Each deploy is a release, kept in $RELEASES_DIR/<time>-<tag>/: the compose files it ran,
+the checksum of the env file, and the digest (sha256) of every image it pulled. \`current\`
+and \`previous\` point at the last two good ones. A rollback (automatic, or --rollback) puts
+the previous release's compose files back and runs its images by digest, whatever its tag
+points at now. The last --keep-releases are kept; images no kept release uses are removed. The database ($DATABASE_SERVICE) keeps running on its image:
+an app deploy never restarts it (--with-database moves it to TAG's image too).
 
 Options:
   -f, --file FILE              compose file; repeat to add overrides
@@ -150,9 +168,11 @@ Options:
       --env-file FILE          production settings (default: $DEFAULT_ENV_FILE)
       --wait-timeout SECONDS   how long the services may take to become healthy (default: $DEFAULT_WAIT_TIMEOUT)
       --keep-backups N         database backups to keep (default: $DEFAULT_KEEP_BACKUPS)
+      --keep-releases N        releases (and their images) to keep (default: $DEFAULT_KEEP_RELEASES)
       --backup-dir DIR         where backups go (default: $DEFAULT_BACKUP_DIR)
       --registry-user USER     log in to the registry for this deploy only; the password comes
       --registry-password-stdin  from REGISTRY_PASSWORD, or from stdin with this flag
+      --with-database          also switch $DATABASE_SERVICE to TAG's image (restarts the database)
       --install-from DIR       first move the files staged in DIR (compose files, scripts) into
                                this directory, once the lock is held (how remote-deploy.sh ships them)
   -h, --help                   show this help
@@ -165,18 +185,25 @@ USAGE
 tag=""
 wait_timeout=$DEFAULT_WAIT_TIMEOUT
 keep_backups=$DEFAULT_KEEP_BACKUPS
+keep_releases=$DEFAULT_KEEP_RELEASES
+mode=deploy
 backup_dir=$DEFAULT_BACKUP_DIR
 registry_user=${REGISTRY_USER:-}
 password_from_stdin=false
 install_from=""
+with_database=false
 script_option() {
   case $1 in
     --wait-timeout) need_value "$@"; wait_timeout=$2; consumed=2 ;;
     --keep-backups) need_value "$@"; keep_backups=$2; consumed=2 ;;
+    --keep-releases) need_value "$@"; keep_releases=$2; consumed=2 ;;
+    --rollback) mode=rollback; consumed=1 ;;
+    --releases) mode=releases; consumed=1 ;;
     --backup-dir) need_value "$@"; backup_dir=$2; consumed=2 ;;
     --registry-user) need_value "$@"; registry_user=$2; consumed=2 ;;
     --registry-password-stdin) password_from_stdin=true; consumed=1 ;;
     --install-from) need_value "$@"; install_from=$2; consumed=2 ;;
+    --with-database) with_database=true; consumed=1 ;;
     -*) ;;
     *)
       if [ -n "$tag" ]; then usage_error "one TAG only (got $tag and $1)"; fi
@@ -186,9 +213,11 @@ script_option() {
   esac
 }
 parse_options "$@"
-if [ -z "$tag" ]; then usage_error "which TAG? e.g. sha-0123abc"; fi
+if [ "$mode" != deploy ] && [ -n "$tag" ]; then usage_error "--$mode takes no TAG"; fi
+if [ "$mode" = deploy ] && [ -z "$tag" ]; then usage_error "which TAG? e.g. sha-0123abc"; fi
+if ! [[ $keep_releases =~ ^[2-9]$|^[1-9][0-9]+$ ]]; then usage_error "--keep-releases needs a number, at least 2"; fi
 # Docker's tag grammar: what a registry would refuse anyway, refused before anything runs.
-if ! [[ $tag =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then usage_error "'$tag' is not a valid image tag"; fi
+if [ -n "$tag" ] && ! [[ $tag =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then usage_error "'$tag' is not a valid image tag"; fi
 if ! [[ $wait_timeout =~ ^[1-9][0-9]*$ ]]; then usage_error "--wait-timeout needs a number of seconds"; fi
 if ! [[ $keep_backups =~ ^[1-9][0-9]*$ ]]; then usage_error "--keep-backups needs a number, at least 1"; fi
 
@@ -248,9 +277,9 @@ lock() {
     exit "$EXIT_LOCKED"
   fi
   trap cleanup EXIT
-  printf '%s, pid %s, since %s\n' "$tag" "$$" "$(stamp)" >"$LOCK_OWNER_FILE"
+  printf '%s, pid %s, since %s\n' "${tag:-$mode}" "$$" "$(stamp)" >"$LOCK_OWNER_FILE"
   if [ -f "$DEPLOYED_TAG_FILE" ]; then previous=$(<"$DEPLOYED_TAG_FILE"); fi
-  log deploy "$tag in $PWD (previous: ${previous:-none}; compose files: ${files[*]})"
+  log deploy "${tag:-$mode} in $PWD (previous: ${previous:-none}; compose files: ${files[*]})"
   install_staged_files
   trap 'log abort "interrupted during $current_step: services may run a mix of ${previous:-the old version} and $tag; deploy again, or deploy ${previous:-a known good tag}"; record "$tag interrupted during $current_step"; exit "$EXIT_INTERRUPTED"' INT TERM HUP
 }
@@ -293,6 +322,21 @@ preflight() {
     abort preflight "$env_file is open to other users (mode $(stat -c %a "$env_file")); run: chmod 600 $env_file" "$EXIT_PREFLIGHT"
   fi
   compose_at "$tag" config --quiet 2>&1 | indent || abort preflight "the compose configuration is invalid (see above)" "$EXIT_PREFLIGHT"
+  # What the proxy would refuse at start (or get no certificate for), refused before anything changes.
+  local name value
+  for name in "${PUBLIC_HOST_VARIABLES[@]}"; do
+    value=$(setting "$name")
+    if ! [[ $value =~ ^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$ ]] || ! [[ $value =~ [A-Za-z] ]]; then
+      abort preflight "$name='$value' in $env_file is not a DNS name (the public host the proxy serves, e.g. dashboard.example.com)" "$EXIT_PREFLIGHT"
+    fi
+  done
+  value=$(setting "$TLS_ISSUER_VARIABLE" "$DEFAULT_TLS_ISSUER")
+  case $value in
+    acme) [[ $(setting "$ACME_EMAIL_VARIABLE") =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]] ||
+      abort preflight "$ACME_EMAIL_VARIABLE in $env_file is not an email address (Let's Encrypt needs one with $TLS_ISSUER_VARIABLE=acme)" "$EXIT_PREFLIGHT" ;;
+    internal) ;;
+    *) abort preflight "$TLS_ISSUER_VARIABLE='$value' in $env_file: use acme or internal" "$EXIT_PREFLIGHT" ;;
+  esac
 }
 
 # Optional: a registry login for this deploy only, in a throwaway Docker config.
@@ -358,13 +402,17 @@ not_ready() {
       print $1 " is " $2 ($3 == "" ? "" : " (" $3 ")") ($2 == "exited" ? " with exit code " $4 : "") }'
 }
 
-# converge TAG [SERVICE...]: `up --detach --wait` at TAG, then verify. Compose (2.2x) has
-# been seen to return success when --wait-timeout ran out with a service still starting.
+# converge TAG [--up-option...] [SERVICE...]: `up --detach --wait` at TAG, then verify. Compose
+# (2.2x) has been seen to return success when --wait-timeout ran out with a service still starting.
 converge() {
-  local at=$1 waiting
+  local at=$1 waiting arg
+  local options=() services=()
   shift
-  compose_at "$at" up --detach --wait --wait-timeout "$wait_timeout" "$@" 2>&1 | indent || return 1
-  waiting=$(not_ready "$at" "$@") || return 1
+  for arg in "$@"; do
+    if [[ $arg == --* ]]; then options+=("$arg"); else services+=("$arg"); fi
+  done
+  compose_at "$at" up --detach --wait --wait-timeout "$wait_timeout" "${options[@]}" "${services[@]}" 2>&1 | indent || return 1
+  waiting=$(not_ready "$at" "${services[@]}") || return 1
   if [ -n "$waiting" ]; then
     printf '%s\n' "$waiting" | indent
     log "$current_step" "not every service became ready within $wait_timeout s"
@@ -372,16 +420,114 @@ converge() {
   fi
 }
 
+# The database is started when it is not running (the first deploy) and otherwise left alone:
+# its container is never recreated by an app deploy, whatever TAG's postgres image is.
+database_up() {
+  local id
+  id=$(compose_at "$tag" ps --quiet "$DATABASE_SERVICE" 2>/dev/null) || true
+  if [ "$with_database" = true ]; then
+    log migrate "--with-database: $DATABASE_SERVICE to the image of $tag (recreated when it differs)"
+    converge "$tag" "$DATABASE_SERVICE"
+  elif [ -n "$id" ]; then
+    log migrate "$DATABASE_SERVICE keeps running on $(docker inspect --format '{{.Config.Image}}' "$id" 2>/dev/null || echo 'its image')"
+    converge "$tag" --no-recreate "$DATABASE_SERVICE"
+  else
+    converge "$tag" --no-recreate "$DATABASE_SERVICE"
+  fi
+}
+
 migrate() {
-  step migrate "$DATABASE_SERVICE at $tag, then the one-shot $MIGRATE_SERVICE"
-  converge "$tag" "$DATABASE_SERVICE" || return 1
+  step migrate "$DATABASE_SERVICE up, then the one-shot $MIGRATE_SERVICE at $tag"
+  database_up || return 1
   compose_at "$tag" run --rm --no-deps --no-TTY "$MIGRATE_SERVICE" 2>&1 | indent || return 1
   step_done
 }
 
+# health_of CONTAINER: starting, healthy, unhealthy, or the state when it is not running.
+health_of() {
+  docker inspect --format '{{if ne .State.Status "running"}}{{.State.Status}}{{else if .State.Health}}{{.State.Health.Status}}{{else}}healthy{{end}}' "$1" 2>/dev/null || echo gone
+}
+
+# roll TAG SERVICE: zero-downtime replacement behind the proxy. A second container at TAG
+# starts next to the running one (compose scale-up, the old one untouched); once it is
+# healthy the old one is stopped (SIGTERM: it stops accepting and finishes what it serves;
+# the proxy retries a refused connection on the new one) and removed. If the new container
+# never gets healthy it is removed and the old one keeps serving.
+roll() {
+  local at=$1 service=$2 old new id health waited=0 deadline
+  mapfile -t old < <(compose_at "$at" ps --quiet "$service" 2>/dev/null)
+  if [ ${#old[@]} -eq 0 ]; then
+    converge "$at" --no-deps "$service"
+    return
+  fi
+  # Already what TAG's compose configuration asks for (compose's own hash of it): nothing to replace.
+  local wanted current
+  wanted=$(compose_at "$at" config --hash "$service" 2>/dev/null | awk '{ print $2 }')
+  current=$(docker inspect --format '{{index .Config.Labels "com.docker.compose.config-hash"}}' "${old[@]}" 2>/dev/null | sort -u)
+  if [ -n "$wanted" ] && [ "$current" = "$wanted" ]; then
+    log "$current_step" "$service: already at $at"
+    return 0
+  fi
+  compose_at "$at" up --detach --no-deps --no-recreate --scale "$service=$((${#old[@]} + 1))" "$service" 2>&1 | indent || return 1
+  new=""
+  while IFS= read -r id; do
+    [[ " ${old[*]} " == *" $id "* ]] || new=$id
+  done < <(compose_at "$at" ps --all --quiet "$service")
+  if [ -z "$new" ]; then
+    log "$current_step" "$service: no new container was created"
+    return 1
+  fi
+  deadline=$wait_timeout
+  while true; do
+    health=$(health_of "$new")
+    case $health in
+      healthy) break ;;
+      starting) ;;
+      *)
+        log "$current_step" "$service: the new container is $health; removing it, the old one keeps serving"
+        docker logs --tail 20 "$new" 2>&1 | indent
+        docker rm --force "$new" >/dev/null 2>&1 || true
+        return 1
+        ;;
+    esac
+    if [ "$waited" -ge $((deadline * 2)) ]; then
+      log "$current_step" "$service: the new container is not healthy after $wait_timeout s; removing it, the old one keeps serving"
+      docker logs --tail 20 "$new" 2>&1 | indent
+      docker rm --force "$new" >/dev/null 2>&1 || true
+      return 1
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  log "$current_step" "$service: new container healthy after $(((waited + 1) / 2)) s; draining the old one"
+  docker stop "${old[@]}" >/dev/null && docker rm "${old[@]}" >/dev/null || return 1
+}
+
+# switch_to TAG: every switched service to TAG. Rolling services (behind the proxy) overlap
+# old and new; the others are recreated by compose (stop, then start: the long-polling bot
+# must never run twice, and Telegram keeps the updates that arrive meanwhile).
+switch_to() {
+  local at=$1 service others=() switched=()
+  # Every service of the compose files (overrides and enabled profiles included) but the database.
+  mapfile -t switched < <(compose_at "$at" config --services | grep -vxF "$DATABASE_SERVICE")
+  for service in "${switched[@]}"; do
+    [[ " ${ROLLING_SERVICES[*]} " == *" $service "* ]] || others+=("$service")
+  done
+  for service in "${ROLLING_SERVICES[@]}"; do
+    roll "$at" "$service" || return 1
+  done
+  converge "$at" --no-deps "${others[@]}" || return 1
+  local waiting
+  waiting=$(not_ready "$at" "${switched[@]}") || return 1
+  if [ -n "$waiting" ]; then
+    printf '%s\n' "$waiting" | indent
+    return 1
+  fi
+}
+
 switch() {
-  step switch "up --detach --wait: every service to $tag"
-  converge "$tag" || return 1
+  step switch "${ROLLING_SERVICES[*]} side by side, then every other service but $DATABASE_SERVICE, to $tag"
+  switch_to "$tag" || return 1
   step_done
 }
 
@@ -398,8 +544,12 @@ rollback() { # FAILED_STEP
     record "$tag failed at $1; no previous tag to roll back to"
     exit "$EXIT_FAILED_WITHOUT_PREVIOUS"
   fi
-  step rollback "$tag failed at $1; back to $previous"
-  if converge "$previous" && check "$previous"; then
+  step rollback "$tag failed at $1; back to $previous${current_release:+ (release $current_release)}"
+  set_status failed "$release"
+  if [ -n "$current_release" ] && ! restore_release "$current_release"; then
+    log rollback "cannot restore release $current_release; trying $previous with the compose files as they are"
+  fi
+  if switch_to "$previous" && check "$previous"; then
     log rollback "$previous is serving again; $tag was not deployed (took $(seconds_since "$deploy_started") s)"
     record "$tag failed at $1; rolled back to $previous"
     exit "$EXIT_ROLLED_BACK"
@@ -412,17 +562,181 @@ rollback() { # FAILED_STEP
 live() {
   printf '%s\n' "$tag" >"$DEPLOYED_TAG_FILE.new"
   mv "$DEPLOYED_TAG_FILE.new" "$DEPLOYED_TAG_FILE"
+  release_live
   record "$tag deployed (previous: ${previous:-none}) in $(seconds_since "$deploy_started") s"
   log live "$tag is live (previous: ${previous:-none}); took $(seconds_since "$deploy_started") s"
+  drop_old_releases
   exit "$EXIT_DEPLOYED"
+}
+
+# ---------------------------------------------------------------- releases
+
+# A release directory: compose/ (the compose files, as they were), files (stored name, then
+# the path it is installed at), images (service, image, digest), env.sha256, tag, status.
+release=""
+current_release=""
+previous_release=""
+release_of() { # POINTER -> release directory name, or nothing
+  if [ -L "$STATE_DIR/$1" ] && [ -d "$STATE_DIR/$1" ]; then basename "$(readlink "$STATE_DIR/$1")"; fi
+}
+
+# image_refs TAG: "service image" for each service that pulls an image from the registry.
+image_refs() {
+  compose_at "$1" config 2>/dev/null | awk -v list=" ${PULL_SERVICES[*]} " '
+    /^services:/ { inside = 1; next }
+    /^[^ ]/ { inside = 0 }
+    inside && /^  [A-Za-z0-9_.-]+:$/ { service = substr($1, 1, length($1) - 1) }
+    inside && /^    image: / && index(list, " " service " ") { print service, $2 }'
+}
+
+# digest_of IMAGE: its registry digest reference (repository@sha256:...), from the local copy.
+digest_of() {
+  docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$1" 2>/dev/null | grep -F "${1%:*}@" | head -n 1
+}
+
+# record_release: after the pull, what this deploy runs: its compose files and its digests.
+record_release() {
+  local dir file service image digest n=0
+  release=$(date -u +%Y%m%dT%H%M%SZ)-$tag
+  dir=$RELEASES_DIR/$release
+  mkdir -p "$dir/compose"
+  for file in "${files[@]}"; do
+    n=$((n + 1))
+    cp "$file" "$dir/compose/$n-$(basename "$file")"
+    printf '%s\t%s\n' "$n-$(basename "$file")" "$file" >>"$dir/files"
+  done
+  : >"$dir/images"
+  while read -r service image; do
+    digest=$(digest_of "$image")
+    if [ -z "$digest" ]; then
+      log pull "FAILED: no registry digest for $image (pulled from a registry?)"
+      return 1
+    fi
+    printf '%s %s %s\n' "$service" "$image" "$digest" >>"$dir/images"
+  done < <(image_refs "$tag")
+  sha256sum "$env_file" | cut -d' ' -f1 >"$dir/env.sha256"
+  printf '%s\n' "$tag" >"$dir/tag"
+  printf 'pending\n' >"$dir/status"
+  log pull "release $release: $(wc -l <"$dir/images") images by digest"
+}
+
+# restore_release NAME: its compose files back in place, and each image tag pointing at its
+# recorded digest again (pulled by digest when it is no longer here): what it ran, exactly.
+restore_release() {
+  local dir=$RELEASES_DIR/$1 stored path service image digest
+  [ -d "$dir" ] || return 1
+  while IFS=$'\t' read -r stored path; do
+    if ! cmp -s "$dir/compose/$stored" "$path"; then
+      log "$current_step" "compose file $path as it was in $1"
+      cp "$dir/compose/$stored" "$path.restore" && mv "$path.restore" "$path"
+    fi
+  done <"$dir/files"
+  while read -r service image digest; do
+    if ! docker image inspect "$digest" >/dev/null 2>&1; then
+      docker pull --quiet "$digest" 2>&1 | indent || { log "$current_step" "cannot pull $digest ($service)"; return 1; }
+    fi
+    docker tag "$digest" "$image" || return 1
+  done <"$dir/images"
+}
+
+set_status() { if [ -n "$2" ] && [ -d "$RELEASES_DIR/$2" ]; then printf '%s\n' "$1" >"$RELEASES_DIR/$2/status"; fi; }
+
+point() { # POINTER RELEASE
+  if [ -n "$2" ]; then ln -sfn "releases/$2" "$STATE_DIR/$1.new" && mv -T "$STATE_DIR/$1.new" "$STATE_DIR/$1"; fi
+}
+
+release_live() {
+  set_status live "$release"
+  if [ "$current_release" != "$release" ]; then point previous "$current_release"; fi
+  point current "$release"
+}
+
+# The last --keep-releases releases (and current, previous) stay. The images of the releases
+# that go are removed, unless a kept release or a container (running or not) uses them.
+drop_old_releases() {
+  local all keep=() drop=() name id image digest removed=0 newest
+  mapfile -t all < <(find "$RELEASES_DIR" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort)
+  newest=" ${all[*]:$((${#all[@]} > keep_releases ? ${#all[@]} - keep_releases : 0))} "
+  for name in "${all[@]}"; do
+    if [ "$name" = "$(release_of current)" ] || [ "$name" = "$(release_of previous)" ] || [[ $newest == *" $name "* ]]; then
+      keep+=("$name")
+    else
+      drop+=("$name")
+    fi
+  done
+  declare -A keep_ids=()
+  for name in "${keep[@]}"; do
+    while read -r _ _ digest; do
+      id=$(docker image inspect --format '{{.Id}}' "$digest" 2>/dev/null) && keep_ids[$id]=1
+    done <"$RELEASES_DIR/$name/images"
+  done
+  while read -r id; do keep_ids[$id]=1; done < <(docker ps --all --quiet | xargs -r docker inspect --format '{{.Image}}')
+  for name in "${drop[@]}"; do
+    while read -r _ image digest; do
+      id=$(docker image inspect --format '{{.Id}}' "$digest" 2>/dev/null) || continue
+      [ -z "${keep_ids[$id]:-}" ] || continue
+      docker image rm "$image" "$digest" >/dev/null 2>&1 || true
+      removed=$((removed + 1))
+    done <"$RELEASES_DIR/$name/images"
+    rm -rf "${RELEASES_DIR:?}/$name"
+  done
+  log releases "keeping ${#keep[@]} releases; removed ${#drop[@]} older ones and $removed images only they used"
+}
+
+list_releases() {
+  local name dir marks
+  printf '%-42s %-8s %-24s %s\n' RELEASE STATUS POINTER IMAGES
+  while read -r name; do
+    dir=$RELEASES_DIR/$name
+    marks=""
+    [ "$name" = "$(release_of current)" ] && marks=current
+    [ "$name" = "$(release_of previous)" ] && marks=previous
+    printf '%-42s %-8s %-24s %s\n' "$name" "$(cat "$dir/status" 2>/dev/null)" "${marks:--}" \
+      "$(awk '{ d = $3; sub(/.*@sha256:/, "", d); printf "%s%s@%s", (NR > 1 ? " " : ""), $1, substr(d, 1, 12) }' "$dir/images")"
+  done < <(find "$RELEASES_DIR" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort)
+}
+
+# --rollback: the previous release, exactly: its compose files and its digests.
+rollback_to_previous() {
+  local target=$previous_release from=$current_release
+  if [ -z "$target" ]; then
+    log rollback "nothing to roll back to: no previous release in $STATE_DIR/previous"
+    exit "$EXIT_FAILED_WITHOUT_PREVIOUS"
+  fi
+  tag=$(<"$RELEASES_DIR/$target/tag")
+  step rollback "to release $target ($tag; from ${from:-none})"
+  restore_release "$target" || { log rollback FAILED; exit "$EXIT_ROLLBACK_FAILED"; }
+  preflight
+  backup
+  if switch_to "$tag" && check "$tag"; then
+    printf '%s\n' "$tag" >"$DEPLOYED_TAG_FILE"
+    point current "$target"
+    point previous "$from"
+    record "rolled back to $tag (release $target) from ${previous:-none}"
+    log live "$tag is live again (release $target); took $(seconds_since "$deploy_started") s"
+    drop_old_releases
+    exit "$EXIT_DEPLOYED"
+  fi
+  log rollback "FAILED: release $target is not healthy; back to ${from:-nothing}"
+  if [ -n "$from" ] && restore_release "$from"; then switch_to "$(<"$RELEASES_DIR/$from/tag")" || true; fi
+  record "rollback to $tag (release $target) failed"
+  exit "$EXIT_ROLLBACK_FAILED"
 }
 
 # ---------------------------------------------------------------- the deploy
 
+if [ "$mode" = releases ]; then
+  list_releases
+  exit 0
+fi
 lock
+current_release=$(release_of current)
+previous_release=$(release_of previous)
+if [ "$mode" = rollback ]; then rollback_to_previous; fi
 preflight
 login
 pull
+record_release || abort pull "cannot record the release" "$EXIT_PULL"
 backup
 migrate || rollback migrate
 switch || rollback switch

@@ -11,7 +11,9 @@ DEFAULT_DEPLOY_USER=deploy
 DEPLOY_DIR_NAME=dialogstack
 ENV_FILE_NAME=.env.production
 # Host ports production publishes on every interface: all the firewall opens besides SSH.
-PUBLIC_TCP_PORTS=(3000 4000)
+PUBLIC_TCP_PORTS=(80 443)
+# UDP: HTTP/3 on the proxy's HTTPS port.
+PUBLIC_UDP_PORTS=(443)
 FIREWALL_TABLE=dialogstack_firewall
 FIREWALL_FILE=/etc/dialogstack/firewall.nft
 FIREWALL_UNIT=dialogstack-firewall.service
@@ -343,6 +345,8 @@ if [ "$firewall" = true ]; then
   mapfile -t open_ports < <(printf '%s\n' "${ssh_ports[@]}" "${PUBLIC_TCP_PORTS[@]}" "${extra_ports[@]}" | sort -nu)
   ports=$(printf '%s, ' "${open_ports[@]}")
   ports=${ports%, }
+  udp_ports=$(printf '%s, ' "${PUBLIC_UDP_PORTS[@]}")
+  udp_ports=${udp_ports%, }
   rules_changed=false
   if write_file "$FIREWALL_FILE" 644 root:root <<NFT; then rules_changed=true; fi
 #!/usr/sbin/nft -f
@@ -360,6 +364,7 @@ table inet $FIREWALL_TABLE {
     udp sport 67 udp dport 68 accept
     udp dport 546 accept
     tcp dport { $ports } accept
+    udp dport { $udp_ports } accept
     # Containers may reach the host (DNS, and each other through published ports).
     iifname "docker0" accept
     iifname "br-*" accept

@@ -2,7 +2,9 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { ComposeProject, REPO_ROOT, freePort, run } from './docker';
+import { Edge, edgeEnv, edgeOf } from './edge';
 import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './fakes';
 import { SshServer } from './ssh-server';
 import { testStackEnv } from './stack-env';
@@ -70,28 +72,41 @@ export interface RemoteRun {
  * the deploy workflow gives it from its secrets.
  */
 export class DeployTarget {
-  public static async create(project: string): Promise<DeployTarget> {
+  public static async create(project: string, settings: Record<string, string> = {}): Promise<DeployTarget> {
     const ssh = await SshServer.start();
     const work = mkdtempSync(join(tmpdir(), 'deploy-target-'));
     const deployPath = join(work, 'srv', 'dialogstack');
-    const ports = { api: await freePort(), frontend: await freePort(), postgres: await freePort() };
+    const ports = {
+      api: await freePort(),
+      frontend: await freePort(),
+      postgres: await freePort(),
+      http: await freePort(),
+      https: await freePort(),
+      emulator: await freePort(),
+    };
     const demo = Object.fromEntries(readFileSync(DEMO_ENV_FILE, 'utf8').split('\n')
       .filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     const env: Record<string, string> = {
       ...testStackEnv(ports),
+      ...edgeEnv(ports),
       ...demo,
       COMPOSE_PROJECT_NAME: project,
       IMAGE_PREFIX,
       // What the template says; deploy.sh must deploy the tag it is given, not this one.
       IMAGE_TAG: 'latest',
+      ...settings,
     };
+    // The Telegram emulator published on loopback: tests chat with the bot through it.
     const fakes = writeFakesOverride();
+    const override = parse(readFileSync(fakes, 'utf8')) as { services: Record<string, Record<string, unknown>> };
+    override.services.telegram.ports = [`127.0.0.1:${ports.emulator}:8081`];
+    writeFileSync(fakes, stringify(override));
     // Build the fakes' image now, so deploys measure deploying rather than building it.
     await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', FAKE_SERVICES[0]], { env });
     const composeFiles = [join(REPO_ROOT, 'docker-compose.prod.yml'), fakes];
     const serverFiles = composeFiles.map((f) => join(deployPath, f.slice(f.lastIndexOf('/') + 1)));
     const stack = new ComposeProject(project, serverFiles, {}, { envFiles: [join(deployPath, '.env.production')] });
-    const target = new DeployTarget(ssh, deployPath, env, stack, composeFiles, work);
+    const target = new DeployTarget(ssh, deployPath, env, stack, composeFiles, work, `http://127.0.0.1:${ports.emulator}`);
     target.writeEnvFile(env);
     return target;
   }
@@ -103,10 +118,12 @@ export class DeployTarget {
     public readonly stack: ComposeProject,
     private readonly composeFiles: string[],
     private readonly work: string,
+    /** The Telegram Bot API emulator the bot long-polls. */
+    public readonly emulatorUrl: string,
   ) {}
 
-  public get apiUrl(): string { return `http://127.0.0.1:${this.env.API_PORT}`; }
-  public get frontendUrl(): string { return `http://127.0.0.1:${this.env.FRONTEND_PORT}`; }
+  /** The proxy, the only way in: api and dashboard publish no ports in production. */
+  public get edge(): Edge { return edgeOf(this.env); }
 
   /** The server's .env.production, written by hand on a real server (mode 600). */
   public writeEnvFile(values: Record<string, string>): void {
@@ -154,8 +171,21 @@ export class DeployTarget {
 
   /** scripts/deploy-check.sh run on the server, in the deploy directory, as an operator would. */
   public deployCheck(args: string[]): Promise<{ code: number; output: string }> {
+    return this.serverScript('deploy-check.sh', args);
+  }
+
+  /** The compose files remote-deploy.sh copies (the repository's production file first). */
+  public get composeFilePaths(): string[] { return [...this.composeFiles]; }
+
+  /** The compose files as the server has them (`--file` options for its scripts). */
+  public get serverFileArgs(): string[] {
+    return this.composeFiles.flatMap((f) => ['--file', f.slice(f.lastIndexOf('/') + 1)]);
+  }
+
+  /** A script of the server's scripts/ directory, run in the deploy directory as an operator would. */
+  public serverScript(name: string, args: string[]): Promise<{ code: number; output: string }> {
     return new Promise((resolve) => {
-      execFile(join(this.deployPath, 'scripts', 'deploy-check.sh'), args, { cwd: this.deployPath, env: process.env },
+      execFile(join(this.deployPath, 'scripts', name), args, { cwd: this.deployPath, env: process.env, maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 },
         (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }));
     });
   }

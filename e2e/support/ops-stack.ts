@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ComposeProject, REPO_ROOT, freePort, run, secret } from './docker';
+import { Edge, edgeEnv, edgeOf } from './edge';
 import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './fakes';
 import { testStackEnv } from './stack-env';
 
@@ -35,7 +36,13 @@ export class OpsStack {
     copyFileSync(join(REPO_ROOT, 'Makefile'), join(dir, 'Makefile'));
     for (const script of SERVER_SCRIPTS) copyFileSync(join(REPO_ROOT, 'scripts', script), join(dir, 'scripts', script));
     const ports = {
-      api: await freePort(), frontend: await freePort(), postgres: await freePort(), prometheus: await freePort(), emulator: await freePort(),
+      api: await freePort(),
+      frontend: await freePort(),
+      postgres: await freePort(),
+      prometheus: await freePort(),
+      emulator: await freePort(),
+      http: await freePort(),
+      https: await freePort(),
     };
     const backupImage = `${opts.imagePrefix}/backup:${opts.tag}`;
     const age = await ageKeyPair(backupImage);
@@ -45,6 +52,7 @@ export class OpsStack {
       .filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     const env: Record<string, string> = {
       ...testStackEnv(ports),
+      ...edgeEnv(ports),
       ...demo,
       COMPOSE_PROJECT_NAME: opts.project,
       COMPOSE_PROFILES: 'monitoring',
@@ -76,8 +84,8 @@ export class OpsStack {
       { envFiles: [join(dir, '.env.production')] });
   }
 
-  public get apiUrl(): string { return `http://127.0.0.1:${this.ports.api}`; }
-  public get frontendUrl(): string { return `http://127.0.0.1:${this.ports.frontend}`; }
+  /** The proxy, the only way in to the api and the dashboard (they publish no ports in production). */
+  public get edge(): Edge { return edgeOf(this.env); }
   public get prometheusUrl(): string { return `http://127.0.0.1:${this.ports.prometheus}`; }
   public get emulatorUrl(): string { return `http://127.0.0.1:${this.ports.emulator}`; }
   public get offsiteDir(): string { return `/backups/${OFFSITE.path}`; }
@@ -124,9 +132,14 @@ export class OpsStack {
     return out.trim();
   }
 
-  /** `postgres://owner:…@postgres:5432/db`, the schema owner's URL on the stack's network (migrate's role: seeding replaces rows). */
+  /** `postgres://owner:…@postgres:5432/db`: the role that may delete (seeding with --replace). */
   public get ownerUrl(): string {
     return `postgres://dialogstack_owner:${this.env.DB_OWNER_PASSWORD}@postgres:5432/dialogstack`;
+  }
+
+  /** `postgres://writer:…@postgres:5432/db`, the bot's URL on the stack's network. */
+  public get writerUrl(): string {
+    return `postgres://dialogstack_writer:${this.env.DB_WRITER_PASSWORD}@postgres:5432/dialogstack`;
   }
 
   /** Decrypts an age file with the identity, in a throwaway container of `image` (age is in the backup image). */

@@ -29,6 +29,9 @@ export interface ComposeService {
   readonly env_file?: { readonly path: string; readonly required: boolean }[];
   readonly ports?: string[];
   readonly volumes?: string[];
+  /** Files compose writes into the container (top-level `configs` with inline content). */
+  readonly configs?: { readonly source: string; readonly target: string }[];
+  readonly labels?: Record<string, string>;
   readonly tmpfs?: string[];
   readonly read_only?: boolean;
   readonly cap_drop?: string[];
@@ -56,6 +59,7 @@ export class ComposeFile extends FileBase {
   private readonly services = new Map<string, ComposeService>();
   private readonly volumes = new Set<string>();
   private readonly networks = new Set<string>();
+  private readonly configs = new Map<string, string>();
 
   constructor(scope: IConstruct, filePath: string, private readonly props: ComposeFileProps) {
     super(scope, filePath, { committed: true, marker: true, readonly: true });
@@ -71,6 +75,8 @@ export class ComposeFile extends FileBase {
 
   public addVolume(name: string): void { this.volumes.add(name); }
   public addNetwork(name: string): void { this.networks.add(name); }
+  /** A top-level config with inline content (`$` escaped for compose: the container sees it as written). */
+  public addConfig(name: string, content: string): void { this.configs.set(name, content); }
 
   protected synthesizeContent(_resolver: IResolver): string | undefined {
     const doc: Record<string, unknown> = {
@@ -79,6 +85,7 @@ export class ComposeFile extends FileBase {
     };
     if (this.networks.size) doc.networks = Object.fromEntries([...this.networks].map((n) => [n, {}]));
     if (this.volumes.size) doc.volumes = Object.fromEntries([...this.volumes].map((v) => [v, {}]));
+    if (this.configs.size) doc.configs = Object.fromEntries([...this.configs].map(([n, c]) => [n, { content: c.replace(/\$/g, '$$$$') }]));
     const header = [this.marker, ...this.props.description.split('\n')].map((l) => `# ${l}`.trimEnd()).join('\n');
     return `${header}\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
   }
@@ -86,7 +93,7 @@ export class ComposeFile extends FileBase {
 
 const KEY_ORDER: (keyof ComposeService)[] = [
   'image', 'build', 'command', 'profiles', 'init', 'restart', 'depends_on', 'environment', 'env_file',
-  'ports', 'volumes', 'tmpfs', 'read_only', 'cap_drop', 'security_opt', 'healthcheck', 'networks',
+  'ports', 'volumes', 'configs', 'labels', 'tmpfs', 'read_only', 'cap_drop', 'security_opt', 'healthcheck', 'networks',
   'logging', 'deploy', 'stop_grace_period',
 ];
 

@@ -1,15 +1,16 @@
 import { Component } from 'projen';
 import type { StackCompose } from '../compose/stack-compose';
+import type { EdgeProxy } from '../edge/edge-proxy';
 import type { EnvVar } from '../env';
 import type { EnvTemplate } from '../env-template';
 import type { Service } from '../service';
 import type { Stack } from '../stack';
 
-/** An HTTP request the server makes to a published service after a deploy. */
+/** An HTTP request the server makes to a public service, through the edge proxy (HTTPS), after a deploy. */
 export interface HttpCheck {
   /** Shown in deploy-check's output, e.g. `api readiness`. */
   readonly label: string;
-  /** A service whose port is published in production. */
+  /** A public service (served by the edge proxy). */
   readonly service: Service;
   /** Path and query, e.g. `/api/v1/ready`. @default the path of the service's HTTP health check */
   readonly path?: string;
@@ -38,6 +39,8 @@ export interface DatabaseRef {
 export interface DeploymentProps {
   /** The production rendering the server runs. */
   readonly compose: StackCompose;
+  /** The proxy in front: HTTP checks go through it, over HTTPS, to each service's public host. */
+  readonly edge: EdgeProxy;
   /** The production env file's template; the server keeps the filled-in file beside the compose file. */
   readonly envTemplate: EnvTemplate;
   readonly database: DatabaseRef;
@@ -45,8 +48,17 @@ export interface DeploymentProps {
   readonly migrate: { readonly service: Service; readonly statusCommand: readonly string[] };
   readonly httpChecks: readonly HttpCheck[];
   readonly containerChecks: readonly ContainerCheck[];
+  /**
+   * Services switched without downtime: a new container next to the old one, the old one
+   * stopped once the new one is healthy (the proxy retries on the new one). Each must be
+   * public (behind the proxy), health checked, and safe to run twice for a moment (not a
+   * long-polling consumer). @default none: every service is recreated (stop, then start)
+   */
+  readonly zeroDowntime?: readonly Service[];
   /** Directory on the server, relative to the SSH user's home. @default the stack name */
   readonly deployPath?: string;
+  /** Releases (and their images) kept on the server. @default 5 */
+  readonly keepReleases?: number;
   /** Database backups kept on the server. @default 10 */
   readonly keepBackups?: number;
   /** Seconds the services may take to become healthy. @default 180 */
@@ -101,6 +113,8 @@ export const DEPLOY_STATE = {
   history: '.deploy/history',
   lock: '.deploy/lock',
   lockOwner: '.deploy/lock.owner',
+  /** One directory per deploy (compose files, digests); `.deploy/current` and `.deploy/previous` link to two of them. */
+  releases: '.deploy/releases',
   backups: 'backups',
 } as const;
 
@@ -113,27 +127,33 @@ export const DEPLOY_STATE = {
 export class Deployment extends Component {
   public readonly stack: Stack;
   public readonly compose: StackCompose;
+  public readonly edge: EdgeProxy;
   /** The production env file on the server (git-ignored; its template is `<file>.example`). */
   public readonly envFile: string;
   public readonly database: DatabaseRef;
   public readonly migrate: { readonly service: Service; readonly statusCommand: readonly string[] };
   public readonly httpChecks: readonly ResolvedHttpCheck[];
   public readonly containerChecks: readonly ContainerCheck[];
+  public readonly rollingServices: readonly Service[];
   public readonly deployPath: string;
   public readonly keepBackups: number;
+  public readonly keepReleases: number;
   public readonly waitTimeoutSeconds: number;
 
   constructor(stack: Stack, id: string, props: DeploymentProps) {
     super(stack, id);
     this.stack = stack;
     this.compose = props.compose;
+    this.edge = props.edge;
     this.envFile = props.envTemplate.envFile;
     this.database = props.database;
     this.migrate = props.migrate;
     this.httpChecks = props.httpChecks.map((c) => ({ ...c, path: c.path ?? c.service.healthCheck?.http?.path ?? '', expectStatus: c.expectStatus ?? 200 }));
     this.containerChecks = props.containerChecks;
+    this.rollingServices = props.zeroDowntime ?? [];
     this.deployPath = props.deployPath ?? stack.name;
     this.keepBackups = props.keepBackups ?? 10;
+    this.keepReleases = props.keepReleases ?? 5;
     this.waitTimeoutSeconds = props.waitTimeoutSeconds ?? 180;
     this.node.addValidation({ validate: () => this.problems(props) });
   }
@@ -148,12 +168,27 @@ export class Deployment extends Component {
     return this.services.filter((s) => !s.oneShot);
   }
 
-  /** Published services and the host port the server reaches each on. */
-  public get endpoints(): { service: Service; variable: string; defaultPort: number }[] {
+  /** Public services and the host variable the proxy serves each on. */
+  public get endpoints(): { service: Service; hostVariable: string }[] {
     return this.services.flatMap((s) => {
-      const p = s.publishedIn('prod');
-      return p ? [{ service: s, variable: p.variable.name, defaultPort: p.defaultHostPort }] : [];
+      const host = this.edge.hostOf(s);
+      return host ? [{ service: s, hostVariable: host.name }] : [];
     });
+  }
+
+  /** Containers that must run (and be healthy) after a deploy: the long-running services and the proxy. */
+  public get checkedServices(): string[] {
+    return [...this.longRunning.map((s) => s.name), this.edge.serviceName];
+  }
+
+  /** What a deploy switches: every service but the database (an app deploy never restarts it), and the proxy. */
+  public get switchedServices(): string[] {
+    return [...this.services.filter((s) => s !== this.database.service).map((s) => s.name), this.edge.serviceName];
+  }
+
+  /** Services that run the deployed tag (the database keeps its own image; the proxy is Caddy's). */
+  public get taggedServices(): string[] {
+    return this.longRunning.filter((s) => s !== this.database.service).map((s) => s.name);
   }
 
   /** Variables sent as bearer tokens by the HTTP checks, in order of first use. */
@@ -194,13 +229,23 @@ export class Deployment extends Component {
       const s = c.service;
       if (!inProduction(s, `HTTP check '${c.label}' targets`)) continue;
       if (!this.endpoints.some((e) => e.service === s)) {
-        out.push(`HTTP check '${c.label}' targets '${s.name}', which publishes no port in production (use a container check)`);
+        out.push(`HTTP check '${c.label}' targets '${s.name}', which is not public (use a container check)`);
+      }
+      const prefix = s.publicRoute?.pathPrefix;
+      if (prefix && c.path && !c.path.startsWith(prefix)) {
+        out.push(`HTTP check '${c.label}' path '${c.path}' is outside '${s.name}''s public path ${prefix}: the proxy sends it elsewhere`);
       }
       if (c.bearerToken && !s.reads.includes(c.bearerToken.name)) {
         out.push(`HTTP check '${c.label}' sends ${c.bearerToken.name}, which '${s.name}' does not read`);
       }
       if (!c.path) out.push(`HTTP check '${c.label}' has no path, and '${s.name}' has no HTTP health check to take it from`);
       else if (!c.path.startsWith('/')) out.push(`HTTP check '${c.label}' path '${c.path}' must start with /`);
+    }
+    for (const s of this.rollingServices) {
+      if (!inProduction(s, 'zero-downtime service')) continue;
+      if (!this.edge.hostOf(s)) out.push(`zero-downtime service '${s.name}' is not public: nothing would move its traffic to the new container`);
+      if (!s.healthCheck) out.push(`zero-downtime service '${s.name}' has no health check: nothing would say when the new container may take traffic`);
+      if (s === this.database.service || s.oneShot) out.push(`zero-downtime service '${s.name}' cannot run twice side by side`);
     }
     for (const c of this.containerChecks) {
       if (inProduction(c.service, `container check '${c.label}' targets`) && !c.service.healthCheck) {

@@ -70,7 +70,9 @@ export class StackMakefile extends Component {
     t({ group: local, name: 'psql', description: 'Open psql in the database container', recipe: [`${dev} exec ${db.service.name} sh -c 'psql -U "$$${db.superuser.name}" -d "$$${db.name.name}"'`] });
 
     const prodGroup = `Production images (pull from the registry; ${tag.name} from ${props.prodEnvTemplate.envFile} unless given: ${tag.name}=sha-<commit>)`;
-    t({ group: prodGroup, name: 'prod-pull', description: `Pull the images of ${tag.name}`, recipe: [`${prod} pull`] });
+    // Our images only: the proxy's official image comes with `up` when it is missing.
+    const ours = stack.services.filter((s) => s.in('prod') && !s.profiles.length && s.image.published).map((s) => s.name);
+    t({ group: prodGroup, name: 'prod-pull', description: `Pull the images of ${tag.name}`, recipe: [`${prod} pull ${ours.join(' ')}`] });
     t({ group: prodGroup, name: 'prod-up', description: `Start ${tag.name} in production mode and wait until healthy`, recipe: [`${prod} up --detach --wait`] });
     t({ group: prodGroup, name: 'prod-down', description: 'Stop the production stack (volumes kept)', recipe: [`${prod} down`] });
     t({ group: prodGroup, name: 'prod-logs', description: 'Follow production logs (SERVICE=api for one service)', recipe: [`${prod} logs --follow --tail=100 $(SERVICE)`] });

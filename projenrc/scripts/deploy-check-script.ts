@@ -21,11 +21,14 @@ export class DeployCheckScript extends ShellScript {
   }
 }
 
+/** deploy-check's code when the proxy's HTTP→HTTPS redirect is missing. */
+const PROXY_CHECK_EXIT = 16;
+
 function derived(d: Deployment): string[] {
   const endpoints = d.endpoints;
   const tokenOption = (variable: string) => `--${variable.toLowerCase().replace(/_/g, '-')}`;
   const optionsHelp = [
-    ...endpoints.map((e) => `      ${`--${e.service.name}-url URL`.padEnd(24)} base URL of ${e.service.name} (default: http://127.0.0.1:<${e.variable}, else ${e.defaultPort}>)`),
+    ...endpoints.map((e) => `      ${`--${e.service.name}-url URL`.padEnd(24)} base URL of ${e.service.name} (default: https://<${e.hostVariable}>:<${d.edge.httpsPort.name}>, via 127.0.0.1)`),
     ...d.tokenVariables.map((v) => `      ${`${tokenOption(v)} VALUE`.padEnd(24)} bearer token (default: ${v})`),
   ];
   const checkCodes = d.checkExitCodes.map((c) => ({ code: c.code, meaning: `failed: ${c.labels.join(', ')}` }));
@@ -34,15 +37,24 @@ function derived(d: Deployment): string[] {
     `DEFAULT_COMPOSE_FILE=${shellQuote(d.compose.file.path)}`,
     `DEFAULT_ENV_FILE=${shellQuote(d.envFile)}`,
     `IMAGE_TAG_VARIABLE=${d.compose.imageVariables.tag.name}`,
-    '# Long-running services: each must be running, and healthy when it has a health check.',
-    bashArray('SERVICES', d.longRunning.map((s) => s.name)),
+    '# Long-running services and the proxy: each must be running, and healthy when it has a health check.',
+    bashArray('SERVICES', d.checkedServices),
+    '# Services that run the deployed tag (--expect-tag); the database keeps its own image.',
+    bashArray('TAGGED_SERVICES', d.taggedServices),
     '# The one-shot migrations service, and its command that exits 0 when nothing is pending.',
     `MIGRATE_SERVICE=${shellQuote(d.migrate.service.name)}`,
     bashArray('MIGRATE_STATUS_COMMAND', d.migrate.statusCommand),
-    '# The host port of each published service: its variable, and the default when unset.',
-    bashMap('PORT_VARIABLE', Object.fromEntries(endpoints.map((e) => [e.service.name, e.variable]))),
-    bashMap('DEFAULT_PORT', Object.fromEntries(endpoints.map((e) => [e.service.name, String(e.defaultPort)]))),
-    '# HTTP checks against the published ports: label|service|path|expected status|bearer token variable|exit code',
+    '# The edge proxy: the public host variable of each public service, its ports, its certificates.',
+    `PROXY_SERVICE=${shellQuote(d.edge.serviceName)}`,
+    bashMap('HOST_VARIABLE', Object.fromEntries(endpoints.map((e) => [e.service.name, e.hostVariable]))),
+    `HTTPS_PORT_VARIABLE=${d.edge.httpsPort.name}`,
+    `DEFAULT_HTTPS_PORT=${d.edge.httpsPort.default}`,
+    `HTTP_PORT_VARIABLE=${d.edge.httpPort.name}`,
+    `DEFAULT_HTTP_PORT=${d.edge.httpPort.default}`,
+    `TLS_ISSUER_VARIABLE=${d.edge.tlsIssuer.name}`,
+    `DEFAULT_TLS_ISSUER=${d.edge.tlsIssuer.default}`,
+    `EXIT_PROXY=${PROXY_CHECK_EXIT}`,
+    '# HTTP checks through the proxy: label|service|path|expected status|bearer token variable|exit code',
     'HTTP_CHECKS=(',
     ...d.httpChecks.map((c) => `  ${shellQuote([c.label, c.service.name, c.path, c.expectStatus, c.bearerToken?.name ?? '', c.exitCode].join('|'))}`),
     ')',
@@ -60,6 +72,6 @@ function derived(d: Deployment): string[] {
       ...Object.fromEntries(d.tokenVariables.map((v) => [tokenOption(v), `override[${v}]=$2`])),
     }, 'return 1'),
     ...textFunction('options_help', optionsHelp),
-    ...exitCodeLines(DEPLOY_CHECK_EXIT, checkCodes),
+    ...exitCodeLines(DEPLOY_CHECK_EXIT, [...checkCodes, { code: PROXY_CHECK_EXIT, meaning: 'failed: the proxy does not redirect HTTP to HTTPS' }]),
   ];
 }

@@ -39,6 +39,8 @@ export class ServerBootstrapScript extends ShellScript {
         `ENV_FILE_NAME=${shellQuote(deployment.envFile)}`,
         '# Host ports production publishes on every interface: all the firewall opens besides SSH.',
         bashArray('PUBLIC_TCP_PORTS', publicPorts(deployment).map(String)),
+        '# UDP: HTTP/3 on the proxy\'s HTTPS port.',
+        bashArray('PUBLIC_UDP_PORTS', [String(deployment.edge.httpsPort.default)]),
         `FIREWALL_TABLE=${deployment.stack.name}_firewall`,
         `FIREWALL_FILE=/etc/${deployment.stack.name}/firewall.nft`,
         `FIREWALL_UNIT=${deployment.stack.name}-firewall.service`,
@@ -50,11 +52,12 @@ export class ServerBootstrapScript extends ShellScript {
   }
 }
 
-/** Default host ports of production services published on all interfaces (loopback-only ones stay closed). */
+/** Default host ports published on all interfaces in production: the proxy's, and any service's (loopback-only ones stay closed). */
 export function publicPorts(deployment: Deployment): number[] {
   const ports = deployment.stack.services.flatMap((s) => {
     const p = s.publishedIn('prod');
     return p && (p.hostIp === undefined || p.hostIp === '0.0.0.0' || p.hostIp === '::') ? [p.defaultHostPort] : [];
   });
+  ports.push(Number(deployment.edge.httpPort.default), Number(deployment.edge.httpsPort.default));
   return [...new Set(ports)].sort((a, b) => a - b);
 }

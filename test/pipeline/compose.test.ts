@@ -108,13 +108,21 @@ describe('docker-compose.prod.yml', () => {
     const cfg = composeConfig('docker-compose.prod.yml', { ...PROD_SECRETS, IMAGE_PREFIX: 'registry.local/x/y', IMAGE_TAG: 'sha-abc1234' });
     for (const [name, s] of Object.entries<any>(cfg.services)) {
       expect(s.build).toBeUndefined();
+      if (name === 'proxy') {
+        expect(s.image).toBe('caddy:2');
+        continue;
+      }
       expect(s.image).toMatch(new RegExp('^registry.local/x/y/(bot|api|frontend|postgres|backup|prometheus):sha-abc1234$'));
       expect(name).not.toMatch(/telegram|llm|traffic/);
     }
   });
 
-  it('does not publish the database port, limits resources and rotates logs', () => {
-    expect(prod.services.postgres.ports).toBeUndefined();
+  it('publishes only the proxy (80, 443, 443/udp), limits resources and rotates logs', () => {
+    // On every interface: the proxy alone (Prometheus is on loopback, for an SSH tunnel).
+    const published = Object.entries<any>(prod.services)
+      .filter(([, s]) => (s.ports ?? []).some((p: string) => !p.startsWith('127.0.0.1:'))).map(([name]) => name);
+    expect(published).toEqual(['proxy']);
+    expect(prod.services.proxy.ports).toEqual(['${HTTP_PORT:-80}:80', '${HTTPS_PORT:-443}:443', '${HTTPS_PORT:-443}:443/udp']);
     for (const s of Object.values<any>(prod.services)) {
       expect(s.deploy.resources.limits.memory).toMatch(/^\d+M$/);
       expect(s.logging.options).toMatchObject({ 'max-size': '10m', 'max-file': '3' });
@@ -123,8 +131,9 @@ describe('docker-compose.prod.yml', () => {
 
   it('has the same services, commands and health checks as the dev file (one model, two renderings)', () => {
     // Production operations have no place on a developer's machine.
-    const prodNames = Object.keys(prod.services).filter((name) => name !== 'backup' && name !== 'prometheus');
-    expect(Object.keys(prod.services).filter((name) => !(name in dev.services)).sort()).toEqual(['backup', 'prometheus']);
+    // The edge proxy fronts production only; dev keeps loopback ports.
+    const prodNames = Object.keys(prod.services).filter((name) => !['backup', 'prometheus', 'proxy'].includes(name));
+    expect(Object.keys(prod.services).filter((name) => !(name in dev.services)).sort()).toEqual(['backup', 'prometheus', 'proxy']);
     for (const name of prodNames) {
       expect(prod.services[name].command).toEqual(dev.services[name].command);
       expect(prod.services[name].healthcheck).toEqual(dev.services[name].healthcheck);

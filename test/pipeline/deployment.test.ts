@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Project } from 'projen';
 import { dialogstack } from '../../.projenrc';
 import {
-  BaseImages, DEPLOY_CHECK_EXIT, DEPLOY_EXIT, DeployCheckScript, DeployScript, Deployment, DeploymentProps, Dockerfile, EnvTemplate, Stack,
+  BaseImages, DEPLOY_CHECK_EXIT, DEPLOY_EXIT, DeployCheckScript, DeployScript, Deployment, DeploymentProps, Dockerfile, EdgeProxy, EnvTemplate, Stack,
   StackCompose, envVar, httpHealthCheck,
 } from '../../projenrc';
 import { REPO_ROOT, synthesizedFiles } from '../support/synth';
@@ -28,7 +28,8 @@ function stackFixture() {
     description: 'web',
     image,
     port: 3000,
-    publish: { variable: 'WEB_PORT', defaultHostPort: 3000 },
+    publish: { variable: 'WEB_PORT', defaultHostPort: 3000, renderings: ['dev'] },
+    public: { host: envVar('WEB_HOST', { description: 'public host of web', example: 'web.example.com' }) },
     healthCheck: httpHealthCheck('/health'),
     env: { WEB_TOKEN: token },
   });
@@ -36,17 +37,19 @@ function stackFixture() {
   const demo = stack.addService('demo', { description: 'demo', image, profiles: ['demo'], renderings: ['dev'] });
   const prod = new StackCompose(stack, 'ComposeProd', { rendering: 'prod', filePath: 'compose.prod.yml', description: 'prod' });
   const dev = new StackCompose(stack, 'ComposeDev', { rendering: 'dev', description: 'dev' });
+  const edge = new EdgeProxy(stack, 'Edge', { compose: prod });
   const envTemplate = new EnvTemplate(stack, '.env.production.example', { rendering: 'prod', description: 'prod' });
-  return { project, stack, prod, dev, envTemplate, token, other, pgUser, pgDatabase, db, migrate, web, worker, demo };
+  return { project, stack, prod, dev, edge, envTemplate, token, other, pgUser, pgDatabase, db, migrate, web, worker, demo };
 }
 
 type Parts = ReturnType<typeof stackFixture>;
 
 function fixture(change: (f: Parts) => Partial<DeploymentProps> = () => ({})) {
   const parts = stackFixture();
-  const { stack, prod, envTemplate, db, pgUser, pgDatabase, migrate, web, worker, token } = parts;
+  const { stack, prod, edge, envTemplate, db, pgUser, pgDatabase, migrate, web, worker, token } = parts;
   const deployment = new Deployment(stack, 'Deployment', {
     compose: prod,
+    edge,
     envTemplate,
     database: { service: db, superuser: pgUser, name: pgDatabase },
     migrate: { service: migrate, statusCommand: ['node', 'migrate.js', 'status'] },
@@ -62,10 +65,14 @@ function fixture(change: (f: Parts) => Partial<DeploymentProps> = () => ({})) {
 describe('Deployment: what it derives from the stack', () => {
   const { deployment, web } = fixture();
 
-  it('deploys every production service, checks the long-running ones, and knows the published ports', () => {
+  it('deploys every production service, checks the long-running ones and the proxy, and knows the public hosts', () => {
     expect(deployment.services.map((s) => s.name)).toEqual(['db', 'migrate', 'web', 'worker']);
     expect(deployment.longRunning.map((s) => s.name)).toEqual(['db', 'web', 'worker']);
-    expect(deployment.endpoints).toEqual([{ service: web, variable: 'WEB_PORT', defaultPort: 3000 }]);
+    expect(deployment.checkedServices).toEqual(['db', 'web', 'worker', 'proxy']);
+    // An app deploy never touches the database.
+    expect(deployment.switchedServices).toEqual(['migrate', 'web', 'worker', 'proxy']);
+    expect(deployment.taggedServices).toEqual(['web', 'worker']);
+    expect(deployment.endpoints).toEqual([{ service: web, hostVariable: 'WEB_HOST' }]);
     expect(deployment.tokenVariables).toEqual(['WEB_TOKEN']);
   });
 
@@ -91,8 +98,8 @@ describe('Deployment validation at synth', () => {
       /Stack\/Deployment: database service 'demo' is not in the production compose file/],
     ['database variables the service does not read', (f) => ({ database: { service: f.db, superuser: f.token, name: f.pgDatabase } }),
       /Stack\/Deployment: database service 'db' does not read WEB_TOKEN/],
-    ['an HTTP check on a service without a published port', (f) => ({ httpChecks: [{ label: 'worker', service: f.worker, path: '/health', exitCode: 12 }] }),
-      /HTTP check 'worker' targets 'worker', which publishes no port in production/],
+    ['an HTTP check on a service that is not public', (f) => ({ httpChecks: [{ label: 'worker', service: f.worker, path: '/health', exitCode: 12 }] }),
+      /HTTP check 'worker' targets 'worker', which is not public/],
     ['a bearer token the service does not read', (f) => ({ httpChecks: [{ label: 'web', service: f.web, path: '/', bearerToken: f.other, exitCode: 12 }] }),
       /HTTP check 'web' sends OTHER_TOKEN, which 'web' does not read/],
     ['a path without a leading slash', (f) => ({ httpChecks: [{ label: 'web', service: f.web, path: 'health', exitCode: 12 }] }),
@@ -101,6 +108,10 @@ describe('Deployment validation at synth', () => {
       /container check 'migrate' needs a health check on 'migrate'/],
     ['an exit code deploy-check uses itself', (f) => ({ containerChecks: [{ label: 'worker', service: f.worker, exitCode: 10 }] }),
       /check 'worker' uses exit code 10; use 12-125/],
+    ['a zero-downtime service that is not public', (f) => ({ zeroDowntime: [f.worker] }),
+      /zero-downtime service 'worker' is not public/],
+    ['a zero-downtime database', (f) => ({ zeroDowntime: [f.db] }),
+      /zero-downtime service 'db' is not public[\s\S]*zero-downtime service 'db' cannot run twice side by side/],
     ['a label with the field separator', (f) => ({ containerChecks: [{ label: 'a|b', service: f.worker, exitCode: 13 }] }),
       /check label 'a\|b' must not contain '\|'/],
   ])('rejects %s', (_, change, message) => {
@@ -113,9 +124,13 @@ describe('the deployment of this repository', () => {
   const check = files['scripts/deploy-check.sh'];
   const deploy = files['scripts/deploy.sh'];
 
-  it('checks every long-running production service and pulls every production service', () => {
-    expect(check).toContain('SERVICES=(postgres bot api frontend backup)');
+  it('checks every long-running production service and the proxy, pulls every production service, switches all but the database', () => {
+    expect(check).toContain('SERVICES=(postgres bot api frontend backup proxy)');
+    expect(check).toContain('TAGGED_SERVICES=(bot api frontend backup)');
+    expect(check).toContain('declare -A HOST_VARIABLE=([bot]=API_HOST [api]=API_HOST [frontend]=DASHBOARD_HOST)');
     expect(deploy).toContain('PULL_SERVICES=(postgres migrate bot api frontend backup)');
+    // api and dashboard side by side; the long-polling bot is stopped before its successor starts.
+    expect(deploy).toContain('ROLLING_SERVICES=(api frontend)');
     expect(deploy).toContain('MIGRATE_SERVICE=migrate');
   });
 

@@ -84,7 +84,7 @@ describe('make prod-*: the tag', () => {
     await exec('make', ['prod-up', 'IMAGE_TAG=sha-1234567'], { cwd: fake.dir, env: fake.env });
     // compose reads IMAGE_TAG from --env-file when the environment does not set it.
     expect(fake.calls()).toEqual([
-      'IMAGE_TAG= compose -f docker-compose.prod.yml --env-file .env.production pull',
+      'IMAGE_TAG= compose -f docker-compose.prod.yml --env-file .env.production pull postgres migrate bot api frontend backup',
       'IMAGE_TAG=sha-1234567 compose -f docker-compose.prod.yml --env-file .env.production up --detach --wait',
     ]);
   });
@@ -300,7 +300,7 @@ describe('server-bootstrap.sh', () => {
     expect(r.code).toBe(0);
     const prod = parse(synthesizedFiles()['docker-compose.prod.yml']);
     const published = Object.values<{ ports?: string[] }>(prod.services).flatMap((s) => s.ports ?? [])
-      .filter((p) => !p.startsWith('127.0.0.1:')).map((p) => Number(/:-(\d+)\}/.exec(p)![1])).sort((a, b) => a - b);
+      .filter((p) => !p.startsWith('127.0.0.1:') && !p.endsWith('/udp')).map((p) => Number(/:-(\d+)\}/.exec(p)![1])).sort((a, b) => a - b);
     expect(r.stdout).toContain(`(${published.join(' ')}) only`);
     expect(readFileSync(bootstrap, 'utf8')).toContain(`PUBLIC_TCP_PORTS=(${published.join(' ')})`);
   });
@@ -342,8 +342,9 @@ describe('the model behind them', () => {
     }
   });
 
-  it('gives the server bootstrap the ports published on every interface', () => {
-    expect(publicPorts(deployment)).toEqual([3000, 4000]);
+  it('gives the server bootstrap the ports published on every interface (the proxy\'s)', () => {
+    // Only the proxy: api and dashboard are behind it.
+    expect(publicPorts(deployment)).toEqual([80, 443]);
   });
 });
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Project } from 'projen';
 import {
-  BaseImages, Deployment, Dockerfile, EnvTemplate, Image, SERVICE_METRICS_PORT, Service, ServiceProps, Stack, StackCompose, baseImage, envVar,
+  BaseImages, Deployment, Dockerfile, EdgeProxy, EnvTemplate, Image, SERVICE_METRICS_PORT, Service, ServiceProps, Stack, StackCompose, baseImage,
+  envVar,
   httpHealthCheck,
 } from '../../projenrc';
 
@@ -121,6 +122,7 @@ describe('stack validation at synth', () => {
       const envTemplate = new EnvTemplate(stack, '.env.production.example', { rendering: 'prod', description: 'prod' });
       new Deployment(stack, 'Deployment', {
         compose: prod,
+        edge: new EdgeProxy(stack, 'Edge', { compose: prod }),
         envTemplate,
         database: { service: s.db, superuser: envVar('PGUSER', { description: 'u' }), name: envVar('PGDATABASE', { description: 'd' }) },
         migrate: { service: s.migrate, statusCommand: ['x'] },
@@ -135,6 +137,27 @@ describe('stack validation at synth', () => {
       "  - Stack/Deployment: database service 'db' does not read PGUSER",
       "  - Stack/Images/rooted/devops/Dockerfile.rooted: final stage 'runtime' must switch to a non-root USER",
     ]));
+  });
+});
+
+describe('edge proxy validation at synth', () => {
+  const host = (example: string) => envVar('WEB_HOST', { description: 'public host', example });
+
+  it('rejects a public service without a health check, naming the service', () => {
+    expect(() => fixture().synth({ web: () => ({ public: { host: host('web.example.com') } }) }, (stack) => {
+      new EdgeProxy(stack, 'Edge', { compose: new StackCompose(stack, 'ComposeProd', { rendering: 'prod', description: 'prod' }) });
+    })).toThrow(/Stack\/web: is public but has no health check/);
+  });
+
+  it('rejects a public host that is not a DNS name', () => {
+    expect(() => fixture().synth({ web: () => ({ public: { host: host('not a host') }, healthCheck: httpHealthCheck('/health') }) }))
+      .toThrow(/Stack\/web: public host variable WEB_HOST has example 'not a host', which is not a valid DNS name/);
+  });
+
+  it('rejects an edge with nothing public, and one in front of the dev rendering', () => {
+    expect(() => fixture().synth({}, (stack) => {
+      new EdgeProxy(stack, 'Edge', { compose: new StackCompose(stack, 'ComposeDev', { rendering: 'dev', description: 'dev' }) });
+    })).toThrow(/Stack\/Edge: fronts the dev rendering; the edge belongs to the prod one[\s\S]*Stack\/Edge: has no public service to serve/);
   });
 });
 

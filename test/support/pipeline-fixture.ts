@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Component, Project } from 'projen';
 import { GitHub, GithubWorkflow, workflows } from 'projen/lib/github';
 import {
-  Actions, DeployCheckScript, Deployment, Dockerfile, EnvTemplate, EnvVarProps, HttpCheck, PipelineSnapshot, PublishedPortProps,
+  Actions, DeployCheckScript, Deployment, Dockerfile, EdgeProxy, EnvTemplate, EnvVarProps, HttpCheck, PipelineSnapshot, PublishedPortProps,
   ShellScript, SnapshotContributor, SnapshotObject, SnapshotSection, Stack, StackCompose, StackSnapshot, commandHealthCheck,
   httpHealthCheck,
 } from '../../projenrc';
@@ -144,17 +144,20 @@ export function fixtureSnapshot(k: Knobs): PipelineSnapshot {
     description: 'web',
     image: webImage,
     publish: k.web.publish,
+    public: { host: stack.addVariable('WEB_HOST', { description: 'public host of web', example: 'shop.example.com' }) },
     dependsOn: [{ service: migrate, condition: 'completed' }],
     env: { ...variables, DATABASE_URL: `postgres://${db.address}/shop` },
   });
   if (k.worker) stack.addService('worker', { description: 'worker', image: webImage, command: ['node', 'worker.js'], dependsOn: [{ service: db, condition: 'healthy' }] });
 
   const prodCompose = new StackCompose(stack, 'ComposeProd', { rendering: 'prod', description: 'prod' });
+  const edge = new EdgeProxy(stack, 'Edge', { compose: prodCompose });
   new StackCompose(stack, 'ComposeDev', { rendering: 'dev', description: 'dev' });
   new EnvTemplate(stack, '.env.example', { rendering: 'dev', description: 'dev' });
   const envTemplate = new EnvTemplate(stack, '.env.production.example', { rendering: 'prod', description: 'prod' });
   const deployment = new Deployment(stack, 'Deployment', {
     compose: prodCompose,
+    edge,
     envTemplate,
     database: { service: db, superuser: dbUser, name: dbName },
     migrate: { service: migrate, statusCommand: ['node', 'migrate.js', 'status'] },

@@ -3,7 +3,8 @@ usage() {
 Usage: $0 [options]
 
 Checks the deployed stack in this directory: every service running (and healthy when it has
-a health check), migrations applied, and the HTTP endpoints answering as they should. Runs
+a health check), migrations applied, and the public endpoints answering as they should
+through the proxy, over HTTPS (the public host names resolved to this server). Runs
 every check, prints one line per check and exits with the code of the first failure.
 
 Options:
@@ -16,7 +17,7 @@ Options:
 $(options_help)
   -h, --help               show this help
 
-Values of variables (ports, tokens) come from the option, else the environment, else the env file.
+Values of variables (hosts, ports, tokens) come from the option, else the environment, else the env file.
 
 Exit codes:
 $(exit_codes_help)
@@ -85,7 +86,7 @@ check_services() {
       fail "service $service" "is ${state:-gone} (image tag $tag)" "$EXIT_SERVICES"
     elif [ "$health" != healthy ] && [ "$health" != none ]; then
       fail "service $service" "is running but $health (image tag $tag)" "$EXIT_SERVICES"
-    elif [ -n "$expect_tag" ] && [ "$tag" != "$expect_tag" ]; then
+    elif [ -n "$expect_tag" ] && [[ " ${TAGGED_SERVICES[*]} " == *" $service "* ]] && [ "$tag" != "$expect_tag" ]; then
       fail "service $service" "runs image tag $tag, expected $expect_tag" "$EXIT_SERVICES"
     elif [ "$health" = none ]; then
       pass "service $service" "running (no health check), image tag $tag"
@@ -117,13 +118,33 @@ check_migrations() {
   fi
 }
 
+# curl options that reach a public host through the proxy on this server: the name resolves
+# to 127.0.0.1 (whatever DNS says), and a certificate of Caddy's own CA (TLS_ISSUER=internal)
+# is accepted; an ACME certificate must be valid.
+proxy_curl_args() { # HOST PORT
+  local args=(--resolve "$1:$2:127.0.0.1")
+  if [ "$(setting "$TLS_ISSUER_VARIABLE" "$DEFAULT_TLS_ISSUER")" = internal ]; then args+=(--insecure); fi
+  printf '%s\n' "${args[@]}"
+}
+
 check_http() {
   local label=$1 service=$2 path=$3 expected=$4 token_variable=$5 code=$6
-  local base url got token
-  base=${base_url[$service]:-http://127.0.0.1:$(setting "${PORT_VARIABLE[$service]}" "${DEFAULT_PORT[$service]}")}
-  url=${base%/}$path
+  local base url got token host port
   local curl_args=(--silent --show-error --location --output /dev/null --write-out '%{http_code}'
     --max-time 10 --retry 2 --retry-delay 1 --retry-connrefused)
+  if [ -n "${base_url[$service]:-}" ]; then
+    base=${base_url[$service]}
+  else
+    host=$(setting "${HOST_VARIABLE[$service]}")
+    if [ -z "$host" ]; then
+      fail "$label" "no ${HOST_VARIABLE[$service]}: set it in $env_file (the public host of $service)" "$code"
+      return 0
+    fi
+    port=$(setting "$HTTPS_PORT_VARIABLE" "$DEFAULT_HTTPS_PORT")
+    base=https://$host:$port
+    mapfile -t -O "${#curl_args[@]}" curl_args < <(proxy_curl_args "$host" "$port")
+  fi
+  url=${base%/}$path
   if [ -n "$token_variable" ]; then
     token=$(setting "$token_variable")
     if [ -z "$token" ]; then
@@ -142,6 +163,24 @@ check_http() {
   fi
 }
 
+# Plain HTTP to the proxy answers with a permanent redirect to HTTPS (never the service itself).
+check_redirect() {
+  local service host port got
+  for service in "${!HOST_VARIABLE[@]}"; do
+    host=$(setting "${HOST_VARIABLE[$service]}")
+    [ -n "$host" ] || continue
+    port=$(setting "$HTTP_PORT_VARIABLE" "$DEFAULT_HTTP_PORT")
+    got=$(curl --silent --show-error --output /dev/null --write-out '%{http_code} %{redirect_url}' --max-time 10 \
+      --resolve "$host:$port:127.0.0.1" "http://$host:$port/" 2>"$tmp/curl.err") || true
+    if [[ $got =~ ^30[18]\ https:// ]]; then
+      pass "$PROXY_SERVICE redirect" "http://$host -> ${got#* }"
+    else
+      fail "$PROXY_SERVICE redirect" "http://$host:$port/ -> ${got:-no answer}, expected a redirect to https $(last_line "$(cat "$tmp/curl.err")")" "$EXIT_PROXY"
+    fi
+    return 0
+  done
+}
+
 check_container() {
   local label=$1 service=$2 code=$3
   if run_health_check "$service" >"$tmp/exec.out" 2>&1; then
@@ -157,6 +196,7 @@ option_name() { tr 'A-Z_' 'a-z-' <<<"$1"; }
 echo "deploy-check: ${files[*]} with $env_file${project:+, project $project}${expect_tag:+, expecting image tag $expect_tag}"
 check_services
 check_migrations
+check_redirect
 for entry in "${HTTP_CHECKS[@]}"; do
   IFS='|' read -r label service path expected token_variable code <<<"$entry"
   check_http "$label" "$service" "$path" "$expected" "$token_variable" "$code"

@@ -310,6 +310,8 @@ if [ "$firewall" = true ]; then
   mapfile -t open_ports < <(printf '%s\n' "${ssh_ports[@]}" "${PUBLIC_TCP_PORTS[@]}" "${extra_ports[@]}" | sort -nu)
   ports=$(printf '%s, ' "${open_ports[@]}")
   ports=${ports%, }
+  udp_ports=$(printf '%s, ' "${PUBLIC_UDP_PORTS[@]}")
+  udp_ports=${udp_ports%, }
   rules_changed=false
   if write_file "$FIREWALL_FILE" 644 root:root <<NFT; then rules_changed=true; fi
 #!/usr/sbin/nft -f
@@ -327,6 +329,7 @@ table inet $FIREWALL_TABLE {
     udp sport 67 udp dport 68 accept
     udp dport 546 accept
     tcp dport { $ports } accept
+    udp dport { $udp_ports } accept
     # Containers may reach the host (DNS, and each other through published ports).
     iifname "docker0" accept
     iifname "br-*" accept
