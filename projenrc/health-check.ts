@@ -39,10 +39,15 @@ export function commandHealthCheck(command: readonly string[], timing: HealthChe
   return { kind: 'command', command, ...timing };
 }
 
-/** pg_isready against the local socket with the image's own user and database. */
+/**
+ * pg_isready over TCP to 127.0.0.1 with the image's own user and database. Not the socket:
+ * while the image's entrypoint initialises a new database it runs a temporary server on the
+ * socket only (`listen_addresses=''`), which a socket check takes for the real one; the
+ * temporary server then stops, and whatever trusted the check finds no database.
+ */
 export function pgIsReadyHealthCheck(timing: HealthCheckTiming = {}): HealthCheck {
   // The shell inside the container expands the variables (compose renderings escape `$`).
-  return commandHealthCheck(['sh', '-c', 'pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DB"'], timing);
+  return commandHealthCheck(['sh', '-c', 'pg_isready -q -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'], timing);
 }
 
 /** Binds a check to its owner's port; undefined for an HTTP check without a port (a validation problem). */
