@@ -2,6 +2,7 @@
 export * from './rendering';
 export * from './env';
 export * from './health-check';
+export * from './node-heap';
 export * from './metrics';
 export * from './image';
 export * from './service';

@@ -7,7 +7,11 @@
  * DATABASE_URL is an admin connection: a throw-away database is created and dropped.
  * Knobs: BENCH_UPDATES (10000), BENCH_USERS (200), BENCH_LATENCY_SAMPLES (500), BENCH_LOG_LEVEL (info);
  * for profiling, BENCH_NODE_ARGS (extra node flags for the bot, e.g. "--cpu-prof") and
- * BENCH_BOT_STDOUT=1 (show the bot's logs).
+ * BENCH_BOT_STDOUT=1 (show the bot's logs). The bot runs with the NODE_OPTIONS the model gives
+ * its container (the heap bounds); BENCH_NODE_OPTIONS replaces them ("" for V8's defaults).
+ *
+ * Besides wall-clock throughput it reports the bot's CPU time per update (user + system, from
+ * /proc), which a busy machine barely moves: compare settings by it when the machine is shared.
  *
  * Phases: warm-up; per-update overhead (one message at a time, inject → reply received);
  * throughput (BENCH_UPDATES messages injected at once, until every reply is out), then the
@@ -20,6 +24,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { stackModel } from '../../scripts/publish-images';
 import { createTestDatabase, migrateTestDatabase } from '../../test/support/database';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -28,6 +33,13 @@ const USERS = Number(process.env.BENCH_USERS ?? 200);
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 500);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const TOKEN = '123456:bench-token';
+/** What the bot's container receives (docker-compose*.yml, Kubernetes), unless replaced. */
+const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? modelNodeOptions();
+
+function modelNodeOptions(): string {
+  const value = stackModel().services.find((s) => s.name === 'bot')?.env.NODE_OPTIONS;
+  return typeof value === 'string' ? value : '';
+}
 
 interface Person { id: number; first_name: string; language_code: string }
 const person = (id: number): Person => ({ id, first_name: `User${id}`, language_code: 'en' });
@@ -49,6 +61,7 @@ async function main(): Promise<void> {
       stdio: ['ignore', process.env.BENCH_BOT_STDOUT ? 'inherit' : 'ignore', 'inherit'],
       env: {
         PATH: process.env.PATH,
+        NODE_OPTIONS,
         TELEGRAM_BOT_TOKEN: TOKEN,
         TELEGRAM_API_ROOT: `http://127.0.0.1:${telegramPort}`,
         LLM_BASE_URL: `http://127.0.0.1:${llmPort}/v1`,
@@ -63,7 +76,7 @@ async function main(): Promise<void> {
       },
     });
     await until(() => emulator.callsOf('deleteWebhook').length > 0, 15_000, 'the bot to start polling');
-    console.log(`bot pid ${bot.pid}; ${cpus().length} CPUs (${cpus()[0]?.model}); LOG_LEVEL=${LOG_LEVEL}`);
+    console.log(`bot pid ${bot.pid}; ${cpus().length} CPUs (${cpus()[0]?.model}); LOG_LEVEL=${LOG_LEVEL}; NODE_OPTIONS=${NODE_OPTIONS || '(none)'}`);
 
     const idle = processMemory(bot.pid!);
     // Warm-up: JIT, connection pools, keep-alive sockets.
@@ -80,7 +93,9 @@ async function main(): Promise<void> {
     }
 
     // Throughput: UPDATES messages from USERS people, all injected at once.
+    const cpuBefore = processCpuMs(bot.pid!);
     const throughput = await flood(emulator, UPDATES, USERS, 3_000_000);
+    const cpuPerUpdate = (processCpuMs(bot.pid!) - cpuBefore) / UPDATES;
     const memory = processMemory(bot.pid!);
 
     // Burst: 1,000 messages from 100 people, then count rows.
@@ -89,7 +104,7 @@ async function main(): Promise<void> {
 
     console.log('');
     console.log(`per-update overhead (inject → reply, ${LATENCY_SAMPLES} sequential): p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
-    console.log(`throughput (${UPDATES} updates from ${USERS} users, all answered): ${throughput.perSecond.toFixed(0)} updates/s (${throughput.seconds.toFixed(2)} s)`);
+    console.log(`throughput (${UPDATES} updates from ${USERS} users, all answered): ${throughput.perSecond.toFixed(0)} updates/s (${throughput.seconds.toFixed(2)} s); bot CPU ${cpuPerUpdate.toFixed(2)} ms per update`);
     console.log(`bot memory: RSS ${idle.rssMb.toFixed(0)} MB idle, ${memory.rssMb.toFixed(0)} MB after ${UPDATES} updates (peak ${memory.peakMb.toFixed(0)} MB)`);
     console.log(`burst (1000 updates from 100 users): ${burst.perSecond.toFixed(0)} updates/s; rows: ${rows.userMessages} user messages, ${rows.distinctTelegramIds} distinct Telegram ids, ${rows.answers} answers, ${rows.replies} replies sent`);
     const intact = rows.userMessages === 1000 && rows.distinctTelegramIds === 1000 && rows.answers === 1000 && rows.replies === 1000;
@@ -144,6 +159,13 @@ function processMemory(pid: number): { rssMb: number; peakMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** User + system CPU time of a process so far (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function percentile(values: number[], p: number): number {
