@@ -63,6 +63,11 @@ export interface StatementRow extends StatsRow {
 export const SNAPSHOT_COLUMN = 'pg_current_snapshot()::text AS snapshot';
 
 export interface Statement {
+  /**
+   * The prepared statement's name (one per SQL text): each connection parses it once and plans
+   * it once (the api's sessions use generic plans, see Database), so a request pays execution only.
+   */
+  readonly name: string;
   readonly sql: string;
   readonly params: readonly unknown[];
 }
