@@ -83,6 +83,9 @@ interface Floor {
   limit: number;
   executionMs: number;
   planningMs: number;
+  /** The same statement planned for every execution (custom plans), for comparison. */
+  customExecutionMs?: number;
+  customPlanningMs?: number;
 }
 
 async function main(): Promise<void> {
@@ -159,7 +162,16 @@ async function main(): Promise<void> {
       for (const period of PERIODS) {
         for (const limit of LIMITS) {
           const { medianMs, planningMs } = explainMs(db.readerUrl, period, limit);
-          floors.push({ run, period, limit, executionMs: medianMs, planningMs });
+          const custom = explainMs(db.readerUrl, period, limit, 7, 'force_custom_plan');
+          floors.push({
+            run,
+            period,
+            limit,
+            executionMs: medianMs,
+            planningMs,
+            customExecutionMs: custom.medianMs,
+            customPlanningMs: custom.planningMs,
+          });
         }
       }
     }
@@ -283,7 +295,9 @@ function printReport(data: Report): void {
   }
   const floorRows = PERIODS.flatMap((period) => LIMITS.map((limit) => {
     const fs = data.floors.filter((f) => f.period === period && f.limit === limit);
-    return `| ${period} | ${limit} | ${range(fs.map((f) => f.executionMs), 2)} | ${range(fs.map((f) => f.planningMs), 2)} | ${range(fs.map((f) => f.executionMs + f.planningMs), 2)} |`;
+    const custom = fs.filter((f) => f.customExecutionMs !== undefined);
+    const customCells = custom.length === 0 ? '– | –' : `${range(custom.map((f) => f.customExecutionMs!), 2)} | ${range(custom.map((f) => f.customPlanningMs!), 2)}`;
+    return `| ${period} | ${limit} | ${range(fs.map((f) => f.executionMs), 2)} | ${range(fs.map((f) => f.planningMs), 2)} | ${range(fs.map((f) => f.executionMs + f.planningMs), 2)} | ${customCells} |`;
   }));
 
   const worst = (workload: Workload, server: Server) => data.measurements.filter((m) => m.workload === workload && m.server === server && m.mode === 'open');
@@ -313,10 +327,10 @@ function printReport(data: Report): void {
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    'SQL floor: EXPLAIN ANALYZE of the api statement (median of 7 executions per run, ms)',
+    'SQL floor: EXPLAIN ANALYZE of the api statement, prepared, generic plan as the api runs it (median of 7 executions per run, ms); custom: the same planned for each execution',
     '',
-    '| period | limit | execution | planning | total |',
-    '|---|---:|---:|---:|---:|',
+    '| period | limit | execution | planning | total | custom execution | custom planning |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...floorRows,
     '',
     ...goals.map((g) => `- ${g}`),

@@ -66,7 +66,7 @@ export class StatsService {
   private async compute(query: StatsQuery): Promise<Computed> {
     const window = statsWindow(query.period, this.clock.now());
     const statement = statsStatement(window, query.limit);
-    const [row] = await this.db.query<StatementRow>(statement.sql, statement.params);
+    const [row] = await this.db.query<StatementRow>(statement.sql, statement.params, statement.name);
     return { response: toStatsResponse(window, row), snapshot: row.snapshot, at: window.to.getTime() };
   }
 

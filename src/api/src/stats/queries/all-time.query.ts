@@ -120,5 +120,5 @@ SELECT
 FROM sums s, tail_sums ts`;
 
 export function allTimeStatement(window: StatsWindow, limit: number): Statement {
-  return { sql: SQL, params: [window.to, limit, utcDay(window.to), startOfDay(window.to)] };
+  return { name: 'stats_all', sql: SQL, params: [window.to, limit, utcDay(window.to), startOfDay(window.to)] };
 }

@@ -187,6 +187,7 @@ export function dailyWindowStatement(window: StatsWindow, limit: number): Statem
   const period = window.period as keyof typeof SQL;
   const [from, to, previousFrom] = [window.from!, window.to, window.previousFrom!];
   return {
+    name: `stats_${period}`,
     sql: SQL[period],
     params: [
       from, to, previousFrom, limit, utcDay(from), utcDay(to), utcDay(previousFrom), startOfDay(to),

@@ -95,5 +95,5 @@ FROM w, known_users k, sums s`;
 
 export function hourlyWindowStatement(window: StatsWindow, limit: number): Statement {
   const previousFrom = window.previousFrom!;
-  return { sql: SQL, params: [window.from, window.to, previousFrom, limit, startOfHour(window.to), addHours(startOfHour(previousFrom), 1)] };
+  return { name: 'stats_24h', sql: SQL, params: [window.from, window.to, previousFrom, limit, startOfHour(window.to), addHours(startOfHour(previousFrom), 1)] };
 }
