@@ -567,9 +567,11 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
       { label: 'frontend page', service: frontendService, path: '/', exitCode: 14 },
     ],
     containerChecks: [{ label: 'bot health', service: botService, exitCode: 15 }],
-    // Side by side, then the old copy drains. The bot is recreated (stop, then start): two
-    // long-polling copies would get 409 from Telegram, which keeps the updates meanwhile.
+    // Side by side, then the old copy drains. The bot too in webhook mode (the proxy balances
+    // the webhook calls); in long polling it is recreated (stop, then start): two polling
+    // copies would get 409 from Telegram, which keeps the updates meanwhile.
     zeroDowntime: [apiService, frontendService],
+    zeroDowntimeWhenSet: [{ service: botService, variable: telegramWebhookUrl }],
   });
   const deployCheck = new DeployCheckScript(deployment);
   const deploy = new DeployScript(deployment, 'scripts/deploy.sh', { check: deployCheck });

@@ -20,6 +20,8 @@ DEPLOY_CHECK_SCRIPT=scripts/deploy-check.sh
 PULL_SERVICES=(postgres migrate bot api frontend backup)
 # Switched without downtime behind the proxy: a new container next to the old one, then the old one drains.
 ROLLING_SERVICES=(api frontend)
+# Switched the same way while the variable is set (service|VARIABLE), recreated otherwise.
+ROLLING_WHEN_SET=('bot|TELEGRAM_WEBHOOK_URL')
 # The database, backed up (custom-format pg_dump, inside its container) before migrating.
 DATABASE_SERVICE=postgres
 # shellcheck disable=SC2016 # the variables expand inside the container
@@ -430,7 +432,8 @@ database_up() {
     converge "$tag" "$DATABASE_SERVICE"
   elif [ -n "$id" ]; then
     log migrate "$DATABASE_SERVICE keeps running on $(docker inspect --format '{{.Config.Image}}' "$id" 2>/dev/null || echo 'its image')"
-    converge "$tag" --no-recreate "$DATABASE_SERVICE"
+    # Running and healthy: nothing for compose to do (an `up --wait` would only confirm it).
+    [ "$(health_of "$id")" = healthy ] || converge "$tag" --no-recreate "$DATABASE_SERVICE"
   else
     converge "$tag" --no-recreate "$DATABASE_SERVICE"
   fi
@@ -468,7 +471,10 @@ roll() {
     log "$current_step" "$service: already at $at"
     return 0
   fi
+  local started stopping
+  started=$(now_us)
   compose_at "$at" up --detach --no-deps --no-recreate --scale "$service=$((${#old[@]} + 1))" "$service" 2>&1 | indent || return 1
+  log "$current_step" "$service: new container started in $(seconds_since "$started") s"
   new=""
   while IFS= read -r id; do
     [[ " ${old[*]} " == *" $id "* ]] || new=$id
@@ -499,24 +505,48 @@ roll() {
     sleep 0.5
     waited=$((waited + 1))
   done
-  log "$current_step" "$service: new container healthy after $(((waited + 1) / 2)) s; draining the old one"
+  log "$current_step" "$service: new container healthy after $(seconds_since "$started") s; draining the old one"
+  stopping=$(now_us)
   docker stop "${old[@]}" >/dev/null && docker rm "${old[@]}" >/dev/null || return 1
+  log "$current_step" "$service: old container stopped in $(seconds_since "$stopping") s; switched in $(seconds_since "$started") s"
 }
 
-# switch_to TAG: every switched service to TAG. Rolling services (behind the proxy) overlap
-# old and new; the others are recreated by compose (stop, then start: the long-polling bot
-# must never run twice, and Telegram keeps the updates that arrive meanwhile).
+# switch_to TAG: every switched service to TAG. The rolling services (behind the proxy) overlap
+# old and new, one after the other: a new copy starting takes both cores of a small server,
+# and a drain meanwhile left requests without an answer for seconds (bench/deploy). The others
+# are recreated by compose at the same time (stop, then start: the long-polling bot must never
+# run twice, and Telegram keeps the updates that arrive meanwhile); none waits for the proxy.
 switch_to() {
-  local at=$1 service others=() switched=()
+  local at=$1 service others=() switched=() rolling=("${ROLLING_SERVICES[@]}") entry variable pids=() names=() i failed=0
+  # The bot in webhook mode: overlapping copies share the webhook calls. Polling, it is recreated.
+  for entry in "${ROLLING_WHEN_SET[@]}"; do
+    IFS='|' read -r service variable <<<"$entry"
+    if [ -n "$(setting "$variable")" ]; then rolling+=("$service"); fi
+  done
   # Every service of the compose files (overrides and enabled profiles included) but the database.
   mapfile -t switched < <(compose_at "$at" config --services | grep -vxF "$DATABASE_SERVICE")
   for service in "${switched[@]}"; do
-    [[ " ${ROLLING_SERVICES[*]} " == *" $service "* ]] || others+=("$service")
+    [[ " ${rolling[*]} " == *" $service "* ]] || others+=("$service")
   done
-  for service in "${ROLLING_SERVICES[@]}"; do
-    roll "$at" "$service" || return 1
+  log "$current_step" "side by side: ${rolling[*]}; recreated meanwhile: ${others[*]:-none}"
+  # As conditions (|| exit): the functions run as they would in the foreground, without errexit.
+  {
+    for service in "${rolling[@]}"; do roll "$at" "$service" || exit 1; done
+  } &
+  pids+=("$!")
+  names+=("${rolling[*]}")
+  if [ ${#others[@]} -gt 0 ]; then
+    { converge "$at" --no-deps "${others[@]}" || exit 1; } &
+    pids+=("$!")
+    names+=("${others[*]}")
+  fi
+  for i in "${!pids[@]}"; do
+    if ! wait "${pids[$i]}"; then
+      log "$current_step" "${names[$i]}: not switched to $at"
+      failed=1
+    fi
   done
-  converge "$at" --no-deps "${others[@]}" || return 1
+  [ "$failed" -eq 0 ] || return 1
   local waiting
   waiting=$(not_ready "$at" "${switched[@]}") || return 1
   if [ -n "$waiting" ]; then
@@ -526,7 +556,7 @@ switch_to() {
 }
 
 switch() {
-  step switch "${ROLLING_SERVICES[*]} side by side, then every other service but $DATABASE_SERVICE, to $tag"
+  step switch "every service but $DATABASE_SERVICE to $tag: the zero-downtime ones side by side, the others recreated meanwhile"
   switch_to "$tag" || return 1
   step_done
 }

@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     rows.push(`| ${label} | ${seconds.toFixed(1)} s | ${['pull', 'migrate', 'switch', 'check'].map((k) => (s[k] ?? 0).toFixed(1)).join(' / ')} `
       + `| ${a.failed} of ${a.requests} | ${d.failed} of ${d.requests} | ${ms(la.idle)} → ${ms(la.during)} | ${ms(ld.idle)} → ${ms(ld.during)} |`);
     console.error(rows[rows.length - 1]);
+    // Where the time went: every step's duration and each service's switch, from deploy.sh's log.
+    for (const line of r.output.split('\n').filter((l) => / done in | started in | healthy after | stopped in | took /.test(l))) console.error(`  ${line.trim()}`);
     for (const f of [...a.failures, ...d.failures].slice(0, 5)) console.error(`  failure at ${f.atMs} ms: ${f.why}`);
   }
 

@@ -55,6 +55,14 @@ export interface DeploymentProps {
    * long-polling consumer). @default none: every service is recreated (stop, then start)
    */
   readonly zeroDowntime?: readonly Service[];
+  /**
+   * Services switched without downtime only while a variable is set, recreated (stop, then
+   * start) otherwise: the bot, which may overlap old and new in webhook mode
+   * (TELEGRAM_WEBHOOK_URL set: the proxy balances the webhook calls) but must never poll twice
+   * (Telegram answers 409). The same rules as `zeroDowntime`, and the service must read the
+   * variable. @default none
+   */
+  readonly zeroDowntimeWhenSet?: readonly ConditionalZeroDowntime[];
   /** Directory on the server, relative to the SSH user's home. @default the stack name */
   readonly deployPath?: string;
   /** Releases (and their images) kept on the server. @default 5 */
@@ -63,6 +71,12 @@ export interface DeploymentProps {
   readonly keepBackups?: number;
   /** Seconds the services may take to become healthy. @default 180 */
   readonly waitTimeoutSeconds?: number;
+}
+
+/** A service switched without downtime only while `variable` is set (in the deploy's environment or env file). */
+export interface ConditionalZeroDowntime {
+  readonly service: Service;
+  readonly variable: EnvVar;
 }
 
 /** An HTTP check with its path resolved. */
@@ -135,6 +149,7 @@ export class Deployment extends Component {
   public readonly httpChecks: readonly ResolvedHttpCheck[];
   public readonly containerChecks: readonly ContainerCheck[];
   public readonly rollingServices: readonly Service[];
+  public readonly conditionalRollingServices: readonly ConditionalZeroDowntime[];
   public readonly deployPath: string;
   public readonly keepBackups: number;
   public readonly keepReleases: number;
@@ -151,6 +166,7 @@ export class Deployment extends Component {
     this.httpChecks = props.httpChecks.map((c) => ({ ...c, path: c.path ?? c.service.healthCheck?.http?.path ?? '', expectStatus: c.expectStatus ?? 200 }));
     this.containerChecks = props.containerChecks;
     this.rollingServices = props.zeroDowntime ?? [];
+    this.conditionalRollingServices = props.zeroDowntimeWhenSet ?? [];
     this.deployPath = props.deployPath ?? stack.name;
     this.keepBackups = props.keepBackups ?? 10;
     this.keepReleases = props.keepReleases ?? 5;
@@ -241,7 +257,11 @@ export class Deployment extends Component {
       if (!c.path) out.push(`HTTP check '${c.label}' has no path, and '${s.name}' has no HTTP health check to take it from`);
       else if (!c.path.startsWith('/')) out.push(`HTTP check '${c.label}' path '${c.path}' must start with /`);
     }
-    for (const s of this.rollingServices) {
+    for (const { service: s, variable } of this.conditionalRollingServices) {
+      if (this.rollingServices.includes(s)) out.push(`zero-downtime service '${s.name}' is listed twice: always, and when ${variable.name} is set`);
+      if (!s.reads.includes(variable.name)) out.push(`zero-downtime service '${s.name}' depends on ${variable.name}, which '${s.name}' does not read`);
+    }
+    for (const s of [...this.rollingServices, ...this.conditionalRollingServices.map((c) => c.service)]) {
       if (!inProduction(s, 'zero-downtime service')) continue;
       if (!this.edge.hostOf(s)) out.push(`zero-downtime service '${s.name}' is not public: nothing would move its traffic to the new container`);
       if (!s.healthCheck) out.push(`zero-downtime service '${s.name}' has no health check: nothing would say when the new container may take traffic`);

@@ -49,6 +49,8 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
     bashArray('PULL_SERVICES', d.services.map((s) => s.name)),
     '# Switched without downtime behind the proxy: a new container next to the old one, then the old one drains.',
     bashArray('ROLLING_SERVICES', d.rollingServices.map((s) => s.name)),
+    '# Switched the same way while the variable is set (service|VARIABLE), recreated otherwise.',
+    bashArray('ROLLING_WHEN_SET', d.conditionalRollingServices.map((c) => `${c.service.name}|${c.variable.name}`)),
     '# The database, backed up (custom-format pg_dump, inside its container) before migrating.',
     `DATABASE_SERVICE=${shellQuote(db.service.name)}`,
     '# shellcheck disable=SC2016 # the variables expand inside the container',

@@ -112,6 +112,10 @@ describe('Deployment validation at synth', () => {
       /zero-downtime service 'worker' is not public/],
     ['a zero-downtime database', (f) => ({ zeroDowntime: [f.db] }),
       /zero-downtime service 'db' is not public[\s\S]*zero-downtime service 'db' cannot run twice side by side/],
+    ['a conditional zero-downtime service that is not public', (f) => ({ zeroDowntimeWhenSet: [{ service: f.worker, variable: f.other }] }),
+      /zero-downtime service 'worker' is not public/],
+    ['a conditional zero-downtime service on a variable it does not read', (f) => ({ zeroDowntimeWhenSet: [{ service: f.web, variable: f.other }] }),
+      /zero-downtime service 'web' depends on OTHER_TOKEN, which 'web' does not read/],
     ['a label with the field separator', (f) => ({ containerChecks: [{ label: 'a|b', service: f.worker, exitCode: 13 }] }),
       /check label 'a\|b' must not contain '\|'/],
   ])('rejects %s', (_, change, message) => {
@@ -131,6 +135,8 @@ describe('the deployment of this repository', () => {
     expect(deploy).toContain('PULL_SERVICES=(postgres migrate bot api frontend backup)');
     // api and dashboard side by side; the long-polling bot is stopped before its successor starts.
     expect(deploy).toContain('ROLLING_SERVICES=(api frontend)');
+    // The bot too, but only in webhook mode: polling twice is a 409.
+    expect(deploy).toContain("ROLLING_WHEN_SET=('bot|TELEGRAM_WEBHOOK_URL')");
     expect(deploy).toContain('MIGRATE_SERVICE=migrate');
   });
 

@@ -96,6 +96,26 @@ check_services() {
   done
 }
 
+# The status command of the very image that ran the migrations (nothing may be pending) runs a
+# one-shot container, the slowest check: started first, in the background; its result is read
+# by check_migrations after the other checks.
+migration_status_pid=""
+start_migration_status() {
+  local id state code image
+  id=$(container_of "$MIGRATE_SERVICE")
+  [ -n "$id" ] || return 0
+  state="" code="" image=""
+  IFS='|' read -r state code image < <(docker inspect --format '{{.State.Status}}|{{.State.ExitCode}}|{{.Config.Image}}' "$id") || true
+  if [ "$state" != exited ] || [ "$code" != 0 ]; then return 0; fi
+  {
+    rc=0
+    env "$IMAGE_TAG_VARIABLE=${image##*:}" docker compose "${compose_args[@]}" \
+      run --rm --no-deps --no-TTY "$MIGRATE_SERVICE" "${MIGRATE_STATUS_COMMAND[@]}" >"$tmp/migrate.out" 2>"$tmp/migrate.err" || rc=$?
+    printf '%s\n' "$rc" >"$tmp/migrate.rc"
+  } &
+  migration_status_pid=$!
+}
+
 check_migrations() {
   local id state code image out
   id=$(container_of "$MIGRATE_SERVICE")
@@ -105,13 +125,13 @@ check_migrations() {
   fi
   state="" code="" image=""
   IFS='|' read -r state code image < <(docker inspect --format '{{.State.Status}}|{{.State.ExitCode}}|{{.Config.Image}}' "$id") || true
-  if [ "$state" != exited ] || [ "$code" != 0 ]; then
+  if [ "$state" != exited ] || [ "$code" != 0 ] || [ -z "$migration_status_pid" ]; then
     fail migrations "$MIGRATE_SERVICE is ${state:-gone} with exit code ${code:-?}" "$EXIT_MIGRATIONS"
     return 0
   fi
-  # The status command of the very image that ran the migrations: nothing may be pending.
-  if out=$(env "$IMAGE_TAG_VARIABLE=${image##*:}" docker compose "${compose_args[@]}" \
-    run --rm --no-deps --no-TTY "$MIGRATE_SERVICE" "${MIGRATE_STATUS_COMMAND[@]}" 2>"$tmp/migrate.err"); then
+  wait "$migration_status_pid" || true
+  out=$(cat "$tmp/migrate.out" 2>/dev/null || true)
+  if [ "$(cat "$tmp/migrate.rc" 2>/dev/null)" = 0 ]; then
     pass migrations "$MIGRATE_SERVICE exited 0; $(last_line "$out")"
   else
     fail migrations "pending or unknown: $(last_line "$out$(cat "$tmp/migrate.err")")" "$EXIT_MIGRATIONS"
@@ -194,8 +214,8 @@ check_container() {
 option_name() { tr 'A-Z_' 'a-z-' <<<"$1"; }
 
 echo "deploy-check: ${files[*]} with $env_file${project:+, project $project}${expect_tag:+, expecting image tag $expect_tag}"
+start_migration_status
 check_services
-check_migrations
 check_redirect
 for entry in "${HTTP_CHECKS[@]}"; do
   IFS='|' read -r label service path expected token_variable code <<<"$entry"
@@ -205,6 +225,7 @@ for entry in "${CONTAINER_CHECKS[@]}"; do
   IFS='|' read -r label service code <<<"$entry"
   check_container "$label" "$service" "$code"
 done
+check_migrations
 
 if [ "$failures" -eq 0 ]; then
   echo "deploy-check: all $checks checks passed"
