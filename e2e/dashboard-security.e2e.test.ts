@@ -111,7 +111,8 @@ describe('dashboard security in a browser', () => {
     await hydrated(page.getByRole('button', { name: '30d' }));
     await page.getByRole('button', { name: '30d' }).click();
     await page.waitForURL((url) => url.searchParams.get('period') === '30d');
-    await page.locator('[data-stats-period="30d"]').waitFor();
+    // The page, not its streamed-in numbers: showing those (a Suspense boundary's swap) takes JavaScript.
+    await page.locator('[data-stats-period="30d"]').waitFor({ state: 'attached' });
     await hydrated(page.getByRole('button', { name: 'Toggle dark theme' }));
     await page.getByRole('button', { name: 'Toggle dark theme' }).click();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
@@ -136,7 +137,8 @@ describe('dashboard security in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((url) => url.origin === frontend.url && url.pathname === '/');
     expect(new URL(page.url()).searchParams.get('period')).toBe('30d');
-    await page.locator('[data-stats-period="30d"]').waitFor();
+    // The page, not its streamed-in numbers: showing those (a Suspense boundary's swap) takes JavaScript.
+    await page.locator('[data-stats-period="30d"]').waitFor({ state: 'attached' });
     expect((await context.cookies()).map((c) => c.name)).toContain('dialogstack_session');
     await context.close();
   });
