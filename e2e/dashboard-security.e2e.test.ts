@@ -111,7 +111,8 @@ describe('dashboard security in a browser', () => {
     await hydrated(page.getByRole('button', { name: '30d' }));
     await page.getByRole('button', { name: '30d' }).click();
     await page.waitForURL((url) => url.searchParams.get('period') === '30d');
-    await page.locator('[data-stats-period="30d"]').waitFor();
+    // The page, not its streamed-in numbers: showing those (a Suspense boundary's swap) takes JavaScript.
+    await page.locator('[data-stats-period="30d"]').waitFor({ state: 'attached' });
     await hydrated(page.getByRole('button', { name: 'Toggle dark theme' }));
     await page.getByRole('button', { name: 'Toggle dark theme' }).click();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
@@ -119,6 +120,27 @@ describe('dashboard security in a browser', () => {
     expect(violations).toEqual([]);
     expect(messages.filter((m) => /content security policy|refused to/i.test(m))).toEqual([]);
     await page.context().close();
+  });
+
+  it('signs in without JavaScript (the form posts to the server action itself), and says so when the password is wrong', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+    await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort('blockedbyclient'));
+    const page = await context.newPage();
+    await page.goto(`${frontend.url}/sign-in?next=${encodeURIComponent('/?period=30d')}`);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#password-error').waitFor();
+    expect(await page.locator('#password-error').textContent()).toBe('Wrong password. Check it and try again.');
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.origin === frontend.url && url.pathname === '/');
+    expect(new URL(page.url()).searchParams.get('period')).toBe('30d');
+    // The page, not its streamed-in numbers: showing those (a Suspense boundary's swap) takes JavaScript.
+    await page.locator('[data-stats-period="30d"]').waitFor({ state: 'attached' });
+    expect((await context.cookies()).map((c) => c.name)).toContain('dialogstack_session');
+    await context.close();
   });
 
   // Last: it uses up this client's sign-in attempts.
@@ -158,6 +180,15 @@ describe('dashboard security in a browser', () => {
     expect(shown[shown.length - 1]).toMatch(/^Too many sign-in attempts\. Try again in \d+ s\.$/);
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     expect((await page.context().cookies()).map((c) => c.name)).not.toContain('dialogstack_session');
+
+    // Without JavaScript the refusal comes the same way: in the action's state, on the page.
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    const plain = await noScript.newPage();
+    await plain.goto(`${frontend.url}/sign-in`);
+    await plain.getByLabel('Password').fill('a-guess-without-javascript');
+    await plain.getByRole('button', { name: 'Sign in' }).click();
+    expect(await plain.locator('#password-error').textContent()).toMatch(/^Too many sign-in attempts\. Try again in \d+ s\.$/);
+    await noScript.close();
 
     const logged = frontend.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged).toEqual(expect.arrayContaining([

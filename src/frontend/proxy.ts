@@ -4,7 +4,7 @@ import { readConfig } from './lib/config';
 import { log } from './lib/log';
 import { contentSecurityPolicy, newNonce } from './lib/security-headers';
 import { SESSION_COOKIE, verifySessionToken } from './lib/session';
-import { signInLimiter, tooManyAttempts } from './lib/sign-in-limits';
+import { SIGN_IN_REFUSED_HEADER, signInLimiter, tooManyAttempts } from './lib/sign-in-limits';
 
 /**
  * Every page gets a Content-Security-Policy with a fresh nonce (Next.js reads it from the
@@ -27,7 +27,8 @@ function route(request: NextRequest, csp: string): NextResponse {
       const attempt = signInLimiter().attempt(client);
       if (!attempt.ok) {
         log.warn('sign-in refused: too many attempts', { clientIp: client, limit: attempt.limit, retryAfterSeconds: attempt.retryAfterSeconds });
-        // Plain text: the sign-in form shows a text/plain error body as it is.
+        // The form's own posts: the action answers with the refusal in its state (see SIGN_IN_REFUSED_HEADER).
+        if (isActionPost(request)) return withPolicy(request, csp, String(attempt.retryAfterSeconds));
         return new NextResponse(tooManyAttempts(attempt.retryAfterSeconds), {
           status: 429,
           headers: { 'content-type': 'text/plain', 'retry-after': String(attempt.retryAfterSeconds), 'cache-control': 'no-store' },
@@ -48,10 +49,20 @@ function route(request: NextRequest, csp: string): NextResponse {
 }
 
 /** On to the page, with the policy on the request so that Next.js puts its nonce on the scripts. */
-function withPolicy(request: NextRequest, csp: string): NextResponse {
+function withPolicy(request: NextRequest, csp: string, signInRefusedFor?: string): NextResponse {
   const headers = new Headers(request.headers);
   headers.set('content-security-policy', csp);
+  headers.delete(SIGN_IN_REFUSED_HEADER);
+  if (signInRefusedFor !== undefined) headers.set(SIGN_IN_REFUSED_HEADER, signInRefusedFor);
   return NextResponse.next({ request: { headers } });
+}
+
+/**
+ * A server action request: with JavaScript, React posts with a Next-Action header; without,
+ * the form is a multipart post whose fields name the action (progressive enhancement).
+ */
+function isActionPost(request: NextRequest): boolean {
+  return request.headers.has('next-action') || (request.headers.get('content-type') ?? '').startsWith('multipart/form-data');
 }
 
 export const config = {

@@ -9,7 +9,7 @@ import { log } from './log';
 import { passwordMatches, WRONG_PASSWORD_DELAY_MS } from './password';
 import { safeRedirectTarget } from './redirect-target';
 import { createSessionToken, isSecureRequest, SESSION_COOKIE } from './session';
-import { signInLimiter } from './sign-in-limits';
+import { SIGN_IN_REFUSED_HEADER, signInLimiter, tooManyAttempts } from './sign-in-limits';
 
 export interface SignInState {
   readonly error?: string;
@@ -21,6 +21,8 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
     return { error: 'Sign-in is unavailable: the dashboard server is missing configuration.' };
   }
   const { config } = result;
+  const refusedFor = (await headers()).get(SIGN_IN_REFUSED_HEADER);
+  if (refusedFor !== null) return { error: tooManyAttempts(Number(refusedFor)) };
   const password = form.get('password');
   if (typeof password !== 'string' || !passwordMatches(password, config.dashboardPassword)) {
     log.warn('sign-in refused: wrong password', { clientIp: currentClientAddress() });

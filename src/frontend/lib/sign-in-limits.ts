@@ -61,3 +61,12 @@ export function signInLimiter(): SignInLimiter {
 export function tooManyAttempts(retryAfterSeconds: number): string {
   return `Too many sign-in attempts. Try again in ${retryAfterSeconds} s.`;
 }
+
+/**
+ * Request header by which the proxy tells the sign-in action that it refused the attempt
+ * (its value: the seconds to wait). The form's posts (server action requests, with or
+ * without JavaScript) go on to the action, which answers with the refusal in its state
+ * instead of checking the password; other posts get a plain 429. The proxy removes the
+ * header from every request it did not refuse.
+ */
+export const SIGN_IN_REFUSED_HEADER = 'x-dialogstack-sign-in-refused';

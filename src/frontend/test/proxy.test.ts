@@ -21,7 +21,13 @@ async function loadProxy(): Promise<typeof import('../proxy').proxy> {
   return (await import('../proxy')).proxy;
 }
 
-const signInPost = () => new NextRequest('http://dashboard.test/sign-in', { method: 'POST', headers: { 'next-action': 'abc' } });
+const signInPost = () => new NextRequest('http://dashboard.test/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+/** The form's posts: with JavaScript (Next-Action header) and without (a multipart form post). */
+const actionPosts = () => [
+  new NextRequest('http://dashboard.test/sign-in', { method: 'POST', headers: { 'next-action': 'abc' } }),
+  new NextRequest('http://dashboard.test/sign-in', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' } }),
+];
+const refusedFor = (response: Response) => response.headers.get('x-middleware-request-x-dialogstack-sign-in-refused');
 
 describe('proxy: security headers', () => {
   const saved = { ...process.env };
@@ -67,8 +73,23 @@ describe('proxy: sign-in attempts', () => {
     expect(refused.headers.get('content-type')).toBe('text/plain');
     expect(refused.headers.get('content-security-policy')).toContain('nonce-');
     expect(runWithClientAddress('198.51.100.7', () => proxy(signInPost()).status)).toBe(200);
+    // The form's own posts go on to the action, told that the attempt was refused.
+    for (const post of actionPosts()) {
+      const response = runWithClientAddress('203.0.113.9', () => proxy(post));
+      expect(response.status).toBe(200);
+      expect(Number(refusedFor(response))).toBeGreaterThanOrEqual(1);
+    }
     // Reading the page is not an attempt.
     expect(runWithClientAddress('203.0.113.9', () => proxy(new NextRequest('http://dashboard.test/sign-in')).status)).toBe(200);
+  });
+
+  it('passes no refusal on for an attempt it allowed, whatever the client sends', async () => {
+    const proxy = await loadProxy();
+    const forged = new NextRequest('http://dashboard.test/sign-in', { method: 'POST', headers: { 'next-action': 'abc', 'x-dialogstack-sign-in-refused': '5' } });
+    const response = runWithClientAddress('203.0.113.11', () => proxy(forged));
+    expect(response.status).toBe(200);
+    expect(refusedFor(response)).toBeNull();
+    expect(response.headers.get('x-middleware-override-headers')).not.toContain('x-dialogstack-sign-in-refused');
   });
 
   it('logs the refused client\'s address', async () => {

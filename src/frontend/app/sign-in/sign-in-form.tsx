@@ -1,11 +1,16 @@
 'use client';
 
-import { unstable_rethrow } from 'next/navigation';
 import { useActionState } from 'react';
 import { signIn, type SignInState } from '@/lib/auth-actions';
 
+/**
+ * The server action itself goes to useActionState (no client wrapper), so the form works
+ * before and without JavaScript: React renders it as a plain POST that runs the action and
+ * answers with the page in the action's state. Every answer, a refused attempt (too many)
+ * included, arrives as that state.
+ */
 export function SignInForm({ next }: { next: string }) {
-  const [state, action, pending] = useActionState<SignInState, FormData>(signInOrExplain, {});
+  const [state, action, pending] = useActionState<SignInState, FormData>(signIn, {});
   return (
     <form action={action} className="form">
       <input type="hidden" name="next" value={next} />
@@ -29,18 +34,4 @@ export function SignInForm({ next }: { next: string }) {
       </button>
     </form>
   );
-}
-
-/**
- * A refused attempt (429: too many attempts) never reaches the action; its plain-text answer
- * arrives here as the error's message and is shown like a wrong password.
- */
-async function signInOrExplain(previous: SignInState, form: FormData): Promise<SignInState> {
-  try {
-    return await signIn(previous, form);
-  } catch (err) {
-    unstable_rethrow(err); // the redirect after a successful sign-in travels as an error
-    const message = err instanceof Error ? err.message : '';
-    return { error: message.startsWith('Too many sign-in attempts') ? message : 'The dashboard did not answer. Try again in a moment.' };
-  }
 }
