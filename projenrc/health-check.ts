@@ -3,11 +3,11 @@
  * node for our services, pg_isready for postgres. No curl, no ps.
  */
 export interface HealthCheckTiming {
-  /** @default 1 */
+  /** @default 2 */
   readonly intervalSeconds?: number;
   /** @default 3 */
   readonly timeoutSeconds?: number;
-  /** @default 60 */
+  /** @default 30 */
   readonly retries?: number;
   /** @default 10 */
   readonly startPeriodSeconds?: number;
@@ -25,12 +25,12 @@ export interface ResolvedHealthCheck extends Required<HealthCheckTiming> {
   readonly http?: { readonly port: number; readonly path: string };
 }
 
-// Every second: Docker runs the first check one interval after the start and has no start_interval
-// before Engine 25 (20.10 here), so each link of a depends_on: service_healthy chain, and each
-// zero-downtime switch, waits up to one interval after the service is ready; at 1 s a stack is
-// all-healthy within about a second of its slowest chain. 60 failures after the start period
-// (still a minute) before a container counts as unhealthy: no false unhealthy state on a busy host.
-const TIMING_DEFAULTS: Required<HealthCheckTiming> = { intervalSeconds: 1, timeoutSeconds: 3, retries: 60, startPeriodSeconds: 10 };
+// Every 2 s: Docker runs the first check one interval after the start and has no start_interval
+// before Engine 25 (20.10 here), so each depends_on: service_healthy link waits up to 2 s past
+// readiness. Not 1 s: each check starts a Node process (~0.1 CPU-second), which at 1 s for the
+// demo's six Node services takes 0.6 of a 2-core host's cores. 30 failures after the start
+// period (a minute) before a container counts as unhealthy.
+const TIMING_DEFAULTS: Required<HealthCheckTiming> = { intervalSeconds: 2, timeoutSeconds: 3, retries: 30, startPeriodSeconds: 10 };
 
 /** GET http://127.0.0.1:<the owner's port><path> with Node's fetch; healthy on 2xx. */
 export function httpHealthCheck(path: string, timing: HealthCheckTiming = {}): HealthCheck {

@@ -318,7 +318,7 @@ describe('the pipeline review (npx projen pipeline-diff) reads the manifests', (
     const changes = k8sChanges({}, { webPort: 3100 });
     expect(at(changes, 'production: Deployment/web', 'containers.web.ports')).toMatchObject({ before: ['3000/http'], after: ['3100/http'], risk: 'safe' });
     expect(at(changes, 'production: Deployment/web', 'containers.web.readiness')).toMatchObject({
-      before: 'GET :3000/health every 1s, timeout 3s, 3 failures', after: 'GET :3100/health every 1s, timeout 3s, 3 failures',
+      before: 'GET :3000/health every 2s, timeout 3s, 3 failures', after: 'GET :3100/health every 2s, timeout 3s, 3 failures',
     });
     expect(at(changes, 'production: Service/web', 'ports')).toMatchObject({ before: ['3000 → 3000'], after: ['3100 → 3100'] });
     expect(at(changes, 'production: NetworkPolicy/web-ingress', 'ports')).toMatchObject({ before: ['3000/TCP'], after: ['3100/TCP'], risk: 'safe' });
