@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { EnvVar, envVar, isDnsName, referencedVariables, variableProblems } from './env';
-import { HealthCheck, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
+import { HealthCheck, healthCheckProblems, ResolvedHealthCheck, resolveHealthCheck } from './health-check';
 import { Image } from './image';
 import { MetricsEndpoint, metricsEndpointProblems } from './metrics';
 import { ALL_RENDERINGS, Rendering } from './rendering';
@@ -232,6 +232,7 @@ export class Service extends Construct {
     if (Object.values(props.env ?? {}).includes(SERVICE_METRICS_PORT) && !this.metrics) out.push('reads SERVICE_METRICS_PORT but has no metrics endpoint');
     out.push(...this.passThrough.flatMap(variableProblems));
     if (healthCheckDeclared(this, props) && !this.healthCheck) out.push('has an HTTP health check but no port');
+    for (const check of declaredChecks(this, props)) out.push(...healthCheckProblems(check));
     if (this.oneShot && this.restart !== 'no' && this.restart !== 'on-failure') {
       out.push(`is one-shot but has restart '${this.restart}' (use 'no' or 'on-failure')`);
     }
@@ -270,6 +271,13 @@ export class Service extends Construct {
 /** Does a fixed value name the service's address (`host:port`, e.g. inside a URL)? */
 export function namesAddress(value: string, target: Service): boolean {
   return target.port !== undefined && new RegExp(`(^|[^A-Za-z0-9.-])${target.name}:${target.port}(?![0-9])`).test(value);
+}
+
+/** The health and readiness checks the service uses, as declared (its own or its image's). */
+function declaredChecks(service: Service, props: ServiceProps): HealthCheck[] {
+  if (service.oneShot) return [props.healthCheck, props.readinessCheck].filter((c): c is HealthCheck => c !== undefined);
+  return [props.healthCheck ?? props.image.healthCheckSpec, props.readinessCheck ?? props.image.readinessCheckSpec]
+    .filter((c): c is HealthCheck => c !== undefined);
 }
 
 function healthCheckDeclared(service: Service, props: ServiceProps): boolean {

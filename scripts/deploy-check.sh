@@ -39,9 +39,11 @@ HTTP_CHECKS=(
 CONTAINER_CHECKS=(
   'bot health|bot|15'
 )
+# The checks run in the container's shell: its variables expand there, not here.
+# shellcheck disable=SC2016
 run_health_check() {
   case $1 in
-    bot) compose exec -T bot node -e 'fetch('\''http://127.0.0.1:8080/health'\'',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' ;;
+    bot) compose exec -T bot bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf '\''GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'\'' >&3 && read -r -t 2 _ status _ <&3 && [[ $status == 2?? ]]' ;;
     *) return 127 ;;
   esac
 }

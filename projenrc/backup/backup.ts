@@ -62,7 +62,8 @@ export class Backup extends Component {
     this.image = stack.addImage('backup', {
       description: 'Scheduled database backups: pg_dump, age and rclone from Debian, and the backup runner.',
       context: ['devops/backup'],
-      healthCheck: commandHealthCheck([BACKUP_COMMAND, 'health']),
+      // Nothing waits for it and its heartbeat is fresh for 120 s: every 10 s is plenty.
+      healthCheck: commandHealthCheck([BACKUP_COMMAND, 'health'], { intervalSeconds: 10, retries: 6 }),
       metrics: { port: props.metricsPort },
       recipe: (df, image) => {
         const stage = df.addStage('runtime', BaseImages.debian);

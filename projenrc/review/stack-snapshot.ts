@@ -11,7 +11,7 @@ import { Deployment } from '../deploy/deployment';
 import { Dockerfile, Instruction } from '../docker/dockerfile';
 import type { EnvVar } from '../env';
 import { EnvTemplate } from '../env-template';
-import type { ResolvedHealthCheck } from '../health-check';
+import { httpCheckTarget, type ResolvedHealthCheck } from '../health-check';
 import type { Image } from '../image';
 import { ShellScript } from '../scripts/shell-script';
 import type { Service } from '../service';
@@ -134,8 +134,8 @@ function dockerfileFacts(df: Dockerfile): SnapshotObject {
 
 /** `GET :4000/health every 5s, timeout 3s, 20 retries, start period 10s`: one readable fact. */
 function healthSummary(hc: Pick<ResolvedHealthCheck, 'command' | 'intervalSeconds' | 'timeoutSeconds' | 'retries' | 'startPeriodSeconds'>): string {
-  const fetchUrl = hc.command.join(' ').match(/fetch\('http:\/\/127\.0\.0\.1(:\d+[^']*)'/);
-  const probe = fetchUrl ? `GET ${fetchUrl[1]}` : hc.command.join(' ');
+  const http = httpCheckTarget(hc.command);
+  const probe = http ? `GET :${http.port}${http.path}` : hc.command.join(' ');
   return `${probe} every ${hc.intervalSeconds}s, timeout ${hc.timeoutSeconds}s, ${hc.retries} retries, start period ${hc.startPeriodSeconds}s`;
 }
 

@@ -62,6 +62,8 @@ function derived(d: Deployment): string[] {
     'CONTAINER_CHECKS=(',
     ...d.containerChecks.map((c) => `  ${shellQuote([c.label, c.service.name, c.exitCode].join('|'))}`),
     ')',
+    '# The checks run in the container\'s shell: its variables expand there, not here.',
+    '# shellcheck disable=SC2016',
     ...caseFunction('run_health_check', Object.fromEntries(d.containerChecks.map((c) => {
       const command = c.service.healthCheck?.command ?? [];
       return [c.service.name, `compose exec -T ${c.service.name} ${command.map(shellQuote).join(' ')}`];

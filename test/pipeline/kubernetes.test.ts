@@ -7,6 +7,7 @@ import {
   BaseImages, Dockerfile, KubernetesEnvironmentProps, KubernetesObject, KubernetesStack, POLICY_RULES, PolicyContext, Service, ServiceProps, Stack,
   StackCompose, StackSnapshot, WorkloadProps, diffSnapshots, envVar, httpHealthCheck, policyProblems,
 } from '../../projenrc';
+import { httpCheckTarget } from '../../projenrc/health-check';
 import { manifestFacts, manifestRules } from '../../projenrc/k8s/manifest-facts';
 import { schemaProblems } from '../../projenrc/k8s/manifest-schema';
 import { RenderCache } from '../../projenrc/k8s/render-cache';
@@ -271,7 +272,7 @@ describe('one model change lands in compose and Kubernetes together', () => {
 
   it('a port', () => {
     const out = synth({ webPort: 3100 });
-    expect(compose(out).healthcheck.test.join(' ')).toContain('127.0.0.1:3100/health');
+    expect(httpCheckTarget(compose(out).healthcheck.test.slice(1))).toEqual({ port: 3100, path: '/health' });
     expect(compose(out).environment.PORT).toBe('3100');
     expect(web(out).spec.template.spec.containers[0].ports).toEqual([{ containerPort: 3100, name: 'http' }]);
     expect(web(out).spec.template.spec.containers[0].livenessProbe.httpGet.port).toBe(3100);
@@ -293,7 +294,7 @@ describe('one model change lands in compose and Kubernetes together', () => {
 
   it('a health check', () => {
     const out = synth({ healthPath: '/livez' });
-    expect(compose(out).healthcheck.test.join(' ')).toContain('127.0.0.1:3000/livez');
+    expect(httpCheckTarget(compose(out).healthcheck.test.slice(1))).toEqual({ port: 3000, path: '/livez' });
     const c = web(out).spec.template.spec.containers[0];
     expect([c.startupProbe.httpGet.path, c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(['/livez', '/livez', '/livez']);
   });
@@ -318,7 +319,7 @@ describe('the pipeline review (npx projen pipeline-diff) reads the manifests', (
     const changes = k8sChanges({}, { webPort: 3100 });
     expect(at(changes, 'production: Deployment/web', 'containers.web.ports')).toMatchObject({ before: ['3000/http'], after: ['3100/http'], risk: 'safe' });
     expect(at(changes, 'production: Deployment/web', 'containers.web.readiness')).toMatchObject({
-      before: 'GET :3000/health every 2s, timeout 3s, 3 failures', after: 'GET :3100/health every 2s, timeout 3s, 3 failures',
+      before: 'GET :3000/health every 1s, timeout 3s, 3 failures', after: 'GET :3100/health every 1s, timeout 3s, 3 failures',
     });
     expect(at(changes, 'production: Service/web', 'ports')).toMatchObject({ before: ['3000 → 3000'], after: ['3100 → 3100'] });
     expect(at(changes, 'production: NetworkPolicy/web-ingress', 'ports')).toMatchObject({ before: ['3000/TCP'], after: ['3100/TCP'], risk: 'safe' });

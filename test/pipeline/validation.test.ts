@@ -69,6 +69,9 @@ describe('stack validation at synth', () => {
     ['an HTTP health check without a port',
       { migrate: () => ({ healthCheck: httpHealthCheck('/health') }) },
       /Stack\/migrate: has an HTTP health check but no port/],
+    ['an HTTP health check path the check could not send as is',
+      { web: () => ({ healthCheck: httpHealthCheck("/health'; reboot") }) },
+      /Stack\/web: has an HTTP health check path '\/health'; reboot' that is not a plain path/],
   ])('rejects %s', (_, overrides, message) => {
     expect(() => fixture().synth(overrides)).toThrow(message);
   });
