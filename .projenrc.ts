@@ -243,8 +243,10 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const logLevel = envVar('LOG_LEVEL', { description: 'Log level of the Node.js services: debug, info, warn or error', default: 'info' });
   const apiToken = envVar('API_TOKEN', { description: 'Bearer token the dashboard uses to call the api (at least 32 characters)', required: true, secret: true, generate: 'hex32' });
   // Public host names, set per deployment (the Kubernetes environments below; the compose edge).
-  const dashboardHost = envVar('DASHBOARD_HOST', { description: 'Public host name of the dashboard', example: 'dashboard.example.com' });
-  const apiHost = envVar('API_HOST', { description: 'Public host name of the api and of the bot\'s webhook (under /telegram/)', example: 'api.example.com' });
+  // Production only, and required there: the proxy cannot route (or get certificates) without them.
+  const publicHost = { renderings: ['prod' as const], required: true };
+  const dashboardHost = envVar('DASHBOARD_HOST', { description: 'Public host name of the dashboard', example: 'dashboard.example.com', ...publicHost });
+  const apiHost = envVar('API_HOST', { description: 'Public host name of the api and of the bot\'s webhook (under /telegram/)', example: 'api.example.com', ...publicHost });
   const telegramWebhookUrl = envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' });
   const telegramWebhookSecret = envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' });
   const sessionCookieSecure = envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' });

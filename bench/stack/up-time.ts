@@ -1,9 +1,12 @@
 /**
  * Time from `docker compose up --wait` to every service healthy, with images already built
- * (demo profile, fresh volume each run), and how long `down` takes.
+ * (demo profile, fresh volume each run), and how long `down` takes. For the last run it also
+ * prints each service's timeline (started, first healthy check, exit) from Docker's events, to show which
+ * link of the dependency chain the time goes to.
  *
  *   npx tsx bench/stack/up-time.ts [--runs 3]
  */
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ComposeProject, freePort } from '../../e2e/support/docker';
 import { DEMO_ENV_FILE } from '../../e2e/support/fakes';
@@ -20,10 +23,13 @@ async function main() {
   await stack.compose(['build']);
   const ups: number[] = [];
   const downs: number[] = [];
+  let timeline: string[] = [];
   for (let i = 0; i < Number(values.runs); i++) {
+    const events = watchEvents(stack.name);
     let t = Date.now();
     await stack.compose(['up', '--detach', '--wait', '--wait-timeout', '300']);
     ups.push((Date.now() - t) / 1000);
+    timeline = events.stop(t);
     t = Date.now();
     await stack.down();
     downs.push((Date.now() - t) / 1000);
@@ -31,6 +37,32 @@ async function main() {
   const fmt = (xs: number[]) => xs.map((x) => `${x.toFixed(1)} s`).join(', ');
   console.log(`up --wait to all healthy (images built, fresh volume): ${fmt(ups)}`);
   console.log(`down (stop + remove, volume included): ${fmt(downs)}`);
+  console.log('last run, from `up`:');
+  timeline.forEach((line) => console.log(`  ${line}`));
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+/**
+ * Docker's events for the project while `up` runs (start, health_status, die): the health log
+ * inside `docker inspect` keeps only the last five checks, so it cannot say when a check first passed.
+ */
+function watchEvents(project: string): { stop(since: number): string[] } {
+  const child = spawn('docker', ['events', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{json .}}']);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  return {
+    stop(since: number): string[] {
+      child.kill();
+      const firsts = new Map<string, number>();
+      for (const line of out.split('\n').filter(Boolean)) {
+        const e = JSON.parse(line) as { status?: string; Actor?: { Attributes?: Record<string, string> }; timeNano?: number };
+        const service = e.Actor?.Attributes?.['com.docker.compose.service'];
+        const what = e.status === 'health_status: healthy' ? 'healthy' : e.status === 'start' || e.status === 'die' ? e.status : undefined;
+        if (!service || !what || !e.timeNano) continue;
+        const key = `${service}\t${what}`;
+        if (!firsts.has(key)) firsts.set(key, e.timeNano / 1e6);
+      }
+      return [...firsts].sort((a, b) => a[1] - b[1])
+        .map(([key, ms]) => { const [service, what] = key.split('\t'); return `${((ms - since) / 1000).toFixed(1).padStart(5)} s  ${service} ${what}`; });
+    },
+  };
+}
