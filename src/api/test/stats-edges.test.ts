@@ -3,6 +3,7 @@ import { Period, PERIODS, StatsResponse, statsResponseSchema } from '@dialogstac
 import { Client } from 'pg';
 import { TestDatabase } from '../../../test/support/database';
 import { Database } from '../src/database/database';
+import { PREVIEW_FETCH_CHARS, previewSql } from '../src/stats/queries';
 import { preview } from '../src/stats/stats-response';
 import { StatsService } from '../src/stats/stats.service';
 import { NaiveStatsService } from './support/naive-stats';
@@ -71,6 +72,23 @@ describe('statistics at the edges (real PostgreSQL, fixed clock)', () => {
       expect(shown).toEqual(Object.fromEntries(Object.entries(texts).map(([id, text]) => [id, preview(text)])));
       expect(shown[101]).toBe('short tail');
       expect(shown[102]).toMatch(/^x y+…$/);
+    });
+
+    it('the SQL collapse (only runs a replacement changes) equals collapsing every whitespace run, on every short mix', async () => {
+      // Every string of up to 5 characters from a letter, the space and other whitespace (single
+      // and in runs, leading, trailing, between words), and the edge texts above.
+      const alphabet = ['a', ' ', '\n', '\t', '\u00a0', '\u3000', '\ufeff'];
+      let strings = [''];
+      const all: string[] = [];
+      for (let n = 1; n <= 5; n++) {
+        strings = strings.flatMap((t) => alphabet.map((c) => t + c));
+        all.push(...strings);
+      }
+      all.push(...Object.values(texts));
+      const { rows } = await writer.query<{ t: string; p: string }>(`SELECT t, ${previewSql('t')} AS p FROM unnest($1::text[]) AS t`, [all]);
+      expect(rows).toHaveLength(all.length);
+      const differing = rows.filter((r) => r.p !== r.t.replace(/\s+/g, ' ').trim().slice(0, PREVIEW_FETCH_CHARS));
+      expect(differing).toEqual([]);
     });
   });
 

@@ -20,7 +20,7 @@ describe('migrations', () => {
 
   // In timestamp order: a database migrated by an earlier release applies only the newer ones.
   const ALL = ['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000',
-    'ExactActivityRollups1764720000000', 'ReplyDelivery1764806400000', 'LlmUsage1764892800000'];
+    'ExactActivityRollups1764720000000', 'ReplyDelivery1764806400000', 'LlmUsage1764892800000', 'HeadDayIndexes1764979200000'];
 
   it('lists the migrations in timestamp order', () => {
     expect(MIGRATIONS.map((m) => m.name)).toEqual(ALL);
@@ -33,6 +33,16 @@ describe('migrations', () => {
     expect(second.applied).toEqual([]);
     const status = await withDataSource(db.ownerUrl, migrationStatus);
     expect(status.pending).toEqual([]);
+  });
+
+  it('HeadDayIndexes: indexes the head day of a window for index-only counts, and drops them on the way down', async () => {
+    const indexes = (ds: ReturnType<typeof createDataSource>) => ds.query(
+      `SELECT indexname FROM pg_indexes WHERE indexname IN ('user_daily_day_writers_idx', 'daily_activity_day_last_idx') ORDER BY indexname`);
+    expect(await withDataSource(db.adminUrl, indexes)).toEqual([{ indexname: 'daily_activity_day_last_idx' }, { indexname: 'user_daily_day_writers_idx' }]);
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('HeadDayIndexes1764979200000');
+    expect(await withDataSource(db.adminUrl, indexes)).toEqual([]);
+    await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
+    expect(await withDataSource(db.adminUrl, indexes)).toHaveLength(2);
   });
 
   it('round-trips down and up', async () => {
