@@ -66,3 +66,5 @@ function watchEvents(project: string): { stop(since: number): string[] } {
     },
   };
 }
+
+main().catch((err) => { console.error(err); process.exit(1); });
