@@ -2,9 +2,10 @@
  * V8 heap bounds for a Node.js service, as the NODE_OPTIONS its container receives.
  *
  * V8 sizes its heap from the machine, not from the container's limit: after a burst it keeps
- * the garbage of it (bench/bot: a 26 MB live heap, 160–190 MB RSS after 10k updates with
+ * the garbage of it (bench/bot: a 26 MB live heap, 115–190 MB RSS after 10k updates with
  * V8's defaults). Bounding the old space and the young generation's semi-spaces makes it
  * collect sooner, so RSS follows the live set; the bench reads these flags from the model.
+ * The price is collection CPU per byte allocated: keep the service's allocation per request low.
  */
 export interface NodeHeapProps {
   /** `--max-old-space-size`: where a full collection becomes mandatory. */

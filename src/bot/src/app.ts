@@ -4,10 +4,11 @@ import { Telegraf, TelegramError } from 'telegraf';
 import { DataSource } from 'typeorm';
 import { Admission } from './admission';
 import { Assistant } from './assistant';
+import { useLeanBotApi } from './bot-api-transport';
 import { ChatLanes } from './chat-lanes';
 import { BotConfig } from './config';
 import { DialogStore, preparedStatements } from './dialog-store';
-import { registerHandlers } from './handlers';
+import { createUpdateHandler } from './handlers';
 import { closeServer, createHttpServer, listen } from './http-server';
 import { BotMetrics, serveMetrics } from './metrics';
 import { DEFAULT_RECOVERY, Recovery, RecoveryOptions } from './recovery';
@@ -59,10 +60,9 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     }
 
     const bot = new Telegraf(config.telegram.token, { telegram: { apiRoot: config.telegram.apiRoot, webhookReply: false } });
+    useLeanBotApi(bot.telegram);
     const metrics = new BotMetrics();
     metrics.instrumentTelegram(bot.telegram);
-    bot.use(metrics.countUpdates);
-    bot.catch((err, ctx) => log.error('update handling failed', { updateId: ctx.update.update_id, err }));
     const store = new DialogStore(preparedStatements(poolQuery(ds, {
       onRetry: (err) => log.warn('database session lost; retrying once on a new connection', { err }),
     })));
@@ -76,7 +76,11 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
       dailyTokenBudget: config.limits.dailyTokenBudget,
     });
     const admission = new Admission(config.limits, lanes);
-    registerHandlers(bot, { lanes, store, assistant, replies, admission, systemPrompt: config.systemPrompt, log });
+    const handleUpdate = createUpdateHandler({
+      lanes, store, assistant, replies, admission, metrics, systemPrompt: config.systemPrompt, log, username: () => bot.botInfo?.username,
+    });
+    // Webhook mode: telegraf checks the secret and parses the post, then hands the update over.
+    bot.use((ctx) => handleUpdate(ctx.update));
     const recovery = new Recovery(store, assistant, lanes, log, options.recovery ?? DEFAULT_RECOVERY);
     cleanups.unshift(async () => recovery.stop());
 
@@ -84,7 +88,7 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     const fatal = new Promise<Error>((resolve) => { reportFatal = resolve; });
     const source: UpdateSource = config.telegram.webhook
       ? new WebhookReceiver(bot, config.telegram.webhook, log)
-      : new UpdatePoller(bot.telegram, (update) => bot.handleUpdate(update), log, reportFatal, options.poller ?? DEFAULT_POLLER_OPTIONS);
+      : new UpdatePoller(bot.telegram, handleUpdate, log, reportFatal, options.poller ?? DEFAULT_POLLER_OPTIONS);
 
     const server = createHttpServer(source);
     const port = await listen(server, config.port);

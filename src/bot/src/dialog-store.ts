@@ -56,6 +56,29 @@ const UPSERT_USER = `
     last_seen_at = GREATEST(u.last_seen_at, EXCLUDED.last_seen_at)
   RETURNING id`;
 
+/**
+ * The sender upserted and their message stored in one statement (see storeUserMessage). One
+ * constant text: pg compares a named statement's text with the one it prepared on every run.
+ */
+const STORE_USER_MESSAGE = `
+  WITH author AS (${UPSERT_USER}),
+  stored AS (
+    INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at)
+    SELECT author.id, $7, 'user', $8, $9, $10, $6 FROM author
+    ON CONFLICT (chat_id, telegram_message_id) WHERE telegram_message_id IS NOT NULL DO NOTHING
+    RETURNING id
+  ),
+  found AS (
+    SELECT id, false AS redelivered FROM stored
+    UNION ALL
+    SELECT m.id, true FROM messages m
+    WHERE m.chat_id = $7 AND m.telegram_message_id = $10 AND m.replied_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM stored)
+  )
+  SELECT found.id, found.redelivered, COALESCE(usage.tokens, 0) AS tokens_today
+  FROM found
+  LEFT JOIN daily_llm_usage usage ON usage.day = (now() AT TIME ZONE 'UTC')::date AND usage.user_id = $1`;
+
 /** Dialog persistence: one round trip per step, plain SQL (no entity hydration). */
 export class DialogStore {
   constructor(private readonly sql: Sql) {}
@@ -73,25 +96,11 @@ export class DialogStore {
   async storeUserMessage(
     person: Person, chatId: number, telegramMessageId: number, text: string, sentAt: Date,
   ): Promise<StoredUserMessage | undefined> {
-    const rows = await this.sql<{ id: string; redelivered: boolean; tokens_today: string }>('store-user-message', `
-      WITH author AS (${UPSERT_USER}),
-      stored AS (
-        INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at)
-        SELECT author.id, $7, 'user', $8, $9, $10, $6 FROM author
-        ON CONFLICT (chat_id, telegram_message_id) WHERE telegram_message_id IS NOT NULL DO NOTHING
-        RETURNING id
-      ),
-      found AS (
-        SELECT id, false AS redelivered FROM stored
-        UNION ALL
-        SELECT m.id, true FROM messages m
-        WHERE m.chat_id = $7 AND m.telegram_message_id = $10 AND m.replied_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM stored)
-      )
-      SELECT found.id, found.redelivered, COALESCE(usage.tokens, 0) AS tokens_today
-      FROM found
-      LEFT JOIN daily_llm_usage usage ON usage.day = (now() AT TIME ZONE 'UTC')::date AND usage.user_id = $1`,
-    [...userParams(person, sentAt), chatId, text, codePoints(text), telegramMessageId]);
+    const rows = await this.sql<{ id: string; redelivered: boolean; tokens_today: string }>('store-user-message', STORE_USER_MESSAGE,
+      [
+        person.id, person.username ?? null, person.first_name, person.last_name ?? null, person.language_code ?? null, sentAt,
+        chatId, text, codePoints(text), telegramMessageId,
+      ]);
     if (rows.length === 0) return undefined;
     return { id: rows[0].id, chatId, userId: person.id, text, redelivered: rows[0].redelivered, tokensToday: Number(rows[0].tokens_today) };
   }

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Context, MiddlewareFn, Telegram, TelegramError } from 'telegraf';
+import { Telegram, TelegramError } from 'telegraf';
 import { LlmConfig } from './config';
 import { ChatMessage, Completion, LlmClient, LlmError, LlmTimeoutError } from './llm-client';
 
@@ -81,11 +81,10 @@ export class BotMetrics {
     this.queueDepth = depth;
   }
 
-  /** First middleware: counts every update before routing. */
-  countUpdates: MiddlewareFn<Context> = (ctx, next) => {
-    this.updates.inc({ type: ctx.updateType });
-    return next();
-  };
+  /** Counts an update (before routing) by its type: `message`, `edited_message`... */
+  countUpdate(type: string): void {
+    this.updates.inc({ type });
+  }
 
   /** Counts sent messages and 429 refusals of every Bot API call, retries included. */
   instrumentTelegram(telegram: Telegram): void {

@@ -300,6 +300,10 @@ describe('bot', () => {
     expect(await ask(h.emulator, user, '/help')).toBe(TEXTS.help);
     expect(await ask(h.emulator, user, '/role')).toBe(TEXTS.role(DEFAULT_SYSTEM_PROMPT));
     expect(await ask(h.emulator, user, '/frobnicate')).toBe(TEXTS.unknownCommand);
+    // Addressed to this bot (its username in any case) or to another one, as telegraf's bot.command matched them.
+    expect(await ask(h.emulator, user, '/help@dialogstack_bot')).toBe(TEXTS.help);
+    expect(await ask(h.emulator, user, '/help@DialogStack_Bot please')).toBe(TEXTS.help);
+    expect(await ask(h.emulator, user, '/help@other_bot')).toBe(TEXTS.unknownCommand);
     expect(h.llm.requests).toEqual([]);
     expect(await userRows(user.id, 0)).toEqual([]);
   });
