@@ -114,6 +114,21 @@ async function audit(url: string, cookie: string, formFactor: 'mobile' | 'deskto
   }
 }
 
+/**
+ * Lighthouse sometimes loses the trace on a loaded machine (NO_NAVSTART, NO_FCP): such a run
+ * measured nothing, so it is repeated (twice at most) instead of ending the benchmark.
+ */
+async function auditWithRetry(...args: Parameters<typeof audit>): Promise<Run> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await audit(...args);
+    } catch (err) {
+      if (attempt >= 3 || !/^lighthouse: NO_/.test((err as Error).message)) throw err;
+      console.log(`       ${(err as Error).message.split(' ').slice(0, 2).join(' ')}: repeating the run`);
+    }
+  }
+}
+
 const fmt = (value: number, unit: string) => (unit === 'ms' ? `${Math.round(value)} ms` : value.toFixed(3));
 function spread(samples: number[], unit: string): string {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -136,7 +151,7 @@ async function main() {
     let cpuSlowdown: number | undefined;
     const option = values['cpu-slowdown'];
     if (option === 'auto' && formFactor === 'mobile') {
-      const calibration = await audit(url, stack.sessionCookie, formFactor, undefined);
+      const calibration = await auditWithRetry(url, stack.sessionCookie, formFactor, undefined);
       cpuSlowdown = calibratedSlowdown(calibration.benchmarkIndex);
       console.log(`calibration run: benchmarkIndex ${Math.round(calibration.benchmarkIndex)} → CPU slowdown ${cpuSlowdown}×`);
     } else if (option !== 'default' && option !== 'auto') {
@@ -146,7 +161,7 @@ async function main() {
     const slowdownText = cpuSlowdown === undefined ? 'Lighthouse\'s default CPU slowdown' : `${cpuSlowdown}× CPU slowdown`;
     console.log(`lighthouse ${formFactor}, simulated throttling, ${slowdownText}, ${runs} runs of ${new URL(url).pathname}${new URL(url).search}\n`);
     for (let i = 1; i <= runs; i++) {
-      const run = await audit(url, stack.sessionCookie, formFactor, cpuSlowdown);
+      const run = await auditWithRetry(url, stack.sessionCookie, formFactor, cpuSlowdown);
       results.push(run);
       if (values.save) {
         mkdirSync(values.save, { recursive: true });
