@@ -37,7 +37,9 @@ describe('fault drill: the real stack under traffic, one fault after another', (
   });
 
   it.each(['postgres-restarted', 'api-cut-from-database'])('%s: the api serves again within 2 s of the database being reachable', (fault) => {
-    expect(of(fault).api.failed).toBeGreaterThan(0); // the drill did cut it off
+    // A 10 s cut always fails requests (proof the drill cut it off). A restart can be over within
+    // the api's one retry of a broken connection: 0 failed requests is then the right outcome.
+    if (fault === 'api-cut-from-database') expect(of(fault).api.failed).toBeGreaterThan(0);
     expect(of(fault).api.recoveredAfterMs).toBeLessThanOrEqual(2000);
   });
 
