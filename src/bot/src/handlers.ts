@@ -31,8 +31,8 @@ interface Incoming {
 }
 
 /** Commands answered with a fixed text (the rest of the routing is in `route`). */
-type Command = 'start' | 'help' | 'role' | 'reset';
-const COMMANDS = new Set<string>(['start', 'help', 'role', 'reset']);
+const COMMANDS = ['start', 'help', 'role', 'reset'] as const;
+type Command = (typeof COMMANDS)[number];
 
 /**
  * Handles one update from Telegram: resolves once what it carries is stored (the update
@@ -144,7 +144,7 @@ function commandName(text: string, length: number, username: string | undefined)
   if (!part) return undefined;
   if (to && to.toLowerCase() !== username?.toLowerCase()) return undefined;
   const name = part.slice(1);
-  return COMMANDS.has(name) ? name as Command : undefined;
+  return (COMMANDS as readonly string[]).includes(name) ? name as Command : undefined;
 }
 
 /** The update's type as telegraf names it (`message`, `edited_message`...): its one field besides update_id. */
