@@ -20,7 +20,8 @@ describe('migrations', () => {
 
   // In timestamp order: a database migrated by an earlier release applies only the newer ones.
   const ALL = ['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000',
-    'ExactActivityRollups1764720000000', 'ReplyDelivery1764806400000', 'LlmUsage1764892800000', 'HeadDayIndexes1764979200000'];
+    'ExactActivityRollups1764720000000', 'ReplyDelivery1764806400000', 'LlmUsage1764892800000', 'HeadDayIndexes1764979200000',
+    'NewCountInPlpgsql1765065600000'];
 
   it('lists the migrations in timestamp order', () => {
     expect(MIGRATIONS.map((m) => m.name)).toEqual(ALL);
@@ -39,10 +40,35 @@ describe('migrations', () => {
     const indexes = (ds: ReturnType<typeof createDataSource>) => ds.query(
       `SELECT indexname FROM pg_indexes WHERE indexname IN ('user_daily_day_writers_idx', 'daily_activity_day_last_idx') ORDER BY indexname`);
     expect(await withDataSource(db.adminUrl, indexes)).toEqual([{ indexname: 'daily_activity_day_last_idx' }, { indexname: 'user_daily_day_writers_idx' }]);
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('NewCountInPlpgsql1765065600000');
     expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('HeadDayIndexes1764979200000');
     expect(await withDataSource(db.adminUrl, indexes)).toEqual([]);
     await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
     expect(await withDataSource(db.adminUrl, indexes)).toHaveLength(2);
+  });
+
+  it('NewCountInPlpgsql: the same arrays as the SQL definition it replaces, which down restores', async () => {
+    // Every gap kind (none, out of range, inside, at and past the 90-day cap) with every delta kind.
+    const grid = (ds: ReturnType<typeof createDataSource>) => ds.query(`
+      SELECT g AS gap, d AS delta, stats_new_count((SELECT array_agg(k * 7 - 300 ORDER BY k) FROM generate_series(1, 91) k), g, d) AS counts
+      FROM unnest(ARRAY[NULL, -1, 0, 1, 2, 45, 89, 90, 91, 400]::int[]) WITH ORDINALITY AS gaps(g, gi)
+      CROSS JOIN unnest(ARRAY[-2, -1, 0, 1, 3]) AS d
+      ORDER BY gi, d`);
+    const language = (ds: ReturnType<typeof createDataSource>) =>
+      ds.query(`SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = 'stats_new_count'`);
+    const now = await withDataSource(db.adminUrl, grid);
+    expect(await withDataSource(db.adminUrl, language)).toEqual([{ lanname: 'plpgsql' }]);
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('NewCountInPlpgsql1765065600000');
+    expect(await withDataSource(db.adminUrl, language)).toEqual([{ lanname: 'sql' }]);
+    expect(await withDataSource(db.adminUrl, grid)).toEqual(now);
+    await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
+    // Spot checks: the first `gap` elements (all 91 without a previous day) move by delta.
+    const at = (gap: number | null, delta: number) => now.find((r: { gap: number | null; delta: number }) => r.gap === gap && r.delta === delta).counts as number[];
+    expect(at(2, 3).slice(0, 3)).toEqual([7 - 300 + 3, 14 - 300 + 3, 21 - 300]);
+    expect(at(null, -1)[90]).toBe(91 * 7 - 300 - 1);
+    expect(at(400, 1)[89]).toBe(90 * 7 - 300 + 1);
+    expect(at(400, 1)[90]).toBe(91 * 7 - 300);
+    expect(at(0, 1)).toEqual(at(45, 0)); // no element is within a gap of 0; delta 0 changes none
   });
 
   it('round-trips down and up', async () => {
