@@ -6,7 +6,9 @@
  * failed requests (an error, a timeout or a non-2xx answer) and the p95 latency during the
  * deploy next to the p95 of the 10 s before it (idle).
  *
- *   npx tsx bench/deploy/deploy-time.ts [--runs 3]
+ *   npx tsx bench/deploy/deploy-time.ts [--runs 3] [--save dir]
+ *
+ * `--save dir` keeps each deploy's whole log (deploy.sh's output, commands included) as <run>.log.
  *
  * Same setup as e2e/deploy.e2e.test.ts: a real sshd on loopback, the local Docker engine,
  * a registry at E2E_REGISTRY (default 127.0.0.1:5000), images built and pushed first (the
@@ -14,6 +16,8 @@
  */
 import { API_ROUTES } from '@dialogstack/contract';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeployTarget, REGISTRY, deriveRelease, forgetLocally, requireRegistry } from '../../e2e/support/deploy-target';
 import { requireDocker } from '../../e2e/support/docker';
@@ -21,7 +25,7 @@ import { LoadResult, loadLoop, percentile } from '../../e2e/support/load';
 import { publishImages } from '../../scripts/publish-images';
 import { useStandInBaseImages } from '../../test/support/stand-in-base-images';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, save: { type: 'string' } } });
 const INTERVAL_MS = 50;
 const IDLE_MS = 10_000;
 
@@ -65,6 +69,10 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const [a, d] = await Promise.all([api.stop(), dashboard.stop()]);
     if (r.code !== expected) throw new Error(`${label}: exit ${r.code}, expected ${expected}:\n${r.output.slice(-4000)}`);
+    if (values.save) {
+      mkdirSync(values.save, { recursive: true });
+      writeFileSync(join(values.save, `${label.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}.log`), r.output);
+    }
     const s = stepSeconds(r.output);
     const la = latency(a, started - t0);
     const ld = latency(d, started - t0);
