@@ -439,10 +439,14 @@ database_up() {
   fi
 }
 
+# The tag the migrate step ran the migrations at: the switch to that tag leaves its container
+# alone (exited 0, what deploy-check reads) instead of running them a second time.
+migrated_at=""
 migrate() {
   step migrate "$DATABASE_SERVICE up, then the one-shot $MIGRATE_SERVICE at $tag"
   database_up || return 1
-  compose_at "$tag" run --rm --no-deps --no-TTY "$MIGRATE_SERVICE" 2>&1 | indent || return 1
+  compose_at "$tag" up --no-deps --force-recreate --exit-code-from "$MIGRATE_SERVICE" "$MIGRATE_SERVICE" 2>&1 | indent || return 1
+  migrated_at=$tag
   step_done
 }
 
@@ -523,8 +527,11 @@ switch_to() {
     IFS='|' read -r service variable <<<"$entry"
     if [ -n "$(setting "$variable")" ]; then rolling+=("$service"); fi
   done
-  # Every service of the compose files (overrides and enabled profiles included) but the database.
-  mapfile -t switched < <(compose_at "$at" config --services | grep -vxF "$DATABASE_SERVICE")
+  # Every service of the compose files (overrides and enabled profiles included) but the database,
+  # and the migrations when the migrate step has just run them at this tag.
+  local skipped=("$DATABASE_SERVICE")
+  [ "$migrated_at" != "$at" ] || skipped+=("$MIGRATE_SERVICE")
+  mapfile -t switched < <(compose_at "$at" config --services | grep -vxF -f <(printf '%s\n' "${skipped[@]}"))
   for service in "${switched[@]}"; do
     [[ " ${rolling[*]} " == *" $service "* ]] || others+=("$service")
   done

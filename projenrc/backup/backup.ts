@@ -62,8 +62,9 @@ export class Backup extends Component {
     this.image = stack.addImage('backup', {
       description: 'Scheduled database backups: pg_dump, age and rclone from Debian, and the backup runner.',
       context: ['devops/backup'],
-      // Nothing waits for it and its heartbeat is fresh for 120 s: every 10 s is plenty.
-      healthCheck: commandHealthCheck([BACKUP_COMMAND, 'health'], { intervalSeconds: 10, retries: 6 }),
+      // Checked every second like the others: a deploy recreates it and waits for it to be healthy
+      // (every 10 s held each deploy's switch ~3 s after the last web service had switched).
+      healthCheck: commandHealthCheck([BACKUP_COMMAND, 'health']),
       metrics: { port: props.metricsPort },
       recipe: (df, image) => {
         const stage = df.addStage('runtime', BaseImages.debian);
