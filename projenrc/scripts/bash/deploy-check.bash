@@ -67,8 +67,17 @@ fail() {
 # The last line of a command's output, for a one-line summary.
 last_line() { printf '%s' "$1" | tail -n 1; }
 
-# The first container of a service, running or not; empty when it has none.
-container_of() { compose ps --all --quiet "$1" 2>/dev/null | head -n 1 || true; }
+# Each service's first container, running or not, read once by list_containers: one compose
+# call for all of them (each call costs a few hundred milliseconds).
+declare -A containers=()
+list_containers() {
+  local service id
+  while IFS='|' read -r service id; do
+    [ -n "${containers[$service]:-}" ] || containers[$service]=$id
+  done < <(compose ps --all --format '{{.Service}}|{{.ID}}' 2>/dev/null || true)
+}
+# The first container of a service; empty when it has none.
+container_of() { printf '%s' "${containers[$1]:-}"; }
 
 check_services() {
   local service id state health image tag
@@ -214,6 +223,7 @@ check_container() {
 option_name() { tr 'A-Z_' 'a-z-' <<<"$1"; }
 
 echo "deploy-check: ${files[*]} with $env_file${project:+, project $project}${expect_tag:+, expecting image tag $expect_tag}"
+list_containers
 start_migration_status
 check_services
 check_redirect
