@@ -51,6 +51,8 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
     bashArray('ROLLING_SERVICES', d.rollingServices.map((s) => s.name)),
     '# Switched the same way while the variable is set (service|VARIABLE), recreated otherwise.',
     bashArray('ROLLING_WHEN_SET', d.conditionalRollingServices.map((c) => `${c.service.name}|${c.variable.name}`)),
+    '# One-shot services: the switch runs each again at the new tag and waits until it exits 0.',
+    bashArray('ONE_SHOT_SERVICES', d.services.filter((s) => s.oneShot).map((s) => s.name)),
     '# The database, backed up (custom-format pg_dump, inside its container) before migrating.',
     `DATABASE_SERVICE=${shellQuote(db.service.name)}`,
     '# shellcheck disable=SC2016 # the variables expand inside the container',
