@@ -63,9 +63,10 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     useLeanBotApi(bot.telegram);
     const metrics = new BotMetrics();
     metrics.instrumentTelegram(bot.telegram);
+    const recoveryOptions = options.recovery ?? DEFAULT_RECOVERY;
     const store = new DialogStore(preparedStatements(poolQuery(ds, {
       onRetry: (err) => log.warn('database session lost; retrying once on a new connection', { err }),
-    })));
+    })), { ms: recoveryOptions.claimMs });
     const replies = new ReplySender(bot.telegram, log);
     const lanes = new ChatLanes(log, options.maxPendingReplies);
     metrics.observeQueue(() => lanes.pendingReplies);
@@ -81,8 +82,8 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     });
     // Webhook mode: telegraf checks the secret and parses the post, then hands the update over.
     bot.use((ctx) => handleUpdate(ctx.update));
-    const recovery = new Recovery(store, assistant, lanes, log, options.recovery ?? DEFAULT_RECOVERY);
-    cleanups.unshift(async () => recovery.stop());
+    const recovery = new Recovery(store, assistant, lanes, log, recoveryOptions);
+    cleanups.unshift(() => recovery.release());
 
     let reportFatal: (err: Error) => void = () => undefined;
     const fatal = new Promise<Error>((resolve) => { reportFatal = resolve; });
@@ -106,7 +107,7 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     });
     await bot.telegram.setMyCommands(COMMANDS).catch((err: unknown) => log.warn('could not set the command menu', { err }));
     // Replies owed from before (a crash, an unreachable Telegram) go first in their chats.
-    await recovery.start();
+    await recovery.start({ exclusive: source.mode === 'polling' });
     await source.start();
     log.info('bot started', {
       mode: source.mode,
@@ -130,6 +131,8 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
         const closed = await lanes.close(deadline);
         if (!closed.finished) log.warn('shutdown grace period over, replies abandoned', { pending: lanes.pendingReplies });
         if (closed.leftOwed > 0) log.info('queued questions left for the next start to answer', { count: closed.leftOwed });
+        // What is still in hand goes back to the database queue, for the next process.
+        await recovery.release();
         for (const cleanup of cleanups) await cleanup();
       },
     };
