@@ -356,7 +356,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     image: botImage,
     dependsOn: [{ service: migrate, condition: 'completed' }],
     // Webhook mode only: Telegram posts updates here (long polling needs no way in).
-    public: { host: apiHost, pathPrefix: '/telegram/', urlVariable: telegramWebhookUrl },
+    public: { host: apiHost, pathPrefix: '/telegram/', urlVariable: telegramWebhookUrl, webhook: true },
     env: {
       TELEGRAM_BOT_TOKEN: envVar('TELEGRAM_BOT_TOKEN', { description: 'Bot token from @BotFather', required: true, secret: true }),
       TELEGRAM_API_ROOT: telegramApiRoot,

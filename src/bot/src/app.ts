@@ -92,9 +92,6 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
       : new UpdatePoller(bot.telegram, handleUpdate, log, reportFatal, options.poller ?? DEFAULT_POLLER_OPTIONS);
 
     const server = createHttpServer(source);
-    const port = await listen(server, config.port);
-    cleanups.unshift(() => closeServer(server));
-    log.info('http server listening', { port });
     const metricsServer = options.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, options.metricsPort);
     if (metricsServer) {
       cleanups.unshift(() => closeServer(metricsServer.server));
@@ -109,6 +106,14 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     // Replies owed from before (a crash, an unreachable Telegram) go first in their chats.
     await recovery.start({ exclusive: source.mode === 'polling' });
     await source.start();
+    // Only now: until it takes updates, a copy refuses connections (the health check waits, and
+    // in webhook mode the proxy retries a refused webhook call on a copy that is running).
+    const port = await listen(server, config.port).catch(async (err: unknown) => {
+      await source.stop(Date.now());
+      throw err;
+    });
+    cleanups.unshift(() => closeServer(server));
+    log.info('http server listening', { port });
     log.info('bot started', {
       mode: source.mode,
       username: bot.botInfo.username,
@@ -127,6 +132,9 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
         const deadline = Date.now() + config.shutdownGraceMs;
         recovery.stop();
         assistant.stop();
+        // Webhook mode: no new connection from now on (the proxy retries a refused webhook call
+        // on the other copy, where a 503 would have gone back to Telegram); posts in progress finish.
+        if (source.mode === 'webhook') void closeServer(server);
         await source.stop(deadline);
         const closed = await lanes.close(deadline);
         if (!closed.finished) log.warn('shutdown grace period over, replies abandoned', { pending: lanes.pendingReplies });
