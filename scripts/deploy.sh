@@ -30,6 +30,8 @@ DATABASE_SERVICE=postgres
 DATABASE_DUMP_COMMAND=(sh -c 'pg_dump --format=custom --username "$POSTGRES_USER" --dbname "$POSTGRES_DB"')
 # The proxy's settings, checked before anything changes: public host names, certificates.
 PUBLIC_HOST_VARIABLES=(API_HOST DASHBOARD_HOST)
+# Public URLs a service is told (VARIABLE|HOST_VARIABLE|path prefix): when set, the proxy must route them to it.
+PUBLIC_URL_VARIABLES=('TELEGRAM_WEBHOOK_URL|API_HOST|/telegram/')
 TLS_ISSUER_VARIABLE=TLS_ISSUER
 DEFAULT_TLS_ISSUER=acme
 ACME_EMAIL_VARIABLE=ACME_EMAIL
@@ -332,6 +334,16 @@ preflight() {
     value=$(setting "$name")
     if ! [[ $value =~ ^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$ ]] || ! [[ $value =~ [A-Za-z] ]]; then
       abort preflight "$name='$value' in $env_file is not a DNS name (the public host the proxy serves, e.g. dashboard.example.com)" "$EXIT_PREFLIGHT"
+    fi
+  done
+  # A webhook URL the proxy would not route to its service: Telegram's posts would go nowhere.
+  local entry url_variable host_variable prefix host
+  for entry in "${PUBLIC_URL_VARIABLES[@]}"; do
+    IFS='|' read -r url_variable host_variable prefix <<<"$entry"
+    value=$(setting "$url_variable")
+    host=$(setting "$host_variable")
+    if [ -n "$value" ] && [[ $value != "https://$host$prefix"?* ]]; then
+      abort preflight "$url_variable='$value' in $env_file: the proxy serves it at https://\$$host_variable$prefix... (here https://$host$prefix...)" "$EXIT_PREFLIGHT"
     fi
   done
   value=$(setting "$TLS_ISSUER_VARIABLE" "$DEFAULT_TLS_ISSUER")

@@ -59,6 +59,11 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
     bashArray('DATABASE_DUMP_COMMAND', dump),
     '# The proxy\'s settings, checked before anything changes: public host names, certificates.',
     bashArray('PUBLIC_HOST_VARIABLES', d.edge.sites.map((site) => site.host.name)),
+    '# Public URLs a service is told (VARIABLE|HOST_VARIABLE|path prefix): when set, the proxy must route them to it.',
+    bashArray('PUBLIC_URL_VARIABLES', d.edge.sites.flatMap((site) => site.routes.flatMap((r) => {
+      const url = r.service.publicRoute?.urlVariable;
+      return url ? [`${url.name}|${site.host.name}|${r.pathPrefix ?? '/'}`] : [];
+    }))),
     `TLS_ISSUER_VARIABLE=${d.edge.tlsIssuer.name}`,
     `DEFAULT_TLS_ISSUER=${d.edge.tlsIssuer.default}`,
     `ACME_EMAIL_VARIABLE=${d.edge.acmeEmail.name}`,

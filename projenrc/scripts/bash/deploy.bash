@@ -189,6 +189,16 @@ preflight() {
       abort preflight "$name='$value' in $env_file is not a DNS name (the public host the proxy serves, e.g. dashboard.example.com)" "$EXIT_PREFLIGHT"
     fi
   done
+  # A webhook URL the proxy would not route to its service: Telegram's posts would go nowhere.
+  local entry url_variable host_variable prefix host
+  for entry in "${PUBLIC_URL_VARIABLES[@]}"; do
+    IFS='|' read -r url_variable host_variable prefix <<<"$entry"
+    value=$(setting "$url_variable")
+    host=$(setting "$host_variable")
+    if [ -n "$value" ] && [[ $value != "https://$host$prefix"?* ]]; then
+      abort preflight "$url_variable='$value' in $env_file: the proxy serves it at https://\$$host_variable$prefix... (here https://$host$prefix...)" "$EXIT_PREFLIGHT"
+    fi
+  done
   value=$(setting "$TLS_ISSUER_VARIABLE" "$DEFAULT_TLS_ISSUER")
   case $value in
     acme) [[ $(setting "$ACME_EMAIL_VARIABLE") =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]] ||
