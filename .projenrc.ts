@@ -247,7 +247,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
   const publicHost = { renderings: ['prod' as const], required: true };
   const dashboardHost = envVar('DASHBOARD_HOST', { description: 'Public host name of the dashboard', example: 'dashboard.example.com', ...publicHost });
   const apiHost = envVar('API_HOST', { description: 'Public host name of the api and of the bot\'s webhook (under /telegram/)', example: 'api.example.com', ...publicHost });
-  const telegramWebhookUrl = envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://bot.example.com/telegram/webhook' });
+  const telegramWebhookUrl = envVar('TELEGRAM_WEBHOOK_URL', { description: 'Public HTTPS URL for webhook mode; empty means long polling', example: 'https://api.example.com/telegram/webhook' });
   const telegramWebhookSecret = envVar('TELEGRAM_WEBHOOK_SECRET', { description: 'Secret token Telegram sends with webhook calls (required with a webhook URL)', secret: true, generate: 'hex32' });
   const sessionCookieSecure = envVar('SESSION_COOKIE_SECURE', { description: 'Force the Secure cookie flag (true behind HTTPS); default: secure when the request came over HTTPS', example: 'true' });
   const telegramApiRoot = envVar('TELEGRAM_API_ROOT', { description: 'Telegram Bot API base URL', default: 'https://api.telegram.org' });
@@ -356,7 +356,7 @@ export function dialogstack(options: { outdir?: string } = {}): typescript.TypeS
     image: botImage,
     dependsOn: [{ service: migrate, condition: 'completed' }],
     // Webhook mode only: Telegram posts updates here (long polling needs no way in).
-    public: { host: apiHost, pathPrefix: '/telegram/', urlVariable: telegramWebhookUrl },
+    public: { host: apiHost, pathPrefix: '/telegram/', urlVariable: telegramWebhookUrl, webhook: true },
     env: {
       TELEGRAM_BOT_TOKEN: envVar('TELEGRAM_BOT_TOKEN', { description: 'Bot token from @BotFather', required: true, secret: true }),
       TELEGRAM_API_ROOT: telegramApiRoot,

@@ -44,6 +44,15 @@ export interface PublicRoute {
    * deploy refuses a value the proxy would not route here. @default none
    */
   readonly urlVariable?: EnvVar;
+  /**
+   * Webhook posts (Telegram's updates): small POSTs that must reach a running copy while copies
+   * start and stop. The proxy retries a request on another copy only when the connection could
+   * not be made (any other failure only for GET), and Caddy 2.6 cannot send a retried body it
+   * did not buffer (502 "invalid Read on closed Body"). So each post is buffered (its body
+   * capped at 1 MB) and sent on a new connection: a copy that is not listening yet, or no longer
+   * (it stops accepting on SIGTERM), refuses it, and the post goes to another copy. @default false
+   */
+  readonly webhook?: boolean;
 }
 
 /** In `env`: the service's own port, as a string (e.g. `PORT: SERVICE_PORT`). */

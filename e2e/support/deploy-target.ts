@@ -3,12 +3,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ComposeProject, REPO_ROOT, freePort, run } from './docker';
+import { ComposeProject, REPO_ROOT, freePort, run, secret } from './docker';
 import { Edge, edgeEnv, edgeOf } from './edge';
 import { DEMO_ENV_FILE, FAKE_SERVICES, writeFakesOverride } from './fakes';
 import { SshServer } from './ssh-server';
 import { testStackEnv } from './stack-env';
 import { stackModel } from '../../scripts/publish-images';
+
+/** The edge proxy's service in the production compose file. */
+const PROXY = 'proxy';
 
 export const REGISTRY = process.env.E2E_REGISTRY ?? '127.0.0.1:5000';
 export const IMAGE_PREFIX = `${REGISTRY}/dialogstack/dialogstack`;
@@ -100,6 +103,11 @@ export class DeployTarget {
     const fakes = writeFakesOverride();
     const override = parse(readFileSync(fakes, 'utf8')) as { services: Record<string, Record<string, unknown>> };
     override.services.telegram.ports = [`127.0.0.1:${ports.emulator}:8081`];
+    // What public DNS does for Telegram: the public host names lead the emulator (inside the
+    // stack's network) to the proxy, which it reaches over HTTPS as any client does.
+    const prod = parse(readFileSync(join(REPO_ROOT, 'docker-compose.prod.yml'), 'utf8')) as { services: Record<string, { networks: string[] }> };
+    const [network] = prod.services[PROXY].networks;
+    override.services[PROXY] = { networks: { [network]: { aliases: [env.API_HOST, env.DASHBOARD_HOST] } } };
     writeFileSync(fakes, stringify(override));
     // Build the fakes' image now, so deploys measure deploying rather than building it.
     await run('docker', ['compose', '-f', 'docker-compose.yml', '--profile', 'demo', 'build', FAKE_SERVICES[0]], { env });
@@ -124,6 +132,19 @@ export class DeployTarget {
 
   /** The proxy, the only way in: api and dashboard publish no ports in production. */
   public get edge(): Edge { return edgeOf(this.env); }
+
+  /**
+   * What an operator adds to .env.production for webhook mode: the public URL of the bot's
+   * webhook (the proxy routes /telegram/ on the api's host to the bot) and its secret.
+   */
+  public webhookSettings(): { TELEGRAM_WEBHOOK_URL: string; TELEGRAM_WEBHOOK_SECRET: string } {
+    return { TELEGRAM_WEBHOOK_URL: `https://${this.env.API_HOST}/telegram/webhook`, TELEGRAM_WEBHOOK_SECRET: secret(16) };
+  }
+
+  /** The root certificate of the proxy's own CA (`tls internal`), from its data volume. */
+  public async proxyRootCertificate(): Promise<string> {
+    return this.stack.compose(['exec', '-T', PROXY, 'cat', '/data/caddy/pki/authorities/local/root.crt']);
+  }
 
   /** The server's .env.production, written by hand on a real server (mode 600). */
   public writeEnvFile(values: Record<string, string>): void {

@@ -30,7 +30,7 @@ export function edgeOf(env: Record<string, string>): Edge {
  * name as SNI and Host header (what DNS would do), accepting Caddy's internal CA. The answer is
  * a standard Response. A connection that fails rejects, like fetch.
  */
-export interface ViaInit { readonly headers?: Record<string, string>; readonly method?: string; readonly timeoutMs?: number }
+export interface ViaInit { readonly headers?: Record<string, string>; readonly method?: string; readonly body?: string; readonly timeoutMs?: number }
 
 export function fetchVia(edge: Edge, host: string, path: string, init: ViaInit = {}): Promise<Response> {
   return new Promise((resolve, reject) => {
@@ -61,7 +61,7 @@ export function fetchVia(edge: Edge, host: string, path: string, init: ViaInit =
     });
     req.on('timeout', () => req.destroy(new Error(`timeout after ${init.timeoutMs ?? 10_000} ms: ${host}${path}`)));
     req.on('error', reject);
-    req.end();
+    req.end(init.body);
   });
 }
 

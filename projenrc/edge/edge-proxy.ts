@@ -27,6 +27,9 @@ export interface EdgeSite {
   readonly routes: readonly { readonly service: Service; readonly pathPrefix?: string }[];
 }
 
+/** The largest webhook post the proxy buffers (PublicRoute.webhook). */
+const WEBHOOK_MAX_BODY = '1MB';
+
 /** Certificates: Let's Encrypt (production) or Caddy's own CA (tests, a staging box without DNS). */
 export const TLS_ISSUERS = ['acme', 'internal'] as const;
 
@@ -160,10 +163,14 @@ export class EdgeProxy extends Component {
   /**
    * Every copy of the service, found by Docker DNS each second. A request whose connection is
    * refused (a copy starting or stopping) is retried on another copy for up to
-   * tryDurationSeconds; a copy that failed is left out for 2 s.
+   * tryDurationSeconds; a copy that failed is left out for 2 s. Webhook posts are buffered and
+   * each sent on a new connection, so that a copy starting or stopping can only refuse them.
    */
   private reverseProxy(s: Service): string[] {
+    const webhook = s.publicRoute?.webhook === true;
     return [
+      // Buffered below: a body that size at most (Telegram's updates are a few KB).
+      ...(webhook ? ['request_body {', `\tmax_size ${WEBHOOK_MAX_BODY}`, '}'] : []),
       'reverse_proxy {',
       '\tdynamic a {',
       `\t\tname ${s.name}`,
@@ -174,8 +181,12 @@ export class EdgeProxy extends Component {
       `\tlb_try_duration ${this.tryDurationSeconds}s`,
       '\tlb_try_interval 100ms',
       '\tfail_duration 2s',
+      // Webhook posts: the body kept for a retry on another copy (see PublicRoute.webhook).
+      ...(webhook ? ['\tbuffer_requests'] : []),
       '\ttransport http {',
       '\t\tdial_timeout 1s',
+      // A new connection per post: a copy that starts or stops refuses it, and the proxy retries it elsewhere.
+      ...(webhook ? ['\t\tkeepalive off'] : []),
       '\t}',
       '}',
     ];

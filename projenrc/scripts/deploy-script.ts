@@ -51,12 +51,19 @@ function derived(d: Deployment, check: DeployCheckScript): string[] {
     bashArray('ROLLING_SERVICES', d.rollingServices.map((s) => s.name)),
     '# Switched the same way while the variable is set (service|VARIABLE), recreated otherwise.',
     bashArray('ROLLING_WHEN_SET', d.conditionalRollingServices.map((c) => `${c.service.name}|${c.variable.name}`)),
+    '# One-shot services: the switch runs each again at the new tag and waits until it exits 0.',
+    bashArray('ONE_SHOT_SERVICES', d.services.filter((s) => s.oneShot).map((s) => s.name)),
     '# The database, backed up (custom-format pg_dump, inside its container) before migrating.',
     `DATABASE_SERVICE=${shellQuote(db.service.name)}`,
     '# shellcheck disable=SC2016 # the variables expand inside the container',
     bashArray('DATABASE_DUMP_COMMAND', dump),
     '# The proxy\'s settings, checked before anything changes: public host names, certificates.',
     bashArray('PUBLIC_HOST_VARIABLES', d.edge.sites.map((site) => site.host.name)),
+    '# Public URLs a service is told (VARIABLE|HOST_VARIABLE|path prefix): when set, the proxy must route them to it.',
+    bashArray('PUBLIC_URL_VARIABLES', d.edge.sites.flatMap((site) => site.routes.flatMap((r) => {
+      const url = r.service.publicRoute?.urlVariable;
+      return url ? [`${url.name}|${site.host.name}|${r.pathPrefix ?? '/'}`] : [];
+    }))),
     `TLS_ISSUER_VARIABLE=${d.edge.tlsIssuer.name}`,
     `DEFAULT_TLS_ISSUER=${d.edge.tlsIssuer.default}`,
     `ACME_EMAIL_VARIABLE=${d.edge.acmeEmail.name}`,

@@ -117,6 +117,21 @@ describe('docker-compose.prod.yml', () => {
     }
   });
 
+  it('proxies webhook posts to the bot so that a copy starting or stopping can only refuse them: buffered (1 MB at most), a new connection each', () => {
+    const caddyfile = files['devops/Caddyfile'];
+    // Each reverse_proxy block (up to the next one): its upstream, and how it sends requests.
+    const blocks = caddyfile.split(/reverse_proxy \{/).slice(1).map((b) => ({
+      name: /name (\w+)/.exec(b)![1], buffered: /^\t+buffer_requests$/m.test(b), keepaliveOff: /^\t+keepalive off$/m.test(b),
+    }));
+    expect(blocks).toEqual([
+      { name: 'bot', buffered: true, keepaliveOff: true },
+      { name: 'api', buffered: false, keepaliveOff: false },
+      { name: 'frontend', buffered: false, keepaliveOff: false },
+    ]);
+    expect(caddyfile).toMatch(/handle \/telegram\/\* \{\n\t\trequest_body \{\n\t\t\tmax_size 1MB\n\t\t\}\n\t\treverse_proxy \{/);
+    expect(prod.configs.caddyfile.content).toContain('buffer_requests');
+  });
+
   it('publishes only the proxy (80, 443, 443/udp), limits resources and rotates logs', () => {
     // On every interface: the proxy alone (Prometheus is on loopback, for an SSH tunnel).
     const published = Object.entries<any>(prod.services)

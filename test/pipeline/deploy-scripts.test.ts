@@ -125,6 +125,19 @@ describe('scripts/deploy.sh preflight', () => {
     expect(r.stdout).toContain(`preflight FAILED: .env.production is open to other users (mode ${mode}); run: chmod 600 .env.production`);
     expect(r.stdout).not.toMatch(/^\S+ pull /m);
   });
+
+  it.each([
+    ['another host', 'https://bot.example.com/telegram/webhook'],
+    ['another path', 'https://api.example.com/hook'],
+    ['plain HTTP', 'http://api.example.com/telegram/webhook'],
+  ])('refuses a webhook URL the proxy would not route to the bot (%s)', async (_, url) => {
+    const { dir, env } = deployDir(0o600);
+    const settings = { API_HOST: 'api.example.com', DASHBOARD_HOST: 'dashboard.example.com', TLS_ISSUER: 'internal', TELEGRAM_WEBHOOK_URL: url };
+    writeFileSync(join(dir, '.env.production'), Object.entries(settings).map(([k, v]) => `${k}=${v}\n`).join(''));
+    const r = await script('deploy.sh', ['sha-1234567'], { cwd: dir, env });
+    expect(r.code).toBe(DEPLOY_EXIT.PREFLIGHT.code);
+    expect(r.stdout).toContain(`preflight FAILED: TELEGRAM_WEBHOOK_URL='${url}' in .env.production: the proxy serves it at https://$API_HOST/telegram/... (here https://api.example.com/telegram/...)`);
+  });
 });
 
 describe('scripts/deploy-check.sh without a server', () => {

@@ -138,6 +138,10 @@ describe('the deployment of this repository', () => {
     // The bot too, but only in webhook mode: polling twice is a 409.
     expect(deploy).toContain("ROLLING_WHEN_SET=('bot|TELEGRAM_WEBHOOK_URL')");
     expect(deploy).toContain('MIGRATE_SERVICE=migrate');
+    // Run again at the new tag and waited for by exit code: `up --wait` cannot wait for a one-shot
+    // alone, and in webhook mode no service of the same call depends on it (the bot is rolled).
+    expect(deploy).toContain('ONE_SHOT_SERVICES=(migrate)');
+    expect(deploy).toMatch(/\{ complete "\$at" "\$\{one_shots\[@\]\}" \|\| exit 1; \} &/);
   });
 
   it('never takes the stack down, removes volumes or prunes', () => {

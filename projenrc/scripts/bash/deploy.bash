@@ -189,6 +189,16 @@ preflight() {
       abort preflight "$name='$value' in $env_file is not a DNS name (the public host the proxy serves, e.g. dashboard.example.com)" "$EXIT_PREFLIGHT"
     fi
   done
+  # A webhook URL the proxy would not route to its service: Telegram's posts would go nowhere.
+  local entry url_variable host_variable prefix host
+  for entry in "${PUBLIC_URL_VARIABLES[@]}"; do
+    IFS='|' read -r url_variable host_variable prefix <<<"$entry"
+    value=$(setting "$url_variable")
+    host=$(setting "$host_variable")
+    if [ -n "$value" ] && [[ $value != "https://$host$prefix"?* ]]; then
+      abort preflight "$url_variable='$value' in $env_file: the proxy serves it at https://\$$host_variable$prefix... (here https://$host$prefix...)" "$EXIT_PREFLIGHT"
+    fi
+  done
   value=$(setting "$TLS_ISSUER_VARIABLE" "$DEFAULT_TLS_ISSUER")
   case $value in
     acme) [[ $(setting "$ACME_EMAIL_VARIABLE") =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]] ||
@@ -372,13 +382,37 @@ roll() {
   log "$current_step" "$service: old container stopped in $(seconds_since "$stopping") s; switched in $(seconds_since "$started") s"
 }
 
+# complete TAG SERVICE...: one-shot services (re)started at TAG, each waited for until it exits 0.
+# Not `up --wait`: compose (2.2x) waits for a one-shot to complete only when a service of the
+# same call depends on it; alone (the bot rolled in webhook mode) it fails it as "running
+# without a health check" or as "exited (0)".
+complete() {
+  local at=$1 id code name
+  shift
+  compose_at "$at" up --detach --no-deps "$@" 2>&1 | indent || return 1
+  while IFS= read -r id; do
+    name=$(docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}}' "$id" 2>/dev/null || echo "$id")
+    if ! code=$(timeout "$wait_timeout" docker wait "$id" 2>/dev/null); then
+      log "$current_step" "$name: did not finish within $wait_timeout s"
+      return 1
+    fi
+    if [ "$code" != 0 ]; then
+      log "$current_step" "$name: exited with code $code"
+      docker logs --tail 20 "$id" 2>&1 | indent
+      return 1
+    fi
+  done < <(compose_at "$at" ps --all --quiet "$@")
+}
+
 # switch_to TAG: every switched service to TAG. The rolling services (behind the proxy) overlap
 # old and new, one after the other: a new copy starting takes both cores of a small server,
 # and a drain meanwhile left requests without an answer for seconds (bench/deploy). The others
 # are recreated by compose at the same time (stop, then start: the long-polling bot must never
 # run twice, and Telegram keeps the updates that arrive meanwhile); none waits for the proxy.
+# One-shot services run again at TAG meanwhile (deploy-check reads their exit code), except the
+# migrations the migrate step has just run at TAG: in practice only a rollback runs them here.
 switch_to() {
-  local at=$1 service others=() switched=() rolling=("${ROLLING_SERVICES[@]}") entry variable pids=() names=() i failed=0
+  local at=$1 service others=() one_shots=() switched=() rolling=("${ROLLING_SERVICES[@]}") entry variable pids=() names=() i failed=0
   # The bot in webhook mode: overlapping copies share the webhook calls. Polling, it is recreated.
   for entry in "${ROLLING_WHEN_SET[@]}"; do
     IFS='|' read -r service variable <<<"$entry"
@@ -390,9 +424,10 @@ switch_to() {
   [ "$migrated_at" != "$at" ] || skipped+=("$MIGRATE_SERVICE")
   mapfile -t switched < <(compose_at "$at" config --services | grep -vxF -f <(printf '%s\n' "${skipped[@]}"))
   for service in "${switched[@]}"; do
-    [[ " ${rolling[*]} " == *" $service "* ]] || others+=("$service")
+    if [[ " ${rolling[*]} " == *" $service "* ]]; then continue; fi
+    if [[ " ${ONE_SHOT_SERVICES[*]} " == *" $service "* ]]; then one_shots+=("$service"); else others+=("$service"); fi
   done
-  log "$current_step" "side by side: ${rolling[*]}; recreated meanwhile: ${others[*]:-none}"
+  log "$current_step" "side by side: ${rolling[*]}; recreated meanwhile: ${others[*]:-none}; run again: ${one_shots[*]:-none}"
   # As conditions (|| exit): the functions run as they would in the foreground, without errexit.
   {
     for service in "${rolling[@]}"; do roll "$at" "$service" || exit 1; done
@@ -403,6 +438,11 @@ switch_to() {
     { converge "$at" --no-deps "${others[@]}" || exit 1; } &
     pids+=("$!")
     names+=("${others[*]}")
+  fi
+  if [ ${#one_shots[@]} -gt 0 ]; then
+    { complete "$at" "${one_shots[@]}" || exit 1; } &
+    pids+=("$!")
+    names+=("${one_shots[*]}")
   fi
   for i in "${!pids[@]}"; do
     if ! wait "${pids[$i]}"; then

@@ -63,9 +63,10 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     useLeanBotApi(bot.telegram);
     const metrics = new BotMetrics();
     metrics.instrumentTelegram(bot.telegram);
+    const recoveryOptions = options.recovery ?? DEFAULT_RECOVERY;
     const store = new DialogStore(preparedStatements(poolQuery(ds, {
       onRetry: (err) => log.warn('database session lost; retrying once on a new connection', { err }),
-    })));
+    })), { ms: recoveryOptions.claimMs });
     const replies = new ReplySender(bot.telegram, log);
     const lanes = new ChatLanes(log, options.maxPendingReplies);
     metrics.observeQueue(() => lanes.pendingReplies);
@@ -81,8 +82,8 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     });
     // Webhook mode: telegraf checks the secret and parses the post, then hands the update over.
     bot.use((ctx) => handleUpdate(ctx.update));
-    const recovery = new Recovery(store, assistant, lanes, log, options.recovery ?? DEFAULT_RECOVERY);
-    cleanups.unshift(async () => recovery.stop());
+    const recovery = new Recovery(store, assistant, lanes, log, recoveryOptions);
+    cleanups.unshift(() => recovery.release());
 
     let reportFatal: (err: Error) => void = () => undefined;
     const fatal = new Promise<Error>((resolve) => { reportFatal = resolve; });
@@ -91,9 +92,6 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
       : new UpdatePoller(bot.telegram, handleUpdate, log, reportFatal, options.poller ?? DEFAULT_POLLER_OPTIONS);
 
     const server = createHttpServer(source);
-    const port = await listen(server, config.port);
-    cleanups.unshift(() => closeServer(server));
-    log.info('http server listening', { port });
     const metricsServer = options.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, options.metricsPort);
     if (metricsServer) {
       cleanups.unshift(() => closeServer(metricsServer.server));
@@ -106,8 +104,16 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
     });
     await bot.telegram.setMyCommands(COMMANDS).catch((err: unknown) => log.warn('could not set the command menu', { err }));
     // Replies owed from before (a crash, an unreachable Telegram) go first in their chats.
-    await recovery.start();
+    await recovery.start({ exclusive: source.mode === 'polling' });
     await source.start();
+    // Only now: until it takes updates, a copy refuses connections (the health check waits, and
+    // in webhook mode the proxy retries a refused webhook call on a copy that is running).
+    const port = await listen(server, config.port).catch(async (err: unknown) => {
+      await source.stop(Date.now());
+      throw err;
+    });
+    cleanups.unshift(() => closeServer(server));
+    log.info('http server listening', { port });
     log.info('bot started', {
       mode: source.mode,
       username: bot.botInfo.username,
@@ -126,10 +132,15 @@ export async function startBot(config: BotConfig, log: Logger, options: BotAppOp
         const deadline = Date.now() + config.shutdownGraceMs;
         recovery.stop();
         assistant.stop();
+        // Webhook mode: no new connection from now on (the proxy retries a refused webhook call
+        // on the other copy, where a 503 would have gone back to Telegram); posts in progress finish.
+        if (source.mode === 'webhook') void closeServer(server);
         await source.stop(deadline);
         const closed = await lanes.close(deadline);
         if (!closed.finished) log.warn('shutdown grace period over, replies abandoned', { pending: lanes.pendingReplies });
         if (closed.leftOwed > 0) log.info('queued questions left for the next start to answer', { count: closed.leftOwed });
+        // What is still in hand goes back to the database queue, for the next process.
+        await recovery.release();
         for (const cleanup of cleanups) await cleanup();
       },
     };

@@ -51,6 +51,11 @@ export class Assistant {
     return true;
   }
 
+  /** The questions this process has in hand (queued or being answered): their claims in the database are kept. */
+  inHand(): string[] {
+    return [...this.inFlight];
+  }
+
   /**
    * For shutdown: answers being written get their current LLM try, no further one (an LLM
    * that went away first would otherwise hold the stop until the grace period ends). A
@@ -62,33 +67,37 @@ export class Assistant {
 
   async answer(question: StoredUserMessage): Promise<void> {
     this.inFlight.add(question.id);
+    let done = false;
     try {
-      await this.answerClaimed(question);
+      done = await this.answerClaimed(question);
     } finally {
       this.inFlight.delete(question.id);
     }
+    // Still owed: given up now, so that the next sweep of any process takes it at once.
+    if (!done) {
+      await this.store.releaseClaims([question.id]).catch((err: unknown) => this.log.warn('could not give up a question; its claim lapses', { messageId: question.id, err }));
+    }
   }
 
-  private async answerClaimed(question: StoredUserMessage): Promise<void> {
+  /** Resolves true when the question is done with (replied to, or refused by Telegram), false when it stays owed. */
+  private async answerClaimed(question: StoredUserMessage): Promise<boolean> {
     // Stored before (a redelivery, or work left by a stopped process): an earlier turn may have
     // replied since, or stored the answer without getting it out.
     if (question.redelivered) {
       const state = await untilDatabaseAnswers('read a reply state', () => this.store.replyState(question), this.log);
       if (state.replied) {
         this.log.info('duplicate update ignored', { chatId: question.chatId, messageId: question.id });
-        return;
+        return true;
       }
       if (state.answer !== undefined) {
         this.log.info('sending a stored answer that was not delivered', { chatId: question.chatId, messageId: question.id });
-        await this.deliver(question, state.answer);
-        return;
+        return this.deliver(question, state.answer);
       }
     }
     const { dailyTokenBudget } = this.options;
     if (dailyTokenBudget > 0 && question.tokensToday >= dailyTokenBudget) {
       this.log.info('daily token budget used up', { chatId: question.chatId, userId: question.userId, tokensToday: question.tokensToday });
-      await this.deliver(question, TEXTS.dailyBudget(untilMidnightUtc()), { stored: false });
-      return;
+      return this.deliver(question, TEXTS.dailyBudget(untilMidnightUtc()), { stored: false });
     }
 
     const started = Date.now();
@@ -105,20 +114,20 @@ export class Assistant {
       stopTyping();
       if (err instanceof StoppingError) {
         this.log.info('stopping: question left for the next start to answer', { chatId: question.chatId, messageId: question.id });
-        return;
+        return false;
       }
       this.log.warn('no answer from the LLM', { chatId: question.chatId, messageId: question.id, err });
-      await this.deliver(question, err instanceof LlmTimeoutError ? TEXTS.llmTimeout : TEXTS.llmUnavailable, { stored: false });
-      return;
+      return this.deliver(question, err instanceof LlmTimeoutError ? TEXTS.llmTimeout : TEXTS.llmUnavailable, { stored: false });
     }
     const llmMs = Date.now() - started;
     stopTyping();
     const answer = await untilDatabaseAnswers('store an answer',
       () => this.store.storeReply(question, completion.text, completion.tokens), this.log);
-    await this.deliver(question, answer);
+    const done = await this.deliver(question, answer);
     this.log.info('answered', {
       chatId: question.chatId, messageId: question.id, llmMs, totalMs: Date.now() - started, length: answer.length, tokens: completion.tokens,
     });
+    return done;
   }
 
   /**
@@ -152,19 +161,20 @@ export class Assistant {
    *   UPDATE): sent again. A reply twice, never none: Telegram cannot take a message
    *   idempotently, so this is the narrowest window there is.
    * A Telegram refusal (the user blocked the bot, the chat is gone) ends the question too;
-   * an unreachable Telegram leaves it owed, for the recovery sweep.
+   * an unreachable Telegram leaves it owed, for the recovery sweep (resolves false).
    */
-  private async deliver(question: StoredUserMessage, text: string, options: { stored?: boolean } = {}): Promise<void> {
+  private async deliver(question: StoredUserMessage, text: string, options: { stored?: boolean } = {}): Promise<boolean> {
     try {
       await this.replies.sendText(question.chatId, text);
     } catch (err) {
       if (!isFinalTelegramError(err)) {
         this.log.warn('reply not delivered; it stays owed', { chatId: question.chatId, messageId: question.id, stored: options.stored ?? true, err });
-        return;
+        return false;
       }
       this.log.warn('Telegram refused the reply; giving up on it', { chatId: question.chatId, messageId: question.id, err });
     }
     await untilDatabaseAnswers('record a reply as sent', () => this.store.markReplied(question), this.log);
+    return true;
   }
 }
 

@@ -1,4 +1,6 @@
 import type { PoolQuery } from '@dialogstack/db';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ChatMessage } from './llm-client';
 
 /** Runs a named statement and returns its rows. */
@@ -56,32 +58,65 @@ const UPSERT_USER = `
     last_seen_at = GREATEST(u.last_seen_at, EXCLUDED.last_seen_at)
   RETURNING id`;
 
+/** `answering_until` of a claim made now; `$n` is its length in milliseconds. */
+const claimUntil = (n: number) => `now() + make_interval(secs => $${n}::float8 / 1000)`;
+
 /**
- * The sender upserted and their message stored in one statement (see storeUserMessage). One
- * constant text: pg compares a named statement's text with the one it prepared on every run.
+ * The sender upserted and their message stored in one statement (see storeUserMessage), the
+ * question claimed by this process ($11 the claim's length, $12 the process). One constant
+ * text: pg compares a named statement's text with the one it prepared on every run.
  */
 const STORE_USER_MESSAGE = `
   WITH author AS (${UPSERT_USER}),
   stored AS (
-    INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at)
-    SELECT author.id, $7, 'user', $8, $9, $10, $6 FROM author
+    INSERT INTO messages (user_id, chat_id, role, content, length, telegram_message_id, created_at, answering_until, answering_by)
+    SELECT author.id, $7, 'user', $8, $9, $10, $6, ${claimUntil(11)}, $12 FROM author
     ON CONFLICT (chat_id, telegram_message_id) WHERE telegram_message_id IS NOT NULL DO NOTHING
     RETURNING id
+  ),
+  claimed AS (
+    UPDATE messages m SET answering_until = ${claimUntil(11)}, answering_by = $12
+    WHERE m.chat_id = $7 AND m.telegram_message_id = $10 AND m.replied_at IS NULL
+      AND (m.answering_until IS NULL OR m.answering_until < now() OR m.answering_by = $12)
+      AND NOT EXISTS (SELECT 1 FROM stored)
+    RETURNING m.id
   ),
   found AS (
     SELECT id, false AS redelivered FROM stored
     UNION ALL
-    SELECT m.id, true FROM messages m
-    WHERE m.chat_id = $7 AND m.telegram_message_id = $10 AND m.replied_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM stored)
+    SELECT id, true FROM claimed
   )
   SELECT found.id, found.redelivered, COALESCE(usage.tokens, 0) AS tokens_today
   FROM found
   LEFT JOIN daily_llm_usage usage ON usage.day = (now() AT TIME ZONE 'UTC')::date AND usage.user_id = $1`;
 
-/** Dialog persistence: one round trip per step, plain SQL (no entity hydration). */
+/** Who holds a claim, and how long it lasts unless renewed. */
+export interface ClaimOptions {
+  /** This process, as `answering_by` names it. @default `<hostname>/<random>` */
+  readonly owner: string;
+  /** @default 30 s */
+  readonly ms: number;
+}
+
+export const DEFAULT_CLAIM_MS = 30_000;
+
+/**
+ * Dialog persistence: one round trip per step, plain SQL (no entity hydration).
+ *
+ * Claims: several bot processes may share the database at once (webhook mode overlaps the
+ * old and the new copy during a deploy; Kubernetes runs replicas). A question is claimed by
+ * the process that stores it, or that takes it in a recovery sweep (`answering_by`,
+ * `answering_until` a claim's length ahead); that process renews the claims of the questions
+ * it has in hand and clears a claim when it replies or gives the question up. A sweep of
+ * another process, or a redelivery of the update to another process, leaves a claimed
+ * question alone: each question is answered by one process. A crashed process's claims lapse.
+ */
 export class DialogStore {
-  constructor(private readonly sql: Sql) {}
+  private readonly claim: ClaimOptions;
+
+  constructor(private readonly sql: Sql, claim: Partial<ClaimOptions> = {}) {
+    this.claim = { owner: claim.owner ?? `${hostname()}/${randomUUID().slice(0, 8)}`, ms: claim.ms ?? DEFAULT_CLAIM_MS };
+  }
 
   async rememberUser(person: Person, seenAt: Date): Promise<void> {
     await this.sql('remember-user', UPSERT_USER, userParams(person, seenAt));
@@ -89,9 +124,10 @@ export class DialogStore {
 
   /**
    * Upserts the sender and stores their message in one statement, which also reads the
-   * sender's LLM tokens of the day. A re-delivered update (or a retried write whose first
-   * attempt committed) stores nothing twice: it resolves the message already stored when it
-   * has not been replied to yet (so it gets its reply), `undefined` when it has.
+   * sender's LLM tokens of the day, and claims the question for this process. A re-delivered
+   * update (or a retried write whose first attempt committed) stores nothing twice: it
+   * resolves the message already stored when it has not been replied to yet and no other
+   * process has it in hand (so it gets its reply), `undefined` otherwise.
    */
   async storeUserMessage(
     person: Person, chatId: number, telegramMessageId: number, text: string, sentAt: Date,
@@ -99,7 +135,7 @@ export class DialogStore {
     const rows = await this.sql<{ id: string; redelivered: boolean; tokens_today: string }>('store-user-message', STORE_USER_MESSAGE,
       [
         person.id, person.username ?? null, person.first_name, person.last_name ?? null, person.language_code ?? null, sentAt,
-        chatId, text, codePoints(text), telegramMessageId,
+        chatId, text, codePoints(text), telegramMessageId, this.claim.ms, this.claim.owner,
       ]);
     if (rows.length === 0) return undefined;
     return { id: rows[0].id, chatId, userId: person.id, text, redelivered: rows[0].redelivered, tokensToday: Number(rows[0].tokens_today) };
@@ -170,24 +206,52 @@ export class DialogStore {
     return rows[0]?.content ?? text;
   }
 
-  /** Telegram accepted the reply to `question`: it is no longer owed. */
+  /** Telegram accepted the reply to `question`: it is no longer owed (nor claimed). */
   async markReplied(question: Pick<StoredUserMessage, 'id'>): Promise<void> {
-    await this.sql('mark-replied', 'UPDATE messages SET replied_at = now() WHERE id = $1 AND replied_at IS NULL', [question.id]);
+    await this.sql('mark-replied', 'UPDATE messages SET replied_at = now(), answering_until = NULL WHERE id = $1 AND replied_at IS NULL', [question.id]);
+  }
+
+  /** Keeps this process's claims on the questions it still has in hand (a claim's length from now). */
+  async renewClaims(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql('renew-claims', `
+      UPDATE messages SET answering_until = ${claimUntil(2)}
+      WHERE id = ANY($1::bigint[]) AND answering_by = $3 AND replied_at IS NULL`, [ids, this.claim.ms, this.claim.owner]);
+  }
+
+  /** Gives questions up, still owed: the next recovery sweep of any process takes them at once. */
+  async releaseClaims(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql('release-claims', `
+      UPDATE messages SET answering_until = NULL
+      WHERE id = ANY($1::bigint[]) AND answering_by = $2 AND replied_at IS NULL`, [ids, this.claim.owner]);
   }
 
   /**
-   * Questions still owed a reply, oldest first: stored within the last `withinMs` and never
-   * replied to (the process stopped, or Telegram could not be reached). Each resolves as
-   * `redelivered`: its answer may be stored already.
+   * Questions still owed a reply, oldest first: stored within the last `withinMs`, never
+   * replied to (the process stopped, or Telegram could not be reached) and in no process's
+   * hands (`takeOver`: whatever claims they carry, for a process that knows it is the only
+   * one); each is claimed for this process in the same statement (two sweeps at once never
+   * take one question twice). Each resolves as `redelivered`: its answer may be stored already.
    */
-  async unrepliedQuestions(withinMs: number, limit: number): Promise<StoredUserMessage[]> {
+  async unrepliedQuestions(withinMs: number, limit: number, takeOver = false): Promise<StoredUserMessage[]> {
     const rows = await this.sql<{ id: string; chat_id: string; user_id: string; content: string; tokens_today: string }>('unreplied-questions', `
-      SELECT q.id, q.chat_id, q.user_id, q.content, COALESCE(usage.tokens, 0) AS tokens_today
-      FROM messages q
-      LEFT JOIN daily_llm_usage usage ON usage.day = (now() AT TIME ZONE 'UTC')::date AND usage.user_id = q.user_id
-      WHERE q.role = 'user' AND q.replied_at IS NULL AND q.created_at > now() - make_interval(secs => $1::float8 / 1000)
-      ORDER BY q.id
-      LIMIT $2`, [withinMs, limit]);
+      WITH owed AS (
+        UPDATE messages q SET answering_until = ${claimUntil(3)}, answering_by = $4
+        WHERE q.id IN (
+          SELECT id FROM messages
+          WHERE role = 'user' AND replied_at IS NULL AND created_at > now() - make_interval(secs => $1::float8 / 1000)
+            AND ($5::boolean OR answering_until IS NULL OR answering_until < now())
+          ORDER BY id
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED
+        )
+        RETURNING q.id, q.chat_id, q.user_id, q.content
+      )
+      SELECT owed.id, owed.chat_id, owed.user_id, owed.content, COALESCE(usage.tokens, 0) AS tokens_today
+      FROM owed
+      LEFT JOIN daily_llm_usage usage ON usage.day = (now() AT TIME ZONE 'UTC')::date AND usage.user_id = owed.user_id
+      ORDER BY owed.id`, [withinMs, limit, this.claim.ms, this.claim.owner, takeOver]);
     return rows.map((r) => ({
       id: r.id, chatId: Number(r.chat_id), userId: Number(r.user_id), text: r.content, redelivered: true, tokensToday: Number(r.tokens_today),
     }));

@@ -1,4 +1,5 @@
 import { BotApp } from '@dialogstack/bot';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TcpProxy } from '../../api/test/support/tcp-proxy';
 import { ask, Harness, waitFor } from './support/harness';
@@ -35,6 +36,22 @@ describe('owed replies', () => {
     h.llm.reset();
     return { user, answer };
   }
+
+  /** A second bot process in webhook mode (no poller to fight over), on its own port. */
+  const startWebhookBot = async (recovery: { intervalMs: number; claimMs: number }) => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    return h.startBot(
+      { PORT: String(port), TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/hook`, TELEGRAM_WEBHOOK_SECRET: 'claims-secret' },
+      { recovery: { windowMs: 3_600_000, batch: 100, ...recovery } },
+    );
+  };
+  const claimOf = async (userId: number) => (await h.query<{ by: string | null; held: boolean }>(
+    `SELECT answering_by AS by, answering_until > now() AS held FROM messages WHERE user_id = $1 AND role = 'user'`, [userId]))[0];
 
   beforeAll(async () => { h = await Harness.create('recovery'); });
   afterEach(async () => {
@@ -118,4 +135,66 @@ describe('owed replies', () => {
       await proxy.down();
     }
   }, 60_000);
+
+  describe('two processes on one database (webhook mode overlaps old and new; replicas)', () => {
+    it('leaves a question the other process has in hand alone: not taken by its sweeps, nor by a redelivery of the update', async () => {
+      // Claims last 600 ms: the first process keeps its own alive while the LLM takes 2 s.
+      await h.startBot({}, { recovery: { windowMs: 3_600_000, intervalMs: 60_000, batch: 100, claimMs: 600 } });
+      h.llm.configure({ delayMs: 2000 });
+      const user = newUser();
+      const question = h.emulator.sendUserMessage({ from: user, text: 'one answer, please' });
+      await waitFor(() => h.llm.requests.length === 1 && h.emulator.pendingUpdates === 0, 10_000, 'the first process asking the LLM');
+      // The second starts (its first sweep), sweeps every 100 ms, and is handed the update again.
+      await startWebhookBot({ intervalMs: 100, claimMs: 600 });
+      h.emulator.redeliver(question.updateId);
+      await waitFor(() => h.emulator.pendingUpdates === 0, 5000, 'the redelivery taken');
+      const [reply] = await h.emulator.waitForSent(user.id, { afterMessageId: question.messageId, timeoutMs: 10_000 });
+      expect(reply.text).toBe('You said: "one answer, please". This is the start of our conversation.');
+      await waitUntilReplied(user.id);
+      await sleep(700);
+      expect(h.emulator.sentTo(user.id, question.messageId)).toHaveLength(1);
+      expect(h.llm.requests).toHaveLength(1);
+      expect(await claimOf(user.id)).toMatchObject({ held: null }); // cleared once replied
+    }, 30_000);
+
+    it('takes a question over once the claim of a process that died lapses; a long-polling process at once', async () => {
+      // Stored, never answered, and claimed by a process that is gone.
+      const { user, answer } = await crashedAfter('storing the question');
+      await h.query(`UPDATE messages SET answering_by = 'gone/1', answering_until = now() + interval '1 second' WHERE user_id = $1 AND role = 'user'`, [user.id]);
+      const started = Date.now();
+      await startWebhookBot({ intervalMs: 200, claimMs: 600 });
+      expect(h.emulator.sentTo(user.id)).toEqual([]); // its first sweep left the claimed question alone
+      const [reply] = await h.emulator.waitForSent(user.id, { timeoutMs: 10_000 });
+      expect(reply.text).toBe(answer);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+      await waitUntilReplied(user.id);
+      await h.stopAll();
+
+      // Long polling, a process is the only one (Telegram refuses a second poller): its first sweep takes any claim over.
+      const second = await crashedAfter('storing the question');
+      await h.query(`UPDATE messages SET answering_by = 'gone/2', answering_until = now() + interval '1 hour' WHERE user_id = $1 AND role = 'user'`, [second.user.id]);
+      await h.startBot();
+      const [taken] = await h.emulator.waitForSent(second.user.id, { timeoutMs: 5000 });
+      expect(taken.text).toBe(second.answer);
+    }, 30_000);
+
+    it('gives the questions still in hand back when it stops, so that the next process answers them at once', async () => {
+      const app = await h.startBot({ BOT_SHUTDOWN_GRACE_MS: '300' }, { recovery: { windowMs: 3_600_000, intervalMs: 60_000, batch: 100, claimMs: 60_000 } });
+      h.llm.configure({ delayMs: 1500 });
+      const user = newUser();
+      h.emulator.sendUserMessage({ from: user, text: 'first in line' });
+      h.emulator.sendUserMessage({ from: user, text: 'queued behind it' });
+      await waitFor(() => h.llm.requests.length === 1 && h.emulator.pendingUpdates === 0, 10_000, 'both stored, the first at the LLM');
+      await h.stopBot(app);
+      // Given back, not claimed for another minute.
+      const held = await h.query<{ content: string; held: boolean | null }>(
+        `SELECT content, answering_until > now() AS held FROM messages WHERE user_id = $1 AND role = 'user' AND replied_at IS NULL ORDER BY id`, [user.id]);
+      expect(held.map((r) => r.held)).not.toContain(true);
+      expect(held.map((r) => r.content)).toContain('queued behind it');
+      h.llm.configure({ delayMs: 0 });
+      await startWebhookBot({ intervalMs: 60_000, claimMs: 60_000 });
+      await h.emulator.waitForSent(user.id, { count: 2, timeoutMs: 10_000 });
+      await waitUntilReplied(user.id);
+    }, 30_000);
+  });
 });

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { ask, Harness } from './support/harness';
 
 function freePort(): Promise<number> {
@@ -44,5 +44,27 @@ describe('bot in webhook mode', () => {
     await h.startBot();
     const [reply] = await h.emulator.waitForSent(user.id, { afterMessageId: meanwhile.messageId });
     expect(reply.text).toBe('You said: "while down". Earlier you said: "via webhook".');
+  });
+
+  it('refuses new connections from the moment it stops (a proxy retries those on another copy), and finishes the reply in progress', async () => {
+    const port = await freePort();
+    const refused = () => new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(false); });
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+    });
+    const app = await h.startBot({ PORT: String(port), TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/hook`, TELEGRAM_WEBHOOK_SECRET: 'hook-secret' });
+    expect(await refused()).toBe(false);
+    h.llm.configure({ delayMs: 800 });
+    const user = { id: 3003, first_name: 'Drain' };
+    const llmCalls = h.llm.requests.length;
+    const asked = h.emulator.sendUserMessage({ from: user, text: 'answer while stopping' });
+    while (h.llm.requests.length === llmCalls) await new Promise((r) => setTimeout(r, 20));
+    const stopping = h.stopBot(app);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await refused()).toBe(true);
+    await stopping;
+    h.llm.configure({ delayMs: 0 });
+    expect(h.emulator.sentTo(user.id, asked.messageId).map((m) => m.text)).toEqual(['You said: "answer while stopping". This is the start of our conversation.']);
   });
 });

@@ -11,13 +11,14 @@ import { ReplyDelivery1764806400000 } from './migrations/1764806400000-reply-del
 import { LlmUsage1764892800000 } from './migrations/1764892800000-llm-usage';
 import { HeadDayIndexes1764979200000 } from './migrations/1764979200000-head-day-indexes';
 import { NewCountInPlpgsql1765065600000 } from './migrations/1765065600000-new-count-in-plpgsql';
+import { AnswerClaims1765152000000 } from './migrations/1765152000000-answer-claims';
 
 export const ENTITIES = [User, Message];
 /** Every migration, in order. Listed explicitly: no glob, so bundling and tests see the same set. */
 export const MIGRATIONS = [
   InitialSchema1764374400000, MessageReplyTo1764460800000, ActivityTotals1764547200000, OneReplyPerQuestion1764633600000,
   ExactActivityRollups1764720000000, ReplyDelivery1764806400000, LlmUsage1764892800000, HeadDayIndexes1764979200000,
-  NewCountInPlpgsql1765065600000,
+  NewCountInPlpgsql1765065600000, AnswerClaims1765152000000,
 ];
 
 export interface DataSourceConfig {

@@ -21,7 +21,7 @@ describe('migrations', () => {
   // In timestamp order: a database migrated by an earlier release applies only the newer ones.
   const ALL = ['InitialSchema1764374400000', 'MessageReplyTo1764460800000', 'ActivityTotals1764547200000', 'OneReplyPerQuestion1764633600000',
     'ExactActivityRollups1764720000000', 'ReplyDelivery1764806400000', 'LlmUsage1764892800000', 'HeadDayIndexes1764979200000',
-    'NewCountInPlpgsql1765065600000'];
+    'NewCountInPlpgsql1765065600000', 'AnswerClaims1765152000000'];
 
   it('lists the migrations in timestamp order', () => {
     expect(MIGRATIONS.map((m) => m.name)).toEqual(ALL);
@@ -40,6 +40,7 @@ describe('migrations', () => {
     const indexes = (ds: ReturnType<typeof createDataSource>) => ds.query(
       `SELECT indexname FROM pg_indexes WHERE indexname IN ('user_daily_day_writers_idx', 'daily_activity_day_last_idx') ORDER BY indexname`);
     expect(await withDataSource(db.adminUrl, indexes)).toEqual([{ indexname: 'daily_activity_day_last_idx' }, { indexname: 'user_daily_day_writers_idx' }]);
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('AnswerClaims1765152000000');
     expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('NewCountInPlpgsql1765065600000');
     expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('HeadDayIndexes1764979200000');
     expect(await withDataSource(db.adminUrl, indexes)).toEqual([]);
@@ -58,6 +59,7 @@ describe('migrations', () => {
       ds.query(`SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = 'stats_new_count'`);
     const now = await withDataSource(db.adminUrl, grid);
     expect(await withDataSource(db.adminUrl, language)).toEqual([{ lanname: 'plpgsql' }]);
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('AnswerClaims1765152000000');
     expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('NewCountInPlpgsql1765065600000');
     expect(await withDataSource(db.adminUrl, language)).toEqual([{ lanname: 'sql' }]);
     expect(await withDataSource(db.adminUrl, grid)).toEqual(now);
@@ -69,6 +71,20 @@ describe('migrations', () => {
     expect(at(400, 1)[89]).toBe(90 * 7 - 300 + 1);
     expect(at(400, 1)[90]).toBe(91 * 7 - 300);
     expect(at(0, 1)).toEqual(at(45, 0)); // no element is within a gap of 0; delta 0 changes none
+  });
+
+  it('AnswerClaims: adds the nullable messages.answering_until and answering_by (no rewrite, earlier releases ignore them), dropped on the way down', async () => {
+    const columns = (ds: ReturnType<typeof createDataSource>) => ds.query(`
+      SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns
+      WHERE table_name = 'messages' AND column_name LIKE 'answering%' ORDER BY column_name`);
+    expect(await withDataSource(db.adminUrl, columns)).toEqual([
+      { column_name: 'answering_by', data_type: 'text', is_nullable: 'YES', column_default: null },
+      { column_name: 'answering_until', data_type: 'timestamp with time zone', is_nullable: 'YES', column_default: null },
+    ]);
+    expect(await withDataSource(db.ownerUrl, migrateDown)).toBe('AnswerClaims1765152000000');
+    expect(await withDataSource(db.adminUrl, columns)).toEqual([]);
+    await withDataSource(db.ownerUrl, (ds) => migrateUp(ds, db.readerRole, db.writerRole));
+    expect(await withDataSource(db.adminUrl, columns)).toHaveLength(2);
   });
 
   it('round-trips down and up', async () => {

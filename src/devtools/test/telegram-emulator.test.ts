@@ -1,5 +1,8 @@
 import { close, createTelegramEmulatorServer, listen, TelegramEmulator } from '@dialogstack/devtools';
+import { readFileSync } from 'node:fs';
 import { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
 
 describe('Telegram emulator over HTTP', () => {
   let emulator: TelegramEmulator;
@@ -97,6 +100,41 @@ describe('Telegram emulator over HTTP', () => {
       expect(emulator.pendingUpdates).toBe(0);
     } finally {
       await close(hook);
+    }
+  });
+
+  it('delivers to an HTTPS webhook only once its certificate chains to a trusted CA, retrying until then', async () => {
+    // A fixed test CA and a certificate for 127.0.0.1 it signed (valid until 2126).
+    const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'webhook-tls', name), 'utf8');
+    const received: string[] = [];
+    const hook = createHttpsServer({ key: fixture('server.key'), cert: fixture('server.crt') }, (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(String(req.headers['x-telegram-bot-api-secret-token']));
+        res.end();
+      });
+    });
+    const port = await listen(hook as unknown as Server, 0, '127.0.0.1');
+    try {
+      await call('setWebhook', { url: `https://127.0.0.1:${port}/hook`, secret_token: 'tls-secret' });
+      emulator.sendUserMessage({ from: ada, text: 'over https' });
+      // Not trusted yet: every try fails (status 0) and the update stays queued.
+      while (emulator.webhookDeliveries().length < 2) await new Promise((r) => setTimeout(r, 20));
+      expect(received).toEqual([]);
+      expect(emulator.pendingUpdates).toBe(1);
+
+      const trust = await fetch(`${base}/control/webhook-ca`, { method: 'POST', body: JSON.stringify({ pem: fixture('ca.crt') }) });
+      expect(trust.status).toBe(204);
+      const deadline = Date.now() + 5000;
+      while (emulator.pendingUpdates > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(received).toEqual(['tls-secret']);
+      const { url, pendingUpdates, deliveries } = await (await fetch(`${base}/control/webhook`)).json() as { url: string; pendingUpdates: number; deliveries: { updateId: number; status: number }[] };
+      expect({ url, pendingUpdates }).toEqual({ url: `https://127.0.0.1:${port}/hook`, pendingUpdates: 0 });
+      expect(new Set(deliveries.slice(0, -1).map((d) => d.status))).toEqual(new Set([0]));
+      expect(deliveries[deliveries.length - 1]).toMatchObject({ updateId: deliveries[0].updateId, status: 200 });
+      expect((await fetch(`${base}/control/webhook-ca`, { method: 'POST', body: JSON.stringify({ pem: 'nope' }) })).status).toBe(400);
+    } finally {
+      await close(hook as unknown as Server);
     }
   });
 

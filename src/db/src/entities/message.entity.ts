@@ -50,4 +50,12 @@ export class Message {
   /** On a user's message: when Telegram accepted the bot's reply to it; null while the bot still owes one. */
   @Column({ name: 'replied_at', type: 'timestamptz', nullable: true })
   repliedAt!: Date | null;
+
+  /** On a user's message: a bot process has it in hand (queued or being answered) until then; others leave it alone. */
+  @Column({ name: 'answering_until', type: 'timestamptz', nullable: true })
+  answeringUntil!: Date | null;
+
+  /** On a user's message: the bot process that claimed it last (`<hostname>/<random>`). */
+  @Column({ name: 'answering_by', type: 'text', nullable: true })
+  answeringBy!: string | null;
 }

@@ -1,3 +1,5 @@
+import { Agent, request } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { sleep } from '../http';
 import { ApiResult, TelegramChat, TelegramMessage, TelegramUpdate, TelegramUser } from './types';
 
@@ -103,6 +105,9 @@ export class TelegramEmulator {
   private readonly sentListeners = new Set<() => void>();
   private poll?: WaitingPoll;
   private webhook?: { url: string; secret?: string };
+  /** Certificate authorities a webhook's HTTPS certificate may chain to besides the public ones; kept across `reset`. */
+  private readonly trustedCas: string[] = [];
+  private httpsAgent?: Agent;
   private delivering = false;
   private closed = false;
 
@@ -159,6 +164,24 @@ export class TelegramEmulator {
     return [...this.deliveries];
   }
 
+  /** The registered webhook URL ('' when none), as getWebhookInfo reports it. */
+  get webhookUrl(): string {
+    return this.webhook?.url ?? '';
+  }
+
+  /**
+   * Trusts a certificate authority (PEM) for HTTPS webhook deliveries, besides the public
+   * ones Node knows: a test's own CA (e.g. Caddy's `tls internal` root) stands in for the
+   * public CA a real Telegram checks a webhook's certificate against. Verification stays on.
+   */
+  trustCertificateAuthority(pem: string): void {
+    if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new Error('not a PEM certificate');
+    if (this.trustedCas.includes(pem)) return;
+    this.trustedCas.push(pem);
+    this.httpsAgent?.destroy();
+    this.httpsAgent = new Agent({ keepAlive: true, ca: [...rootCertificates, ...this.trustedCas] });
+  }
+
   /** Resolves with the messages sent to `chatId` after `afterMessageId` once there are at least `count`. */
   async waitForSent(chatId: number, options: { afterMessageId?: number; count?: number; timeoutMs?: number } = {}): Promise<SentMessage[]> {
     const { afterMessageId = 0, count = 1, timeoutMs = 10_000 } = options;
@@ -202,6 +225,7 @@ export class TelegramEmulator {
     this.closed = true;
     this.poll?.terminate();
     this.webhook = undefined;
+    this.httpsAgent?.destroy();
     for (const listener of this.sentListeners) listener();
   }
 
@@ -319,7 +343,7 @@ export class TelegramEmulator {
       while (this.webhook && this.queue.length > 0 && !this.closed) {
         const hook = this.webhook;
         const update = this.queue[0];
-        const status = await postUpdate(hook.url, hook.secret, update);
+        const status = await postUpdate(hook.url, hook.secret, update, this.httpsAgent);
         this.record(this.deliveries, { updateId: update.update_id, status, at: Date.now() });
         if (status >= 200 && status < 300) {
           if (this.queue[0] === update) this.queue.shift();
@@ -408,19 +432,32 @@ function messageContent(input: UserMessageInput): Partial<TelegramMessage> {
   }
 }
 
-async function postUpdate(url: string, secret: string | undefined, update: TelegramUpdate): Promise<number> {
+/** Posts one update; resolves the HTTP status, 0 when the request failed (refused, timed out, an untrusted certificate). */
+async function postUpdate(url: string, secret: string | undefined, update: TelegramUpdate, httpsAgent: Agent | undefined): Promise<number> {
+  const headers = { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) };
+  const body = JSON.stringify(update);
+  if (httpsAgent && url.startsWith('https:')) return postWithAgent(url, headers, body, httpsAgent);
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) },
-      body: JSON.stringify(update),
-      signal: AbortSignal.timeout(30_000),
-    });
+    const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) });
     await res.arrayBuffer();
     return res.status;
   } catch {
     return 0;
   }
+}
+
+/** `postUpdate` over node:https, for a URL whose certificate may chain to a CA the test trusts. */
+function postWithAgent(url: string, headers: Record<string, string>, body: string, agent: Agent): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent, timeout: 30_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
 }
 
 function faultResult(fault: ActiveFault): ApiResult {

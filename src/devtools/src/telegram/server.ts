@@ -17,6 +17,8 @@ const BOT_API_PATH = /^\/bot([^/]+)\/([A-Za-z]+)$/;
  *   GET  /control/sent             messages the bot sent     ?chat_id=&after_message_id=&wait_ms=
  *   GET  /control/calls            API calls made            ?method=
  *   POST /control/faults           fail the next calls       {method, status, retryAfter?, times?, seconds?, hang?}
+ *   GET  /control/webhook          the webhook URL, pending updates and every delivery (update, status, when)
+ *   POST /control/webhook-ca       trust a CA for HTTPS webhooks  {pem}
  *   POST /control/reset            forget everything
  *   GET  /health
  */
@@ -86,6 +88,19 @@ async function route(emulator: TelegramEmulator, options: TelegramEmulatorServer
       const body = await readJson(req);
       if (typeof body.method !== 'string' || typeof body.status !== 'number') throw new HttpError(400, 'method (string) and status (number) are required');
       emulator.failNext(body as unknown as FaultSpec);
+      res.writeHead(204).end();
+      return;
+    }
+    case 'GET /control/webhook':
+      sendJson(res, 200, { url: emulator.webhookUrl, pendingUpdates: emulator.pendingUpdates, deliveries: emulator.webhookDeliveries() });
+      return;
+    case 'POST /control/webhook-ca': {
+      const { pem } = await readJson(req);
+      try {
+        emulator.trustCertificateAuthority(String(pem ?? ''));
+      } catch (err) {
+        throw new HttpError(400, (err as Error).message);
+      }
       res.writeHead(204).end();
       return;
     }
