@@ -32,7 +32,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         </div>
         <PeriodSwitch options={PERIOD_OPTIONS} current={period} />
       </div>
-      {/* Keyed by period: a slow window shows the skeleton at once instead of stale numbers. */}
+      {/* Keyed by period: a slow window shows its own skeleton, never the numbers of the period before. */}
       {answered ? <DashboardStats key={period} result={answered} period={period} /> : (
         <Suspense key={period} fallback={<DashboardSkeleton />}>
           <StreamedDashboardStats result={stats} period={period} />
