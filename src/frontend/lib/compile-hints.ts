@@ -14,7 +14,8 @@ export const COMPILE_HINT = '//# allFunctionsCalledOnLoad\n';
 /**
  * Puts the compile hint at the top of every script the build emitted for the browser
  * (`<distDir>/static/chunks`). Run after the production compile (next.config.ts), before the
- * build copies or serves anything; running it twice changes nothing.
+ * build copies or serves anything; running it twice changes nothing. The hint is one line more
+ * at the top: browser source maps (`productionBrowserSourceMaps`, off here) would point one line off.
  */
 export async function addCompileHints(distDir: string): Promise<string[]> {
   const chunks = join(distDir, 'static', 'chunks');
