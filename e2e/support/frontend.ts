@@ -55,13 +55,15 @@ export interface RunningFrontend {
 
 /**
  * Starts the built standalone server as the container does (`node server.js`), with exactly
- * `env` plus PATH, PORT and HOSTNAME, and waits for its health check.
+ * `env` plus PATH, PORT and HOSTNAME, and waits for its health check. `standalone` is another
+ * build's `.next/standalone` (a copy kept to compare builds); the default is the current build.
  */
-export async function startFrontend(env: Record<string, string>): Promise<RunningFrontend> {
+export async function startFrontend(env: Record<string, string>, standalone?: string): Promise<RunningFrontend> {
   const port = await freePort();
-  const server = startService(process.execPath, [join(STANDALONE_APP, 'server.js')], {
+  const app = standalone === undefined ? STANDALONE_APP : join(standalone, 'src', 'frontend');
+  const server = startService(process.execPath, [join(app, 'server.js')], {
     PATH: process.env.PATH ?? '', PORT: String(port), HOSTNAME: '127.0.0.1', NEXT_TELEMETRY_DISABLED: '1', ...env,
-  }, STANDALONE_APP);
+  }, app);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor('the dashboard health check', async () => (await fetch(`${url}/api/health`)).ok || undefined, 30_000, 200);

@@ -1,6 +1,7 @@
 'use client';
 
 import { useState, type CSSProperties, type PointerEvent } from 'react';
+import { groupDigits } from '@/lib/group-digits';
 
 /** One bucket as the read-out needs it: its heading, x and each series' value and y (fractions of the plot). */
 export interface PointerRow {
@@ -9,8 +10,6 @@ export interface PointerRow {
   readonly values: readonly number[];
   readonly y: readonly number[];
 }
-
-const numbers = new Intl.NumberFormat('en-US');
 
 /**
  * The chart's pointer read-out: a cursor across both panels, a dot on each line and a
@@ -45,7 +44,7 @@ export function ChartPointer({ rows, series }: { rows: readonly PointerRow[]; se
               <p key={s.name} className="chart-tooltip__row">
                 <span className="legend-dot" style={{ background: s.color }} />
                 {s.name}
-                <strong>{numbers.format(row.values[i])}</strong>
+                <strong>{groupDigits(row.values[i])}</strong>
               </p>
             ))}
           </div>

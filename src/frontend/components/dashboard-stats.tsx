@@ -4,15 +4,13 @@ import { KpiGrid } from './kpi-grid';
 import { RecentDialogs } from './recent-dialogs';
 import { ApiErrorState, EmptyState } from './states';
 import { TopUsers } from './top-users';
-import { fetchStats } from '@/lib/api';
+import type { StatsResult } from '@/lib/api';
 import { toChartRows } from '@/lib/chart-data';
 import { chartSummary } from '@/lib/chart-summary';
-import type { DashboardConfig } from '@/lib/config';
 import { formatUtc } from '@/lib/format';
 
-/** Everything that needs the api: fetched on the server, streamed in behind the skeleton. */
-export async function DashboardStats({ config, period }: { config: DashboardConfig; period: Period }) {
-  const result = await fetchStats(config, period);
+/** Everything that needs the api, rendered on the server from its answer (or its failure). */
+export function DashboardStats({ result, period }: { result: StatsResult; period: Period }) {
   if (!result.ok) return <ApiErrorState problem={result.problem} retryHref={`/?period=${period}`} />;
   const { stats } = result;
   if (stats.kpis.totalUsers.value === 0) return <EmptyState />;
@@ -34,4 +32,9 @@ export async function DashboardStats({ config, period }: { config: DashboardConf
       </p>
     </div>
   );
+}
+
+/** The same once a slow api answers: streamed in behind the skeleton. */
+export async function StreamedDashboardStats({ result, period }: { result: Promise<StatsResult>; period: Period }) {
+  return <DashboardStats result={await result} period={period} />;
 }

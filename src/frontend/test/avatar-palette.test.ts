@@ -1,4 +1,6 @@
-import { AVATAR_PALETTE, avatarColors, contrastRatio } from '@/lib/avatar-palette';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AVATAR_PALETTE, avatarColors, avatarIndex, contrastRatio } from '@/lib/avatar-palette';
 
 describe('avatar palette', () => {
   it.each(AVATAR_PALETTE.map((colors, i) => [i, colors] as const))('pair %d clears 4.5:1 in both themes (small bold initials)', (_, colors) => {
@@ -18,4 +20,23 @@ describe('avatar palette', () => {
     const used = new Set(Array.from({ length: 200 }, (_, i) => avatarColors(String(100_000 + i * 97))));
     expect(used.size).toBe(AVATAR_PALETTE.length);
   });
+
+  it('is what the stylesheet paints: one avatar--<index> rule per pair, with its colours for each theme', () => {
+    const css = readFileSync(join(__dirname, '..', 'app', 'globals.css'), 'utf8');
+    const rule = /\.avatar--(\d+) \{ --avatar-fg: light-dark\((#\w{6}), (#\w{6})\); --avatar-bg: light-dark\((#\w{6}), (#\w{6})\); \}/g;
+    const rules = [...css.matchAll(rule)]
+      .map(([, index, lightFg, darkFg, lightBg, darkBg]) => ({
+        index: Number(index), light: { fg: lightFg, bg: lightBg }, dark: { fg: darkFg, bg: darkBg },
+      }));
+    expect(rules).toEqual(AVATAR_PALETTE.map((colors, index) => ({ index, ...colors })));
+    expect(css.match(/\.avatar--\d+/g)).toHaveLength(AVATAR_PALETTE.length);
+  });
+
+  it('names the pair by an index of the palette', () => {
+    for (let i = 0; i < 200; i++) {
+      const id = String(100_000 + i * 97);
+      expect(AVATAR_PALETTE[avatarIndex(id)]).toBe(avatarColors(id));
+    }
+  });
 });
+

@@ -3,6 +3,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { startFakeApi, type FakeApi } from './support/fake-api';
 import { statsFixture } from './support/stats-fixture';
 import { DashboardStats } from '@/components/dashboard-stats';
+import { fetchStats } from '@/lib/api';
 import type { DashboardConfig } from '@/lib/config';
 
 jest.mock('server-only', () => ({}));
@@ -19,7 +20,7 @@ afterEach(() => api.close());
 afterAll(() => stdout.mockRestore());
 
 async function render(period: '7d' | '24h' = '7d') {
-  return renderToStaticMarkup(await DashboardStats({ config, period }));
+  return renderToStaticMarkup(<DashboardStats result={await fetchStats(config, period)} period={period} />);
 }
 
 describe('DashboardStats (server component against an HTTP api)', () => {

@@ -1,12 +1,14 @@
 import { PERIODS, type Period } from '@dialogstack/contract';
 import { Suspense } from 'react';
 import { DashboardSkeleton } from '@/components/dashboard-skeleton';
-import { DashboardStats } from '@/components/dashboard-stats';
+import { DashboardStats, StreamedDashboardStats } from '@/components/dashboard-stats';
 import { PeriodSwitch } from '@/components/period-switch';
 import { ConfigErrorState } from '@/components/states';
+import { fetchStats, STATS_WAIT_MS } from '@/lib/api';
 import { requireSession } from '@/lib/auth';
 import { readConfig } from '@/lib/config';
 import { PERIOD_TEXT, parsePeriod } from '@/lib/periods';
+import { settledWithin } from '@/lib/settled-within';
 
 export const metadata = { title: 'Usage' };
 
@@ -17,6 +19,9 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
   if (!result.ok) return <ConfigErrorState problems={result.problems} />;
   await requireSession(result.config);
   const period = parsePeriod((await searchParams).period);
+  // A quick answer is part of the page; a slow one streams in behind the skeleton (STATS_WAIT_MS).
+  const stats = fetchStats(result.config, period);
+  const answered = await settledWithin(stats, STATS_WAIT_MS);
 
   return (
     <>
@@ -27,10 +32,12 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         </div>
         <PeriodSwitch options={PERIOD_OPTIONS} current={period} />
       </div>
-      {/* Keyed by period: a new window shows the skeleton at once instead of stale numbers. */}
-      <Suspense key={period} fallback={<DashboardSkeleton />}>
-        <DashboardStats config={result.config} period={period} />
-      </Suspense>
+      {/* Keyed by period: a slow window shows its own skeleton, never the numbers of the period before. */}
+      {answered ? <DashboardStats key={period} result={answered} period={period} /> : (
+        <Suspense key={period} fallback={<DashboardSkeleton />}>
+          <StreamedDashboardStats result={stats} period={period} />
+        </Suspense>
+      )}
     </>
   );
 }
